@@ -1,0 +1,150 @@
+/**
+ * A config together with the generation of the reload pass that stored it.
+ *
+ * @example Usage
+ * ```ts
+ * import { AtomicConfig, type ConfigSnapshot } from "@hup/reload";
+ * import assert from "node:assert/strict";
+ *
+ * const snap: ConfigSnapshot<{ port: number }> = new AtomicConfig({ port: 8080 }).snapshot();
+ * assert.equal(snap.generation, 0);
+ * ```
+ */
+export interface ConfigSnapshot<C> {
+  /** The config. */
+  readonly config: C;
+  /** The generation of the pass that stored it; 0 for the initial value. */
+  readonly generation: number;
+}
+
+// Set in a static block of AtomicConfig, so it can reach the private field.
+let replace: <C>(
+  holder: AtomicConfig<C>,
+  config: C,
+  generation: number,
+) => void;
+
+/**
+ * Stores `config` in `holder` tagged with `generation`. Internal: the
+ * coordinator tags the config a pass swaps in with that pass's generation.
+ *
+ * @param holder The holder.
+ * @param config The new config.
+ * @param generation Its generation.
+ * @throws {TypeError} If `config` is `undefined`.
+ */
+export function storeAt<C>(
+  holder: AtomicConfig<C>,
+  config: C,
+  generation: number,
+): void {
+  replace(holder, config, generation);
+}
+
+/**
+ * A holder for the current config that readers can call on every request.
+ *
+ * The config and its generation live in one immutable snapshot that is
+ * replaced by a single reference assignment, so a reader always sees one
+ * whole config, never a mix of two, and never waits.
+ *
+ * @example Usage
+ * ```ts
+ * import { AtomicConfig } from "@hup/reload";
+ * import assert from "node:assert/strict";
+ *
+ * const holder = new AtomicConfig({ greeting: "hello" });
+ * assert.equal(holder.load()?.greeting, "hello");
+ * holder.store({ greeting: "hi" });
+ * assert.deepEqual(holder.snapshot(), { config: { greeting: "hi" }, generation: 1 });
+ * ```
+ *
+ * @typeParam C The config type.
+ */
+export class AtomicConfig<C> {
+  #current: ConfigSnapshot<C> | undefined;
+
+  /**
+   * Creates a holder, empty or holding `initial` at generation 0.
+   *
+   * @param initial The config in effect at start-up.
+   */
+  constructor(initial?: C) {
+    this.#current = initial === undefined
+      ? undefined
+      : Object.freeze({ config: initial, generation: 0 });
+  }
+
+  /**
+   * Returns the current config.
+   *
+   * @example Usage
+   * ```ts
+   * import { AtomicConfig } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new AtomicConfig<{ a: number }>().load(), undefined);
+   * assert.deepEqual(new AtomicConfig({ a: 1 }).load(), { a: 1 });
+   * ```
+   *
+   * @returns The current config, or `undefined` while the holder is empty.
+   */
+  load(): C | undefined {
+    return this.#current?.config;
+  }
+
+  /**
+   * Replaces the config; its generation becomes the previous one plus one.
+   *
+   * @example Usage
+   * ```ts
+   * import { AtomicConfig } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const holder = new AtomicConfig({ a: 1 });
+   * holder.store({ a: 2 });
+   * assert.equal(holder.snapshot().generation, 1);
+   * ```
+   *
+   * @param config The new config.
+   * @throws {TypeError} If `config` is `undefined`.
+   */
+  store(config: C): void {
+    replace(this, config, (this.#current?.generation ?? 0) + 1);
+  }
+
+  /**
+   * Returns the current config and its generation, read together.
+   *
+   * @example Usage
+   * ```ts
+   * import { AtomicConfig } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const { config, generation } = new AtomicConfig({ a: 1 }).snapshot();
+   * assert.deepEqual(config, { a: 1 });
+   * assert.equal(generation, 0);
+   * ```
+   *
+   * @returns The snapshot (frozen; the same object until the next store).
+   * @throws {TypeError} If the holder is empty.
+   */
+  snapshot(): ConfigSnapshot<C> {
+    const current = this.#current;
+    if (current === undefined) {
+      throw new TypeError(
+        "Cannot take a snapshot as the holder is empty: store a config first",
+      );
+    }
+    return current;
+  }
+
+  static {
+    replace = (holder, config, generation) => {
+      if (config === undefined) {
+        throw new TypeError("Cannot store the config as it is undefined");
+      }
+      holder.#current = Object.freeze({ config, generation });
+    };
+  }
+}

@@ -1,0 +1,568 @@
+import { getLogger, type Logger } from "@logtape/logtape";
+import type { ConfigSchema } from "./schema.ts";
+import { type AtomicConfig, storeAt } from "./atomic.ts";
+import { certificateHook, type CertificateReloader } from "./certificate.ts";
+import { renderError } from "./render.ts";
+import type { ApplyContext, Hook } from "./hook.ts";
+import { loadConfig } from "./load.ts";
+import { logLevelHook, type LogLevelVar } from "./log_level.ts";
+import { changedPaths } from "./paths.ts";
+import type { HookOutcome, ReloadResult } from "./result.ts";
+import { runtime, type SignalSource } from "./runtime/mod.ts";
+import { HookStatus, isHookStatus, ReloadStatus } from "./status.ts";
+
+/**
+ * Everything a {@linkcode Coordinator} reads or changes on reload.
+ *
+ * @example Usage
+ * ```ts
+ * import { AtomicConfig, type Deps } from "@hup/reload";
+ *
+ * interface Config { server: { listen: string; log_level: string } }
+ * const deps: Deps<Config> = {
+ *   configPath: "/etc/app/config.yaml",
+ *   config: new AtomicConfig<Config>({ server: { listen: ":8080", log_level: "info" } }),
+ *   nonReloadable: ["server.listen"],
+ * };
+ * ```
+ *
+ * @typeParam C The config type.
+ */
+export interface Deps<C> {
+  /** The YAML file a pass reloads. */
+  configPath: string;
+  /**
+   * The holder the rest of the process reads; it must already hold the
+   * config loaded at start-up (see {@linkcode loadConfig}).
+   */
+  config: AtomicConfig<C>;
+  /**
+   * The hooks a pass runs, in order; replaces the default set (`log_level`,
+   * `tls_certificate`, built from `logLevel` and `certificates`).
+   *
+   * @default {the default hook set}
+   */
+  hooks?: Hook<C>[];
+  /**
+   * Validation for the default loader.
+   *
+   * @default {undefined}
+   */
+  schema?: ConfigSchema<C>;
+  /**
+   * Replaces the default loader ({@linkcode loadConfig} with `schema` and
+   * `env`). Throwing makes the pass `load_failed`.
+   *
+   * @default {loadConfig}
+   */
+  load?: (path: string) => C | Promise<C>;
+  /**
+   * Fields (dotted paths, `a.b.0.c`) that a reload cannot change, or a
+   * function that lists the changed ones given the start-up config and the
+   * new one. Those that differ from start-up are reported in
+   * `requires_restart`.
+   *
+   * @default {[]}
+   */
+  nonReloadable?: readonly string[] | ((oldCfg: C, newCfg: C) => string[]);
+  /**
+   * The log level the `log_level` hook updates; the hook skips without it.
+   *
+   * @default {undefined}
+   */
+  logLevel?: LogLevelVar;
+  /**
+   * Reads the log level name from a config, for the `log_level` hook.
+   *
+   * @default {(config) => config.server?.log_level}
+   */
+  logLevelOf?: (config: C) => unknown;
+  /**
+   * Rotates the TLS certificate; the `tls_certificate` hook skips without it.
+   *
+   * @default {undefined}
+   */
+  certificates?: CertificateReloader<C>;
+  /**
+   * Looks up optional subsystems by name for hooks
+   * ({@linkcode ApplyContext.lookup}).
+   *
+   * @default {() => undefined}
+   */
+  lookup?: (name: string) => unknown;
+  /**
+   * Where `watch()` listens for SIGHUP; inject a fake in tests.
+   *
+   * @default {the runtime's signals}
+   */
+  signals?: SignalSource;
+  /**
+   * Reads environment variables for the default loader.
+   *
+   * @default {the process environment}
+   */
+  env?: (name: string) => string | undefined;
+  /**
+   * The clock for `started_at` and `ended_at`.
+   *
+   * @default {() => new Date()}
+   */
+  now?: () => Date;
+}
+
+const DEFAULT_LEVEL_FIELD = "server.log_level";
+const defaultLogLevelOf = (config: unknown): unknown =>
+  (config as { server?: { log_level?: unknown } } | null)?.server?.log_level;
+
+/**
+ * Runs reload passes: load, check every hook, apply every hook, swap the
+ * config. Passes never overlap: a reload asked for during a pass runs once
+ * right after it, however many were asked for.
+ *
+ * @example Reloading from a test, without signals
+ * ```ts
+ * import { AtomicConfig, Coordinator, HookStatus } from "@hup/reload";
+ * import assert from "node:assert/strict";
+ *
+ * const config = new AtomicConfig({ greeting: "hello" });
+ * const coordinator = new Coordinator({
+ *   configPath: "config.yaml",
+ *   config,
+ *   load: () => ({ greeting: "hi" }),
+ *   hooks: [{ name: "noop", check() {}, apply: () => HookStatus.Applied }],
+ * });
+ * const result = await coordinator.reload();
+ * assert.equal(result.status, "full_success");
+ * assert.equal(result.generation, 1);
+ * assert.equal(config.load()?.greeting, "hi");
+ * ```
+ *
+ * @example Reloading on SIGHUP
+ * ```ts ignore
+ * import { AtomicConfig, Coordinator, loadConfig } from "@hup/reload";
+ *
+ * const path = "config.yaml";
+ * const config = new AtomicConfig(await loadConfig(path));
+ * const coordinator = new Coordinator({ configPath: path, config });
+ * coordinator.watch(); // kill -HUP <pid> now reloads
+ * ```
+ *
+ * @typeParam C The config type.
+ */
+export class Coordinator<C> {
+  readonly #deps: Deps<C>;
+  readonly #hooks: readonly Hook<C>[];
+  readonly #load: (path: string) => C | Promise<C>;
+  readonly #startup: C;
+  readonly #signals: SignalSource | undefined;
+  readonly #now: () => Date;
+  readonly #log: Logger = getLogger(["hup-reload", "coordinator"]);
+  #generation = 0;
+  #last: ReloadResult | null = null;
+  #running: Promise<ReloadResult> | null = null;
+  #queued: Promise<ReloadResult> | null = null;
+  #listener: (() => void) | null = null;
+
+  /**
+   * Creates a coordinator. Call {@linkcode Coordinator.watch} to reload on
+   * SIGHUP, or {@linkcode Coordinator.reload} from any other trigger.
+   *
+   * @param deps What the coordinator reads and changes.
+   * @throws {TypeError} If `deps.config` is empty, `deps.configPath` is not
+   *   a non-empty string or a hook has no name.
+   */
+  constructor(deps: Deps<C>) {
+    if (typeof deps?.configPath !== "string" || deps.configPath === "") {
+      throw new TypeError(
+        "Cannot create the coordinator as deps.configPath is not a non-empty string",
+      );
+    }
+    const startup = deps.config?.load();
+    if (startup === undefined) {
+      throw new TypeError(
+        "Cannot create the coordinator as deps.config holds no config: load the start-up config first, e.g. new AtomicConfig(await loadConfig(path))",
+      );
+    }
+    this.#deps = deps;
+    this.#startup = startup;
+    this.#signals = deps.signals;
+    this.#now = deps.now ?? (() => new Date());
+    this.#hooks = deps.hooks ?? [
+      logLevelHook<C>(
+        deps.logLevel,
+        deps.logLevelOf ?? defaultLogLevelOf,
+        deps.logLevelOf === undefined ? DEFAULT_LEVEL_FIELD : "log level",
+      ),
+      certificateHook<C>(deps.certificates),
+    ];
+    this.#hooks.forEach((hook, i) => {
+      if (typeof hook?.name !== "string" || hook.name === "") {
+        throw new TypeError(
+          `Cannot create the coordinator as hook ${i} has no name: deps.hooks[${i}].name`,
+        );
+      }
+    });
+    this.#load = deps.load ?? ((path) =>
+      loadConfig<C>(path, {
+        ...(deps.schema && { schema: deps.schema }),
+        ...(deps.env && { env: deps.env }),
+      }));
+  }
+
+  /**
+   * Starts reloading on SIGHUP. Calling it again does nothing. A SIGHUP
+   * during a pass causes one more pass after it; a burst of them, one pass.
+   *
+   * @example Usage
+   * ```ts
+   * import { AtomicConfig, Coordinator, type SignalSource } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const listeners = new Set<() => void>();
+   * const signals: SignalSource = {
+   *   addSignalListener: (_s, l) => void listeners.add(l),
+   *   removeSignalListener: (_s, l) => void listeners.delete(l),
+   * };
+   * const coordinator = new Coordinator({
+   *   configPath: "config.yaml",
+   *   config: new AtomicConfig({}),
+   *   load: () => ({}),
+   *   hooks: [],
+   *   signals,
+   * });
+   * coordinator.watch();
+   * assert.equal(listeners.size, 1);
+   * await coordinator.shutdown();
+   * assert.equal(listeners.size, 0);
+   * ```
+   *
+   * @throws {Error} If the platform has no SIGHUP (Windows).
+   */
+  watch(): void {
+    if (this.#listener !== null) return;
+    const listener = () => {
+      this.#log.info("Received SIGHUP: reloading {path}", {
+        path: this.#deps.configPath,
+      });
+      void this.reload();
+    };
+    (this.#signals ?? runtime()).addSignalListener("SIGHUP", listener);
+    this.#listener = listener;
+  }
+
+  /**
+   * Runs one reload pass, or joins the one that will run next: if a pass is
+   * running, the returned promise settles with the pass that starts right
+   * after it (shared by every call made meanwhile), so the caller's change
+   * to the file is always seen. Never rejects.
+   *
+   * @example Usage
+   * ```ts
+   * import { AtomicConfig, Coordinator } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const coordinator = new Coordinator({
+   *   configPath: "config.yaml",
+   *   config: new AtomicConfig({ n: 0 }),
+   *   load: () => { throw new Error("Cannot read config.yaml: gone"); },
+   *   hooks: [],
+   * });
+   * const result = await coordinator.reload();
+   * assert.equal(result.status, "load_failed");
+   * assert.equal(result.load_error, "Cannot read config.yaml: gone");
+   * assert.equal(coordinator.generation(), 0);
+   * ```
+   *
+   * @returns The result of the pass.
+   */
+  reload(): Promise<ReloadResult> {
+    if (this.#running === null) return this.#start();
+    this.#queued ??= this.#running.then(() => {
+      this.#queued = null;
+      return this.#start();
+    });
+    return this.#queued;
+  }
+
+  /**
+   * The result of the most recent finished pass.
+   *
+   * @example Usage
+   * ```ts
+   * import { AtomicConfig, Coordinator } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}), hooks: [] });
+   * assert.equal(coordinator.lastResult(), null);
+   * ```
+   *
+   * @returns The result, or `null` before the first pass has finished.
+   */
+  lastResult(): ReloadResult | null {
+    return this.#last;
+  }
+
+  /**
+   * The number of passes that swapped a config in (`full_success` or
+   * `partial_applied`).
+   *
+   * @example Usage
+   * ```ts
+   * import { AtomicConfig, Coordinator } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}), hooks: [] });
+   * assert.equal(coordinator.generation(), 0);
+   * ```
+   *
+   * @returns The generation; 0 until the first successful pass.
+   */
+  generation(): number {
+    return this.#generation;
+  }
+
+  /**
+   * Stops listening for SIGHUP and waits for the running pass (and the one
+   * queued after it) to finish. Safe to call more than once. Afterwards a
+   * SIGHUP has its default effect again (it ends the process) unless the
+   * application listens for it too; {@linkcode Coordinator.reload} still
+   * works.
+   *
+   * @example Usage
+   * ```ts
+   * import { AtomicConfig, Coordinator } from "@hup/reload";
+   *
+   * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}), load: () => ({}), hooks: [] });
+   * const pass = coordinator.reload();
+   * await coordinator.shutdown(); // waits for `pass`
+   * await coordinator.shutdown(); // does nothing
+   * await pass;
+   * ```
+   *
+   * @returns A promise that settles once no pass is running.
+   */
+  async shutdown(): Promise<void> {
+    const listener = this.#listener;
+    if (listener !== null) {
+      this.#listener = null;
+      (this.#signals ?? runtime()).removeSignalListener("SIGHUP", listener);
+    }
+    while (this.#running !== null || this.#queued !== null) {
+      await (this.#queued ?? this.#running);
+    }
+  }
+
+  #start(): Promise<ReloadResult> {
+    const pass: Promise<ReloadResult> = this.#pass().finally(() => {
+      if (this.#running === pass) this.#running = null;
+    });
+    this.#running = pass;
+    return pass;
+  }
+
+  async #pass(): Promise<ReloadResult> {
+    const startedAt = this.#now();
+    const path = this.#deps.configPath;
+    const log = this.#log;
+    log.info("Reload pass started for {path}", { path });
+    const finish = (
+      status: ReloadStatus,
+      outcomes: HookOutcome[],
+      requiresRestart: string[],
+      loadError?: string,
+    ): ReloadResult => {
+      const result: ReloadResult = {
+        generation: this.#generation,
+        status,
+        outcomes,
+        started_at: startedAt.toISOString(),
+        ended_at: this.#now().toISOString(),
+      };
+      if (requiresRestart.length > 0) {
+        result.requires_restart = requiresRestart;
+      }
+      if (loadError !== undefined) result.load_error = loadError;
+      this.#last = result;
+      this.#logResult(result);
+      return result;
+    };
+
+    let next: C;
+    let requiresRestart: string[];
+    try {
+      next = await this.#load(path);
+      if (next === undefined) {
+        throw new TypeError(
+          `Cannot load config as the loader returned undefined: ${path}`,
+        );
+      }
+      requiresRestart = this.#requiresRestart(next);
+    } catch (error) {
+      return finish(ReloadStatus.LoadFailed, [], [], renderError(error));
+    }
+    deepFreeze(next);
+    const old = this.#deps.config.load() as C;
+
+    const checks: (string | undefined)[] = [];
+    for (const hook of this.#hooks) {
+      try {
+        await hook.check(old, next);
+        checks.push(undefined);
+      } catch (error) {
+        checks.push(renderError(error));
+      }
+    }
+    if (checks.some((error) => error !== undefined)) {
+      return finish(
+        ReloadStatus.ValidationFailed,
+        this.#hooks.map((hook, i) =>
+          outcome(
+            hook.name,
+            checks[i] === undefined ? HookStatus.Skipped : HookStatus.Failed,
+            checks[i],
+          )
+        ),
+        requiresRestart,
+      );
+    }
+
+    const generation = this.#generation + 1;
+    const controller = new AbortController();
+    const lookup = this.#deps.lookup;
+    const ctx: ApplyContext = {
+      signal: controller.signal,
+      generation,
+      lookup: <T>(name: string) => lookup?.(name) as T | undefined,
+    };
+    const outcomes: HookOutcome[] = [];
+    for (const hook of this.#hooks) {
+      try {
+        const status: unknown = await hook.apply(ctx, old, next);
+        if (!isHookStatus(status)) {
+          outcomes.push(outcome(
+            hook.name,
+            HookStatus.Failed,
+            `Cannot tell what the hook did as apply returned ${
+              describe(status)
+            }, not "applied", "skipped" or "failed"`,
+          ));
+        } else if (status === HookStatus.Failed) {
+          outcomes.push(outcome(hook.name, status, "apply reported failed"));
+        } else {
+          outcomes.push(outcome(hook.name, status));
+        }
+      } catch (error) {
+        outcomes.push(
+          outcome(hook.name, HookStatus.Failed, renderError(error)),
+        );
+      }
+    }
+    controller.abort();
+    storeAt(this.#deps.config, next, generation);
+    this.#generation = generation;
+    return finish(
+      outcomes.some((o) => o.status === HookStatus.Failed)
+        ? ReloadStatus.PartialApplied
+        : ReloadStatus.FullSuccess,
+      outcomes,
+      requiresRestart,
+    );
+  }
+
+  #requiresRestart(next: C): string[] {
+    const rule = this.#deps.nonReloadable;
+    if (rule === undefined) return [];
+    if (typeof rule === "function") {
+      const paths = rule(this.#startup, next);
+      if (!Array.isArray(paths) || paths.some((p) => typeof p !== "string")) {
+        throw new TypeError(
+          "Cannot compare non-reloadable fields as deps.nonReloadable did not return an array of strings",
+        );
+      }
+      return [...paths];
+    }
+    return changedPaths(rule, this.#startup, next);
+  }
+
+  #logResult(result: ReloadResult): void {
+    const log = this.#log;
+    const ms = Date.parse(result.ended_at) - Date.parse(result.started_at);
+    const props = {
+      path: this.#deps.configPath,
+      status: result.status,
+      generation: result.generation,
+      durationMs: ms,
+    };
+    switch (result.status) {
+      case ReloadStatus.FullSuccess:
+        log.info("Reload pass succeeded: generation {generation}", props);
+        break;
+      case ReloadStatus.PartialApplied:
+        log.warn(
+          "Reload pass applied with failed hooks: generation {generation}",
+          props,
+        );
+        break;
+      case ReloadStatus.ValidationFailed:
+        log.error(
+          "Reload pass rejected by a check, config unchanged: generation {generation}",
+          props,
+        );
+        break;
+      case ReloadStatus.LoadFailed:
+        log.error("Reload pass failed to load {path}: {error}", {
+          ...props,
+          error: result.load_error,
+        });
+        break;
+    }
+    for (const o of result.outcomes) {
+      if (o.status === HookStatus.Failed) {
+        log.error("Hook {hook} failed: {error}", {
+          ...props,
+          hook: o.name,
+          error: o.error,
+        });
+      }
+    }
+    for (const field of result.requires_restart ?? []) {
+      log.warn("Field {field} changed but takes effect only after a restart", {
+        ...props,
+        field,
+      });
+    }
+  }
+}
+
+function outcome(
+  name: string,
+  status: HookStatus,
+  error?: string,
+): HookOutcome {
+  return error === undefined ? { name, status } : { name, status, error };
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return "a string that is not a status";
+  if (value === null || value === undefined) return String(value);
+  return `a value of type ${typeof value}`;
+}
+
+// Freezes plain objects and arrays, so no hook or reader can change a config
+// that is shared with the holder. Class instances from a custom loader are
+// left alone.
+function deepFreeze(root: unknown): void {
+  const stack = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== "object" || Object.isFrozen(node)) {
+      continue;
+    }
+    const proto = Object.getPrototypeOf(node);
+    if (
+      proto !== Object.prototype && proto !== null && proto !== Array.prototype
+    ) continue;
+    Object.freeze(node);
+    for (const child of Object.values(node)) stack.push(child);
+  }
+}

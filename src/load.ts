@@ -1,0 +1,350 @@
+import {
+  CORE_SCHEMA,
+  load as parseYaml,
+  mergeTag,
+  type Schema,
+  YAMLException,
+} from "js-yaml";
+import type { ConfigSchema, SchemaIssue, SchemaResult } from "./schema.ts";
+import { expandEnv } from "./env.ts";
+import { LoadError, type LoadErrorLocation } from "./errors.ts";
+import { redact, scrubYamlReason } from "./redact.ts";
+import { runtime } from "./runtime/mod.ts";
+
+/**
+ * A parsed config before validation: the top level of a YAML file is always
+ * a mapping.
+ *
+ * @example Usage
+ * ```ts
+ * import { loadConfig, type ConfigObject } from "@hup/reload";
+ *
+ * async function read(path: string): Promise<ConfigObject> {
+ *   return await loadConfig(path);
+ * }
+ * ```
+ */
+export type ConfigObject = { [key: string]: unknown };
+
+/**
+ * Options of {@linkcode loadConfig}.
+ *
+ * @example Usage
+ * ```ts
+ * import type { LoadOptions } from "@hup/reload";
+ *
+ * const options: LoadOptions = { env: (name) => ({ PORT: "8080" })[name] };
+ * ```
+ *
+ * @typeParam C The config type the schema produces.
+ */
+export interface LoadOptions<C = ConfigObject> {
+  /**
+   * Validates (and may transform) the parsed mapping; any Standard Schema
+   * library works (zod, valibot, arktype, ...). Without it the parsed mapping
+   * is returned as is.
+   *
+   * @default {undefined}
+   */
+  schema?: ConfigSchema<C>;
+  /**
+   * Reads one environment variable for `${NAME}` expansion.
+   *
+   * @default {the process environment}
+   */
+  env?: (name: string) => string | undefined;
+  /**
+   * The largest file accepted, in bytes.
+   *
+   * @default {16777216}
+   */
+  maxBytes?: number;
+  /**
+   * The largest number of nodes (mappings, sequences and scalars) the parsed
+   * document may have once aliases are expanded: a bound on "billion laughs"
+   * files, which are small on disk but explode when walked.
+   *
+   * @default {1000000}
+   */
+  maxNodes?: number;
+  /**
+   * The deepest nesting of mappings and sequences accepted.
+   *
+   * @default {100}
+   */
+  maxDepth?: number;
+}
+
+const YAML_SCHEMA: Schema = CORE_SCHEMA.withTags(mergeTag);
+
+/**
+ * Reads a YAML config file, expands environment variables, parses it and
+ * validates it: the loader the coordinator uses, for loading the initial
+ * config through the same code.
+ *
+ * Expansion happens on the text before parsing: `${NAME}` and `$NAME` take
+ * the variable's value, `${NAME:-default}` falls back when it is unset or
+ * empty, `${NAME:?message}` fails with the message, `$$` is a literal `$`.
+ * References in comments are left alone. An unset variable without a default
+ * is an error. YAML 1.2 core schema plus merge keys (`<<: *base`).
+ *
+ * @example Loading with a schema
+ * ```ts
+ * import { loadConfig } from "@hup/reload";
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ *
+ * const dir = await mkdtemp(join(tmpdir(), "hup-"));
+ * const path = join(dir, "config.yaml");
+ * await writeFile(path, "port: ${PORT:-8080}\n");
+ * const config = await loadConfig(path, { env: () => undefined });
+ * assert.deepEqual(config, { port: 8080 });
+ * ```
+ *
+ * @typeParam C The config type, inferred from `schema`.
+ * @param path The file's path.
+ * @param options Schema, environment and limits.
+ * @returns The config.
+ * @throws {LoadError} If the file cannot be read, is not valid UTF-8 or YAML,
+ *   uses an unset variable, is not a mapping, exceeds a limit or fails
+ *   validation. The message names the file and line, column or field, and
+ *   never a value from the file or the environment.
+ */
+export async function loadConfig<C = ConfigObject>(
+  path: string,
+  options: LoadOptions<C> = {},
+): Promise<C> {
+  const {
+    maxBytes = 16 * 1024 * 1024,
+    maxNodes = 1_000_000,
+    maxDepth = 100,
+  } = options;
+  const env = options.env ?? runtime().getEnv;
+  const fail = (
+    reason: string,
+    problems: (Omit<LoadErrorLocation, "path"> & { reason: string })[] = [{
+      reason: "",
+    }],
+    cause?: unknown,
+  ): never => {
+    throw new LoadError(
+      reason,
+      problems.map((p) => ({ ...p, path })),
+      cause === undefined ? undefined : { cause },
+    );
+  };
+
+  let bytes: Uint8Array;
+  try {
+    bytes = await runtime().readFile(path);
+  } catch (error) {
+    return fail(describeReadError(error), undefined, error);
+  }
+  if (bytes.length > maxBytes) {
+    fail(`the file is larger than ${maxBytes} bytes (${bytes.length} bytes)`);
+  }
+
+  let source: string;
+  try {
+    source = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    const loose = new TextDecoder("utf-8").decode(bytes);
+    const at = loose.indexOf("\uFFFD");
+    fail("the file is not valid UTF-8 text", [{
+      ...lineColumn(loose, at),
+      reason: "",
+    }]);
+  }
+  source = source!;
+
+  const expansion = expandEnv(source, (name) => {
+    try {
+      return env(name);
+    } catch (error) {
+      throw new LoadError(
+        `the environment variable ${name} cannot be read (${
+          error instanceof Error ? error.name : "error"
+        }; with Deno, allow it with --allow-env=${name})`,
+        [{
+          path,
+          ...lineColumn(source, findReference(source, name)),
+          reason: "",
+        }],
+      );
+    }
+  });
+  if (expansion.problems.length > 0) {
+    fail(
+      expansion.problems.length === 1
+        ? "an environment variable cannot be expanded"
+        : "environment variables cannot be expanded",
+      expansion.problems.map((p) => ({
+        ...lineColumn(source, p.offset),
+        reason: p.reason,
+      })),
+    );
+  }
+
+  let value: unknown;
+  try {
+    value = parseYaml(expansion.text, {
+      schema: YAML_SCHEMA,
+      maxDepth,
+    });
+  } catch (error) {
+    if (error instanceof YAMLException) {
+      const reason = scrubYamlReason(error.reason);
+      if (/input is empty/.test(reason)) {
+        fail("the file has no YAML document (it is empty or only comments)");
+      }
+      const at = error.mark === undefined
+        ? undefined
+        : lineColumn(source, expansion.originalOffset(error.mark.position));
+      fail("the file is not valid YAML", [{ ...at, reason }]);
+    }
+    fail(
+      "the YAML parser failed",
+      [{
+        reason: error instanceof Error ? error.name : "unknown error",
+      }],
+    );
+  }
+
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    fail(
+      `the top level is ${
+        value === null
+          ? "empty (null)"
+          : Array.isArray(value)
+          ? "a sequence"
+          : `a ${typeof value}`
+      }, not a mapping`,
+      [{ line: 1, column: 1, reason: "" }],
+    );
+  }
+
+  if (countNodes(value, maxNodes) > maxNodes) {
+    fail(
+      `the document expands to more than ${maxNodes} nodes (aliases that repeat large parts, as in a "billion laughs" file)`,
+    );
+  }
+
+  const schema = options.schema;
+  if (schema === undefined) return value as C;
+  let outcome: SchemaResult<C>;
+  try {
+    outcome = await schema["~standard"].validate(value);
+  } catch (error) {
+    return fail("the schema threw while validating", [{
+      reason: error instanceof Error ? error.name : "non-error value thrown",
+    }]);
+  }
+  if (outcome.issues === undefined) return outcome.value;
+  {
+    const secrets = [...collectStrings(value), ...expansion.values];
+    fail(
+      "it does not match the schema",
+      outcome.issues.map((issue) => ({
+        field: renderField(issue.path),
+        reason: redact(issue.message, secrets),
+      })),
+    );
+  }
+  throw new Error("unreachable");
+}
+
+function describeReadError(error: unknown): string {
+  const e = error as { code?: string; name?: string } | null;
+  const code = e?.code ?? e?.name;
+  switch (code) {
+    case "ENOENT":
+    case "NotFound":
+      return "the file does not exist";
+    case "EISDIR":
+    case "IsADirectory":
+      return "the path is a directory, not a file";
+    case "EACCES":
+    case "EPERM":
+    case "PermissionDenied":
+      return "reading the file is not permitted";
+    case "NotCapable":
+      return "reading the file is not permitted (with Deno, allow it with --allow-read)";
+    case "ELOOP":
+    case "FilesystemLoop":
+      return "the path is a symbolic link loop";
+    default:
+      return `the file cannot be read (${code ?? "unknown error"})`;
+  }
+}
+
+function lineColumn(
+  text: string,
+  offset: number,
+): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (
+    let i = text.indexOf("\n");
+    i !== -1 && i < offset;
+    i = text.indexOf("\n", i + 1)
+  ) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+function findReference(text: string, name: string): number {
+  const at = text.search(new RegExp(`\\$\\{?${name}(?![A-Za-z0-9_])`));
+  return at === -1 ? 0 : at;
+}
+
+function renderField(
+  path: SchemaIssue["path"],
+): string | undefined {
+  if (path === undefined || path.length === 0) return undefined;
+  return path
+    .map((segment) =>
+      String(typeof segment === "object" ? segment.key : segment)
+    )
+    .join(".");
+}
+
+// Counts nodes as a walker would see them, with aliases expanded, stopping
+// as soon as `limit` is passed. Shared subtrees are counted once each time
+// they are reached but their size is computed only once.
+function countNodes(root: unknown, limit: number): number {
+  const sizes = new Map<object, number>();
+  const size = (node: unknown): number => {
+    if (node === null || typeof node !== "object") return 1;
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    sizes.set(node, limit + 1); // a cycle counts as too large
+    let total = 1;
+    for (const child of Object.values(node)) {
+      total += size(child);
+      if (total > limit) break;
+    }
+    sizes.set(node, total);
+    return total;
+  };
+  return size(root);
+}
+
+function collectStrings(root: unknown): string[] {
+  const seen = new Set<unknown>();
+  const found: string[] = [];
+  const walk = (node: unknown) => {
+    if (typeof node === "string") found.push(node);
+    else if (typeof node === "number" || typeof node === "bigint") {
+      found.push(String(node));
+    } else if (node !== null && typeof node === "object" && !seen.has(node)) {
+      seen.add(node);
+      for (const child of Object.values(node)) walk(child);
+    }
+  };
+  walk(root);
+  return found;
+}

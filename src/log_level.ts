@@ -1,0 +1,158 @@
+import { compareLogLevel, getLogLevels } from "@logtape/logtape";
+import type { Hook } from "./hook.ts";
+import { HookStatus } from "./status.ts";
+
+/**
+ * A log level name, the same as LogTape's `LogLevel`.
+ *
+ * @example Usage
+ * ```ts
+ * import type { LogLevel } from "@hup/reload";
+ *
+ * const level: LogLevel = "warning";
+ * ```
+ */
+export type LogLevel =
+  | "trace"
+  | "debug"
+  | "info"
+  | "warning"
+  | "error"
+  | "fatal";
+
+/**
+ * Parses a level name: LogTape's names (`trace`, `debug`, `info`, `warning`,
+ * `error`, `fatal`) in any case, and `warn` for `warning` (Go's slog name).
+ *
+ * @param name The level name.
+ * @returns The LogTape level, or `undefined` when the name is unknown.
+ */
+export function parseLevelName(name: unknown): LogLevel | undefined {
+  if (typeof name !== "string") return undefined;
+  const lower = name.trim().toLowerCase();
+  const level = lower === "warn" ? "warning" : lower;
+  return (getLogLevels() as readonly string[]).includes(level)
+    ? level as LogLevel
+    : undefined;
+}
+
+/**
+ * A mutable log level that the `log_level` hook updates on reload, like Go's
+ * `slog.LevelVar`. Give its {@linkcode LogLevelVar.filter} to LogTape (or
+ * read {@linkcode LogLevelVar.level} from any other logger) and the level
+ * follows the config.
+ *
+ * @example With LogTape
+ * ```ts
+ * import { LogLevelVar } from "@hup/reload";
+ * import assert from "node:assert/strict";
+ *
+ * const level = new LogLevelVar("info");
+ * // await configure({ filters: { level: level.filter }, loggers: [...] });
+ * level.set("debug");
+ * assert.equal(level.level, "debug");
+ * ```
+ */
+export class LogLevelVar {
+  #level: LogLevel;
+
+  /**
+   * Creates the holder.
+   *
+   * @param level The initial level.
+   * @throws {RangeError} If `level` is not a known level name.
+   */
+  constructor(level: LogLevel | string = "info") {
+    this.#level = LogLevelVar.#parse(level);
+  }
+
+  /** The current level. */
+  get level(): LogLevel {
+    return this.#level;
+  }
+
+  /**
+   * Changes the level.
+   *
+   * @example Usage
+   * ```ts
+   * import { LogLevelVar } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const level = new LogLevelVar();
+   * level.set("WARN");
+   * assert.equal(level.level, "warning");
+   * ```
+   *
+   * @param level A level name (`warn` and any case accepted).
+   * @throws {RangeError} If `level` is not a known level name.
+   */
+  set(level: LogLevel | string): void {
+    this.#level = LogLevelVar.#parse(level);
+  }
+
+  /**
+   * A LogTape filter that passes records at or above the current level.
+   *
+   * @example Usage
+   * ```ts
+   * import { LogLevelVar } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const level = new LogLevelVar("error");
+   * assert.equal(level.filter({ level: "info" }), false);
+   * ```
+   */
+  readonly filter = (record: { readonly level: LogLevel }): boolean =>
+    compareLogLevel(record.level, this.#level) >= 0;
+
+  static #parse(level: string): LogLevel {
+    const parsed = parseLevelName(level);
+    if (parsed === undefined) {
+      throw new RangeError(
+        `Cannot set the log level as the name is unknown: expected one of ${
+          getLogLevels().join(", ")
+        } (or warn)`,
+      );
+    }
+    return parsed;
+  }
+}
+
+/**
+ * Builds the `log_level` hook: `check` rejects an unknown level name, `apply`
+ * sets the level, `skipped` when no holder is given.
+ *
+ * @param holder The level to update; `undefined` makes the hook skip.
+ * @param select Reads the level name from a config.
+ * @param field The field's dotted path, for messages.
+ * @returns The hook.
+ */
+export function logLevelHook<C>(
+  holder: LogLevelVar | undefined,
+  select: (config: C) => unknown,
+  field: string,
+): Hook<C> {
+  return {
+    name: "log_level",
+    check(_old, next) {
+      if (holder === undefined) return;
+      const value = select(next);
+      if (value !== undefined && parseLevelName(value) === undefined) {
+        throw new RangeError(
+          `Cannot set the log level as the name is unknown: ${field} must be one of ${
+            getLogLevels().join(", ")
+          } (or warn)`,
+        );
+      }
+    },
+    apply(_ctx, _old, next) {
+      const level = parseLevelName(select(next));
+      if (holder === undefined || level === undefined) {
+        return HookStatus.Skipped;
+      }
+      holder.set(level);
+      return HookStatus.Applied;
+    },
+  };
+}

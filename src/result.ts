@@ -1,0 +1,82 @@
+import type { HookStatus, ReloadStatus } from "./status.ts";
+
+/**
+ * One hook's contribution to a reload pass, as it appears in
+ * {@linkcode ReloadResult.outcomes}.
+ *
+ * @example Usage
+ * ```ts
+ * import type { HookOutcome } from "@hup/reload";
+ *
+ * const outcome: HookOutcome = {
+ *   name: "log_level",
+ *   status: "failed",
+ *   error: "Cannot set the log level as it is not one of trace, debug, info, warning, error, fatal: server.log_level",
+ * };
+ * ```
+ */
+export interface HookOutcome {
+  /** The hook's {@linkcode Hook.name}. */
+  name: string;
+  /** What the hook did in this pass. */
+  status: HookStatus;
+  /**
+   * The rendered error when `status` is `failed`; absent otherwise. A string
+   * (not an `Error`) so the result stays plain JSON.
+   */
+  error?: string;
+}
+
+/**
+ * The report of one reload pass: plain JSON, so
+ * `JSON.parse(JSON.stringify(result))` deep-equals `result`.
+ *
+ * The wire names are those of the Go package this module ports, so existing
+ * dashboards and scripts keep working.
+ *
+ * @example Reading a result
+ * ```ts
+ * import type { ReloadResult } from "@hup/reload";
+ * import assert from "node:assert/strict";
+ *
+ * const result: ReloadResult = {
+ *   generation: 3,
+ *   status: "partial_applied",
+ *   outcomes: [
+ *     { name: "log_level", status: "applied" },
+ *     { name: "cache", status: "failed", error: "Cannot resize the cache: out of memory" },
+ *   ],
+ *   requires_restart: ["server.listen"],
+ *   started_at: "2026-01-01T00:00:00.000Z",
+ *   ended_at: "2026-01-01T00:00:00.012Z",
+ * };
+ * assert.deepEqual(JSON.parse(JSON.stringify(result)), result);
+ * ```
+ */
+export interface ReloadResult {
+  /**
+   * The generation in effect after the pass: advanced by one on
+   * `full_success` and `partial_applied`, unchanged otherwise.
+   */
+  generation: number;
+  /** The overall outcome of the pass. */
+  status: ReloadStatus;
+  /**
+   * Every hook the pass considered, in order: on `validation_failed` the
+   * outcome of each `check` (failed ones carry their error), otherwise the
+   * outcome of each `apply`. Empty on `load_failed`.
+   */
+  outcomes: HookOutcome[];
+  /**
+   * Non-reloadable fields (dotted paths) whose value differs from the one in
+   * effect since start-up; absent when none. Present whatever the status, as
+   * long as the file loaded, so the warning stays visible until a restart.
+   */
+  requires_restart?: string[];
+  /** Why the file failed to load, when `status` is `load_failed`; absent otherwise. */
+  load_error?: string;
+  /** When the pass started, as an ISO 8601 string. */
+  started_at: string;
+  /** When the pass ended, as an ISO 8601 string. */
+  ended_at: string;
+}

@@ -1,0 +1,50 @@
+/**
+ * A source of process signals. The coordinator listens to `SIGHUP` through
+ * one; tests pass a fake to fire a reload without sending a real signal.
+ *
+ * @example A source that fires on demand
+ * ```ts
+ * import type { SignalSource } from "@hup/reload";
+ *
+ * const listeners = new Set<() => void>();
+ * const signals: SignalSource = {
+ *   addSignalListener: (_signal, listener) => void listeners.add(listener),
+ *   removeSignalListener: (_signal, listener) => void listeners.delete(listener),
+ * };
+ * // Later, in a test: listeners.forEach((listener) => listener());
+ * ```
+ */
+export interface SignalSource {
+  /**
+   * Calls `listener` whenever the process receives `signal`.
+   *
+   * @throws {Error} If the platform has no such signal.
+   */
+  addSignalListener(signal: "SIGHUP", listener: () => void): void;
+  /** Stops calling `listener` for `signal`. */
+  removeSignalListener(signal: "SIGHUP", listener: () => void): void;
+}
+
+/**
+ * What the module needs from the runtime it runs on; one implementation per
+ * runtime, chosen once.
+ */
+export interface Runtime extends SignalSource {
+  /** `deno`, `node` or `bun`. */
+  readonly name: "deno" | "node" | "bun";
+  /** Reads a whole file. */
+  readFile(path: string): Promise<Uint8Array>;
+  /** Reads one environment variable; `undefined` when unset. */
+  getEnv(name: string): string | undefined;
+}
+
+/**
+ * Throws the error for a platform without SIGHUP (Windows).
+ *
+ * @param platform The platform name, for the message.
+ */
+export function noSighup(platform: string): never {
+  throw new Error(
+    `Cannot listen for SIGHUP as this platform (${platform}) has no such signal: trigger reloads with coordinator.reload() instead`,
+  );
+}

@@ -1,0 +1,627 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  type ApplyContext,
+  AtomicConfig,
+  Coordinator,
+  type Hook,
+  HookStatus,
+  LogLevelVar,
+  ReloadStatus,
+} from "hup-reload";
+import { type Deferred, deferred, fakeSignals } from "./_helpers.ts";
+
+interface Config {
+  server: { listen: string; log_level?: string };
+  feature: { size: number };
+}
+
+const cfg = (size: number, listen = ":8080"): Config => ({
+  server: { listen, log_level: "info" },
+  feature: { size },
+});
+
+/** A hook that records what it was called with and can be told to fail. */
+function recordingHook(
+  name: string,
+  calls: string[],
+  behaviour: {
+    check?: () => void | Promise<void>;
+    apply?: (ctx: ApplyContext) => unknown;
+  } = {},
+): Hook<Config> {
+  return {
+    name,
+    async check() {
+      calls.push(`check:${name}`);
+      await behaviour.check?.();
+    },
+    async apply(ctx) {
+      calls.push(`apply:${name}`);
+      const status = await behaviour.apply?.(ctx);
+      return (status ?? HookStatus.Applied) as HookStatus;
+    },
+  };
+}
+
+function setup(
+  loads: (() => Config | Promise<Config>)[],
+  hooks: Hook<Config>[],
+  extra: { nonReloadable?: readonly string[] } = {},
+) {
+  const config = new AtomicConfig<Config>(cfg(1));
+  let n = 0;
+  const coordinator = new Coordinator<Config>({
+    configPath: "/etc/app/config.yaml",
+    config,
+    hooks,
+    load: () => {
+      const next = loads[Math.min(n, loads.length - 1)];
+      n++;
+      return next();
+    },
+    ...extra,
+  });
+  return { config, coordinator, loads: () => n };
+}
+
+describe("Coordinator", () => {
+  test("new Coordinator() rejects an empty holder with a TypeError", () => {
+    assert.throws(
+      () =>
+        new Coordinator({ configPath: "c.yaml", config: new AtomicConfig() }),
+      { name: "TypeError", message: /deps\.config holds no config/ },
+    );
+  });
+
+  test("new Coordinator() rejects an empty configPath and a nameless hook", () => {
+    const config = new AtomicConfig(cfg(1));
+    assert.throws(() => new Coordinator({ configPath: "", config }), {
+      name: "TypeError",
+      message: /deps\.configPath/,
+    });
+    assert.throws(
+      () =>
+        new Coordinator({
+          configPath: "c.yaml",
+          config,
+          hooks: [{ check() {}, apply: () => HookStatus.Applied } as never],
+        }),
+      { name: "TypeError", message: /deps\.hooks\[0\]\.name/ },
+    );
+  });
+
+  test("Coordinator.reload() swaps the config and advances the generation on full_success", async () => {
+    const calls: string[] = [];
+    const { config, coordinator } = setup([() => cfg(2)], [
+      recordingHook("a", calls),
+      recordingHook("b", calls, { apply: () => HookStatus.Skipped }),
+    ]);
+    assert.equal(coordinator.lastResult(), null);
+    assert.equal(coordinator.generation(), 0);
+    const result = await coordinator.reload();
+    assert.equal(result.status, ReloadStatus.FullSuccess);
+    assert.equal(result.generation, 1);
+    assert.deepEqual(result.outcomes, [
+      { name: "a", status: "applied" },
+      { name: "b", status: "skipped" },
+    ]);
+    assert.deepEqual(calls, ["check:a", "check:b", "apply:a", "apply:b"]);
+    assert.equal(coordinator.generation(), 1);
+    assert.deepEqual(config.load(), cfg(2));
+    assert.equal(config.snapshot().generation, 1);
+    assert.equal(coordinator.lastResult(), result);
+    assert.equal("requires_restart" in result, false);
+    assert.equal("load_error" in result, false);
+  });
+
+  test("Coordinator.reload() results are plain JSON with ISO 8601 times", async () => {
+    const times = [
+      new Date("2026-01-02T03:04:05.000Z"),
+      new Date("2026-01-02T03:04:05.250Z"),
+    ];
+    let t = 0;
+    const coordinator = new Coordinator<Config>({
+      configPath: "c.yaml",
+      config: new AtomicConfig(cfg(1)),
+      load: () => cfg(2, ":9090"),
+      hooks: [
+        recordingHook("x", [], {
+          apply: () => {
+            throw new Error("Cannot resize: feature.size");
+          },
+        }),
+      ],
+      nonReloadable: ["server.listen"],
+      now: () => times[Math.min(t++, 1)],
+    });
+    const result = await coordinator.reload();
+    assert.deepEqual(JSON.parse(JSON.stringify(result)), result);
+    assert.deepEqual(result, {
+      generation: 1,
+      status: "partial_applied",
+      outcomes: [{
+        name: "x",
+        status: "failed",
+        error: "Cannot resize: feature.size",
+      }],
+      requires_restart: ["server.listen"],
+      started_at: "2026-01-02T03:04:05.000Z",
+      ended_at: "2026-01-02T03:04:05.250Z",
+    });
+  });
+
+  test("Coordinator.reload() runs no hook and changes nothing on load_failed", async () => {
+    const calls: string[] = [];
+    const { config, coordinator } = setup([() => {
+      throw new Error("Cannot load config as the file does not exist: x");
+    }], [recordingHook("a", calls)]);
+    const before = config.snapshot();
+    const result = await coordinator.reload();
+    assert.equal(result.status, ReloadStatus.LoadFailed);
+    assert.equal(
+      result.load_error,
+      "Cannot load config as the file does not exist: x",
+    );
+    assert.deepEqual(result.outcomes, []);
+    assert.equal(result.generation, 0);
+    assert.deepEqual(calls, []);
+    assert.equal(config.snapshot(), before);
+    assert.equal(coordinator.generation(), 0);
+  });
+
+  test("Coordinator.reload() treats a loader returning undefined as load_failed", async () => {
+    const { coordinator } = setup(
+      [() => undefined as unknown as Config],
+      [],
+    );
+    const result = await coordinator.reload();
+    assert.equal(result.status, "load_failed");
+    assert.match(result.load_error ?? "", /returned undefined/);
+  });
+
+  test("Coordinator.reload() runs every check and reports every failing one on validation_failed", async () => {
+    const calls: string[] = [];
+    const { config, coordinator } = setup([() => cfg(2)], [
+      recordingHook("first", calls, {
+        check: () => {
+          throw new RangeError("Cannot use size 2: feature.size");
+        },
+      }),
+      recordingHook("second", calls),
+      recordingHook("third", calls, {
+        check: () => Promise.reject("third is unhappy"),
+      }),
+    ]);
+    const before = config.snapshot();
+    const result = await coordinator.reload();
+    assert.equal(result.status, ReloadStatus.ValidationFailed);
+    assert.deepEqual(calls, ["check:first", "check:second", "check:third"]);
+    assert.deepEqual(result.outcomes, [
+      {
+        name: "first",
+        status: "failed",
+        error: "Cannot use size 2: feature.size",
+      },
+      { name: "second", status: "skipped" },
+      { name: "third", status: "failed", error: "third is unhappy" },
+    ]);
+    assert.equal(result.generation, 0);
+    assert.equal(coordinator.generation(), 0);
+    assert.equal(config.snapshot(), before);
+  });
+
+  test("Coordinator.reload() runs every apply after a failing one and swaps on partial_applied", async () => {
+    const calls: string[] = [];
+    const { config, coordinator } = setup([() => cfg(3)], [
+      recordingHook("throws", calls, {
+        apply: () => {
+          throw new Error("Cannot apply: boom");
+        },
+      }),
+      recordingHook("rejects-non-error", calls, {
+        apply: () => Promise.reject(42),
+      }),
+      recordingHook("returns-garbage", calls, { apply: () => "done" }),
+      recordingHook("returns-failed", calls, {
+        apply: () => HookStatus.Failed,
+      }),
+      recordingHook("fine", calls),
+    ]);
+    const result = await coordinator.reload();
+    assert.equal(result.status, ReloadStatus.PartialApplied);
+    assert.deepEqual(calls.filter((c) => c.startsWith("apply:")), [
+      "apply:throws",
+      "apply:rejects-non-error",
+      "apply:returns-garbage",
+      "apply:returns-failed",
+      "apply:fine",
+    ]);
+    assert.deepEqual(
+      result.outcomes.map((o) => [o.name, o.status]),
+      [
+        ["throws", "failed"],
+        ["rejects-non-error", "failed"],
+        ["returns-garbage", "failed"],
+        ["returns-failed", "failed"],
+        ["fine", "applied"],
+      ],
+    );
+    assert.equal(result.outcomes[0].error, "Cannot apply: boom");
+    assert.equal(result.outcomes[1].error, "number 42 thrown");
+    assert.match(result.outcomes[2].error ?? "", /not "applied", "skipped"/);
+    assert.equal(result.outcomes[3].error, "apply reported failed");
+    assert.equal(result.outcomes[4].error, undefined);
+    assert.equal(result.generation, 1);
+    assert.deepEqual(config.load(), cfg(3));
+  });
+
+  test("Coordinator.generation() advances by exactly one per swapping pass", async () => {
+    let fail: "load" | "check" | "apply" | "none" = "none";
+    const config = new AtomicConfig(cfg(0));
+    const coordinator: Coordinator<Config> = new Coordinator<Config>({
+      configPath: "c.yaml",
+      config,
+      load: () => {
+        if (fail === "load") throw new Error("bad file");
+        return cfg(coordinator.generation());
+      },
+      hooks: [{
+        name: "h",
+        check() {
+          if (fail === "check") throw new Error("bad check");
+        },
+        apply() {
+          if (fail === "apply") throw new Error("bad apply");
+          return HookStatus.Applied;
+        },
+      }],
+    });
+    const sequence = [
+      "none",
+      "load",
+      "check",
+      "apply",
+      "none",
+      "load",
+      "apply",
+    ] as const;
+    let expected = 0;
+    for (const mode of sequence) {
+      fail = mode;
+      const swaps = mode === "none" || mode === "apply";
+      if (swaps) expected++;
+      const result = await coordinator.reload();
+      assert.equal(result.generation, expected, `after ${mode}`);
+      assert.equal(coordinator.generation(), expected);
+      assert.equal(config.snapshot().generation, expected);
+    }
+  });
+
+  test("Coordinator.reload() reports requires_restart against the start-up values, whatever the status", async () => {
+    let next = cfg(1, ":9090");
+    let checkFails = false;
+    const coordinator = new Coordinator<Config>({
+      configPath: "c.yaml",
+      config: new AtomicConfig(cfg(1, ":8080")),
+      load: () => next,
+      hooks: [{
+        name: "h",
+        check() {
+          if (checkFails) throw new Error("no");
+        },
+        apply: () => HookStatus.Applied,
+      }],
+      nonReloadable: ["server.listen", "feature.size", "missing.path"],
+    });
+    assert.deepEqual((await coordinator.reload()).requires_restart, [
+      "server.listen",
+    ]);
+    // Still differs from start-up on the next pass, even though it equals
+    // the config in effect.
+    assert.deepEqual((await coordinator.reload()).requires_restart, [
+      "server.listen",
+    ]);
+    checkFails = true;
+    next = cfg(5, ":9090");
+    const rejected = await coordinator.reload();
+    assert.equal(rejected.status, "validation_failed");
+    assert.deepEqual(rejected.requires_restart, [
+      "server.listen",
+      "feature.size",
+    ]);
+    checkFails = false;
+    next = cfg(1, ":8080");
+    const back = await coordinator.reload();
+    assert.equal("requires_restart" in back, false);
+  });
+
+  test("Coordinator.reload() takes requires_restart from a nonReloadable function", async () => {
+    const seen: [Config, Config][] = [];
+    const startup = cfg(1);
+    const coordinator = new Coordinator<Config>({
+      configPath: "c.yaml",
+      config: new AtomicConfig(startup),
+      load: () => cfg(2),
+      hooks: [],
+      nonReloadable: (old, next) => {
+        seen.push([old, next]);
+        return old.feature.size === next.feature.size ? [] : ["feature"];
+      },
+    });
+    await coordinator.reload();
+    const result = await coordinator.reload();
+    assert.deepEqual(result.requires_restart, ["feature"]);
+    assert.equal(seen[1][0], startup);
+  });
+
+  test("Coordinator.reload() gives apply an AbortSignal, the new generation and the subsystem lookup", async () => {
+    let seen: { aborted: boolean; generation: number; found: unknown } | null =
+      null;
+    let ctxSignal: AbortSignal | null = null;
+    const registry = new Map<string, unknown>([["cache", { kind: "lru" }]]);
+    const coordinator = new Coordinator<Config>({
+      configPath: "c.yaml",
+      config: new AtomicConfig(cfg(1)),
+      load: () => cfg(2),
+      lookup: (name) => registry.get(name),
+      hooks: [{
+        name: "h",
+        check() {},
+        apply(ctx) {
+          ctxSignal = ctx.signal;
+          seen = {
+            aborted: ctx.signal.aborted,
+            generation: ctx.generation,
+            found: ctx.lookup("cache"),
+          };
+          assert.equal(ctx.lookup("absent"), undefined);
+          return HookStatus.Applied;
+        },
+      }],
+    });
+    await coordinator.reload();
+    assert.deepEqual(seen, {
+      aborted: false,
+      generation: 1,
+      found: { kind: "lru" },
+    });
+    assert.ok(ctxSignal! instanceof AbortSignal);
+  });
+
+  test("Coordinator.reload() freezes the config it swaps in", async () => {
+    const { config, coordinator } = setup([() => cfg(2)], []);
+    await coordinator.reload();
+    const current = config.load()!;
+    assert.ok(Object.isFrozen(current));
+    assert.ok(Object.isFrozen(current.server));
+    assert.throws(() => {
+      (current.feature as { size: number }).size = 9;
+    }, TypeError);
+  });
+
+  test("Coordinator.reload() calls made during a pass share one pass right after it", async () => {
+    const gate: Deferred = deferred();
+    const entered: Deferred = deferred();
+    let active = 0;
+    let maxActive = 0;
+    let passes = 0;
+    const coordinator = new Coordinator<Config>({
+      configPath: "c.yaml",
+      config: new AtomicConfig(cfg(0)),
+      load: () => cfg(++passes),
+      hooks: [{
+        name: "slow",
+        check() {},
+        async apply() {
+          active++;
+          maxActive = Math.max(maxActive, active);
+          if (passes === 1) {
+            entered.resolve();
+            await gate.promise;
+          }
+          active--;
+          return HookStatus.Applied;
+        },
+      }],
+    });
+    const first = coordinator.reload();
+    await entered.promise;
+    const joined = [
+      coordinator.reload(),
+      coordinator.reload(),
+      coordinator.reload(),
+    ];
+    assert.equal(joined[0], joined[1]);
+    assert.equal(joined[1], joined[2]);
+    gate.resolve();
+    const [r1, r2] = await Promise.all([first, joined[0]]);
+    assert.equal(r1.generation, 1);
+    assert.equal(r2.generation, 2);
+    assert.equal(passes, 2);
+    assert.equal(maxActive, 1);
+    assert.equal(coordinator.lastResult(), r2);
+    // Idle again: the next call starts a fresh pass.
+    assert.equal((await coordinator.reload()).generation, 3);
+  });
+
+  test("Coordinator.watch() turns a burst of SIGHUPs during a pass into exactly one more pass", async () => {
+    const signals = fakeSignals();
+    const gate: Deferred = deferred();
+    const entered: Deferred = deferred();
+    const second: Deferred<number> = deferred();
+    let passes = 0;
+    const coordinator = new Coordinator<Config>({
+      configPath: "c.yaml",
+      config: new AtomicConfig(cfg(0)),
+      load: () => cfg(++passes),
+      signals,
+      hooks: [{
+        name: "slow",
+        check() {},
+        async apply(ctx) {
+          if (passes === 1) {
+            entered.resolve();
+            await gate.promise;
+          } else {
+            second.resolve(ctx.generation);
+          }
+          return HookStatus.Applied;
+        },
+      }],
+    });
+    coordinator.watch();
+    coordinator.watch();
+    assert.equal(signals.count, 1, "watch() is idempotent");
+    signals.fire();
+    await entered.promise;
+    for (let i = 0; i < 100; i++) signals.fire();
+    gate.resolve();
+    assert.equal(await second.promise, 2);
+    await coordinator.shutdown();
+    assert.equal(passes, 2);
+    assert.equal(coordinator.generation(), 2);
+  });
+
+  test("Coordinator.watch() reloads on SIGHUP while idle", async () => {
+    const signals = fakeSignals();
+    const applied: Deferred<number> = deferred();
+    const coordinator = new Coordinator<Config>({
+      configPath: "c.yaml",
+      config: new AtomicConfig(cfg(0)),
+      load: () => cfg(7),
+      signals,
+      hooks: [{
+        name: "h",
+        check() {},
+        apply(ctx) {
+          applied.resolve(ctx.generation);
+          return HookStatus.Applied;
+        },
+      }],
+    });
+    coordinator.watch();
+    signals.fire();
+    assert.equal(await applied.promise, 1);
+    await coordinator.shutdown();
+    assert.equal(coordinator.lastResult()?.status, "full_success");
+  });
+
+  test("Coordinator.shutdown() removes the listener, waits for the running pass and is idempotent", async () => {
+    const signals = fakeSignals();
+    const gate: Deferred = deferred();
+    const entered: Deferred = deferred();
+    const coordinator = new Coordinator<Config>({
+      configPath: "c.yaml",
+      config: new AtomicConfig(cfg(0)),
+      load: () => cfg(1),
+      signals,
+      hooks: [{
+        name: "slow",
+        check() {},
+        async apply() {
+          entered.resolve();
+          await gate.promise;
+          return HookStatus.Applied;
+        },
+      }],
+    });
+    coordinator.watch();
+    const pass = coordinator.reload();
+    await entered.promise;
+    let shutDown = false;
+    const stopping = coordinator.shutdown().then(() => {
+      shutDown = true;
+    });
+    assert.equal(signals.count, 0);
+    await Promise.resolve();
+    assert.equal(shutDown, false, "shutdown() waits for the running pass");
+    gate.resolve();
+    await stopping;
+    assert.equal(shutDown, true);
+    assert.equal((await pass).status, "full_success");
+    await coordinator.shutdown();
+    await coordinator.shutdown();
+    assert.equal(signals.count, 0);
+    signals.fire();
+    assert.equal(coordinator.generation(), 1, "no pass after shutdown");
+    // watch() again re-installs the listener.
+    coordinator.watch();
+    assert.equal(signals.count, 1);
+    await coordinator.shutdown();
+  });
+
+  test("Coordinator default hooks skip without a log level or certificate reloader", async () => {
+    const coordinator = new Coordinator<Config>({
+      configPath: "c.yaml",
+      config: new AtomicConfig(cfg(0)),
+      load: () => cfg(1),
+    });
+    const result = await coordinator.reload();
+    assert.deepEqual(result.outcomes, [
+      { name: "log_level", status: "skipped" },
+      { name: "tls_certificate", status: "skipped" },
+    ]);
+    assert.equal(result.status, "full_success");
+  });
+
+  test("Coordinator default log_level hook applies a level and rejects an unknown one", async () => {
+    const level = new LogLevelVar("info");
+    let next: Config = {
+      ...cfg(1),
+      server: { listen: ":1", log_level: "DEBUG" },
+    };
+    const rotated: Config[] = [];
+    const coordinator = new Coordinator<Config>({
+      configPath: "c.yaml",
+      config: new AtomicConfig(cfg(0)),
+      load: () => next,
+      logLevel: level,
+      certificates: {
+        reload(config) {
+          rotated.push(config);
+        },
+      },
+    });
+    const ok = await coordinator.reload();
+    assert.deepEqual(ok.outcomes, [
+      { name: "log_level", status: "applied" },
+      { name: "tls_certificate", status: "applied" },
+    ]);
+    assert.equal(level.level, "debug");
+    assert.equal(rotated.length, 1);
+    next = { ...cfg(1), server: { listen: ":1", log_level: "loud" } };
+    const bad = await coordinator.reload();
+    assert.equal(bad.status, "validation_failed");
+    assert.equal(bad.outcomes[0].status, "failed");
+    assert.match(bad.outcomes[0].error ?? "", /server\.log_level/);
+    assert.doesNotMatch(bad.outcomes[0].error ?? "", /loud/);
+    assert.equal(level.level, "debug");
+    assert.equal(rotated.length, 1);
+  });
+
+  test("Coordinator default tls_certificate hook fails validation when the reloader's check throws", async () => {
+    const coordinator = new Coordinator<Config>({
+      configPath: "c.yaml",
+      config: new AtomicConfig(cfg(0)),
+      load: () => cfg(1),
+      certificates: {
+        check() {
+          throw new Error(
+            "Cannot rotate the certificate as it has expired: tls.cert",
+          );
+        },
+        reload() {
+          throw new Error("not reached");
+        },
+      },
+    });
+    const result = await coordinator.reload();
+    assert.equal(result.status, "validation_failed");
+    assert.deepEqual(result.outcomes[1], {
+      name: "tls_certificate",
+      status: "failed",
+      error: "Cannot rotate the certificate as it has expired: tls.cert",
+    });
+  });
+});
