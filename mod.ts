@@ -48,13 +48,21 @@
  */
 
 export { AtomicConfig, type ConfigSnapshot } from "./src/atomic.ts";
-export { type CertificateReloader } from "./src/certificate.ts";
+export {
+  certificateHook,
+  type CertificateReloader,
+} from "./src/certificate.ts";
 export { Coordinator, type Deps } from "./src/coordinator.ts";
 export { LoadError, type LoadErrorLocation } from "./src/errors.ts";
 export { statusHandler } from "./src/handler.ts";
 export type { ApplyContext, Hook } from "./src/hook.ts";
 export { type ConfigObject, loadConfig, type LoadOptions } from "./src/load.ts";
-export { type LogLevel, LogLevelVar } from "./src/log_level.ts";
+export {
+  type LogLevel,
+  logLevelHook,
+  type LogLevelHookOptions,
+  LogLevelVar,
+} from "./src/log_level.ts";
 export type { HookOutcome, ReloadResult } from "./src/result.ts";
 export type { ConfigSchema, SchemaIssue, SchemaResult } from "./src/schema.ts";
 export type { SignalSource } from "./src/runtime/types.ts";

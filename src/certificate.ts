@@ -35,9 +35,24 @@ export interface CertificateReloader<C> {
 }
 
 /**
- * Builds the `tls_certificate` hook around a reloader; `skipped` when none is
- * given.
+ * Builds the `tls_certificate` hook around a reloader: `check` calls the
+ * reloader's `check`, `apply` its `reload`; `skipped` when there is no
+ * reloader. Part of the default hook set; build it yourself to combine it
+ * with your own hooks.
  *
+ * @example Usage
+ * ```ts
+ * import { certificateHook } from "@hup/reload";
+ * import assert from "node:assert/strict";
+ *
+ * const rotated: string[] = [];
+ * const hook = certificateHook<{ cert: string }>({ reload: (c) => void rotated.push(c.cert) });
+ * const ctx = { signal: new AbortController().signal, generation: 1, lookup: () => undefined };
+ * assert.equal(await hook.apply(ctx, { cert: "a.pem" }, { cert: "b.pem" }), "applied");
+ * assert.deepEqual(rotated, ["b.pem"]);
+ * ```
+ *
+ * @typeParam C The config type.
  * @param reloader The reloader, or `undefined`.
  * @returns The hook.
  */

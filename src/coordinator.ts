@@ -4,7 +4,7 @@ import { type AtomicConfig, storeAt } from "./atomic.ts";
 import { certificateHook, type CertificateReloader } from "./certificate.ts";
 import { renderError } from "./render.ts";
 import type { ApplyContext, Hook } from "./hook.ts";
-import { loadConfig } from "./load.ts";
+import { readConfig } from "./load.ts";
 import { logLevelHook, type LogLevelVar } from "./log_level.ts";
 import { changedPaths } from "./paths.ts";
 import type { HookOutcome, ReloadResult } from "./result.ts";
@@ -33,7 +33,7 @@ export interface Deps<C> {
   configPath: string;
   /**
    * The holder the rest of the process reads; it must already hold the
-   * config loaded at start-up (see {@linkcode loadConfig}).
+   * config loaded at start-up (see `loadConfig()`).
    */
   config: AtomicConfig<C>;
   /**
@@ -50,7 +50,7 @@ export interface Deps<C> {
    */
   schema?: ConfigSchema<C>;
   /**
-   * Replaces the default loader ({@linkcode loadConfig} with `schema` and
+   * Replaces the default loader (`loadConfig()` with `schema` and
    * `env`). Throwing makes the pass `load_failed`.
    *
    * @default {loadConfig}
@@ -191,7 +191,11 @@ export class Coordinator<C> {
       logLevelHook<C>(
         deps.logLevel,
         deps.logLevelOf ?? defaultLogLevelOf,
-        deps.logLevelOf === undefined ? DEFAULT_LEVEL_FIELD : "log level",
+        {
+          field: deps.logLevelOf === undefined
+            ? DEFAULT_LEVEL_FIELD
+            : "log level",
+        },
       ),
       certificateHook<C>(deps.certificates),
     ];
@@ -203,7 +207,7 @@ export class Coordinator<C> {
       }
     });
     this.#load = deps.load ?? ((path) =>
-      loadConfig<C>(path, {
+      readConfig<C>(path, {
         ...(deps.schema && { schema: deps.schema }),
         ...(deps.env && { env: deps.env }),
       }));
@@ -371,17 +375,17 @@ export class Coordinator<C> {
       requiresRestart: string[],
       loadError?: string,
     ): ReloadResult => {
+      // Keys in the order of the wire format, for people reading the JSON.
       const result: ReloadResult = {
         generation: this.#generation,
         status,
         outcomes,
+        ...(requiresRestart.length > 0 &&
+          { requires_restart: requiresRestart }),
+        ...(loadError !== undefined && { load_error: loadError }),
         started_at: startedAt.toISOString(),
         ended_at: this.#now().toISOString(),
       };
-      if (requiresRestart.length > 0) {
-        result.requires_restart = requiresRestart;
-      }
-      if (loadError !== undefined) result.load_error = loadError;
       this.#last = result;
       this.#logResult(result);
       return result;

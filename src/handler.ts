@@ -24,8 +24,8 @@ import type { Coordinator } from "./coordinator.ts";
  * @param coordinator The coordinator to report on.
  * @returns The handler.
  */
-export function statusHandler(
-  coordinator: Coordinator<unknown>,
+export function statusHandler<C>(
+  coordinator: Coordinator<C>,
 ): (request: Request) => Response {
   return (request) => {
     if (request.method !== "GET" && request.method !== "HEAD") {

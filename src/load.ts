@@ -103,16 +103,59 @@ const YAML_SCHEMA: Schema = CORE_SCHEMA.withTags(mergeTag);
  * assert.deepEqual(config, { port: 8080 });
  * ```
  *
- * @typeParam C The config type, inferred from `schema`.
  * @param path The file's path.
- * @param options Schema, environment and limits.
- * @returns The config.
+ * @param options Environment and limits.
+ * @returns The parsed mapping.
  * @throws {LoadError} If the file cannot be read, is not valid UTF-8 or YAML,
  *   uses an unset variable, is not a mapping, exceeds a limit or fails
  *   validation. The message names the file and line, column or field, and
  *   never a value from the file or the environment.
  */
-export async function loadConfig<C = ConfigObject>(
+export function loadConfig(
+  path: string,
+  options?: LoadOptions<ConfigObject> & { schema?: undefined },
+): Promise<ConfigObject>;
+/**
+ * Reads, expands, parses and validates a YAML config file; the config type is
+ * the schema's output type.
+ *
+ * @example With a schema
+ * ```ts ignore
+ * import { loadConfig } from "@hup/reload";
+ * import { z } from "zod";
+ *
+ * const config = await loadConfig("config.yaml", {
+ *   schema: z.object({ port: z.number() }),
+ * });
+ * config.port; // number
+ * ```
+ *
+ * @typeParam C The config type, inferred from `schema`.
+ * @param path The file's path.
+ * @param options Schema, environment and limits.
+ * @returns The validated config.
+ * @throws {LoadError} As for the overload without a schema, and when the
+ *   schema reports issues (one line per issue: `field: message`).
+ */
+export function loadConfig<C>(
+  path: string,
+  options: LoadOptions<C> & { schema: ConfigSchema<C> },
+): Promise<C>;
+export function loadConfig<C>(
+  path: string,
+  options?: LoadOptions<C>,
+): Promise<C> {
+  return readConfig(path, options);
+}
+
+/**
+ * {@linkcode loadConfig} without overloads, for callers generic in `C`.
+ *
+ * @param path The file's path.
+ * @param options Schema, environment and limits.
+ * @returns The config.
+ */
+export async function readConfig<C>(
   path: string,
   options: LoadOptions<C> = {},
 ): Promise<C> {

@@ -120,19 +120,59 @@ export class LogLevelVar {
 }
 
 /**
- * Builds the `log_level` hook: `check` rejects an unknown level name, `apply`
- * sets the level, `skipped` when no holder is given.
+ * Options of {@linkcode logLevelHook}.
  *
+ * @example Usage
+ * ```ts
+ * import type { LogLevelHookOptions } from "@hup/reload";
+ *
+ * const options: LogLevelHookOptions = { field: "logging.level" };
+ * ```
+ */
+export interface LogLevelHookOptions {
+  /**
+   * The field's dotted path, named in error messages.
+   *
+   * @default {"log level"}
+   */
+  field?: string;
+}
+
+/**
+ * Builds the `log_level` hook: `check` rejects an unknown level name, `apply`
+ * sets the level on the holder; `skipped` when there is no holder or the
+ * config names no level. Part of the default hook set; build it yourself to
+ * combine it with your own hooks.
+ *
+ * @example Combined with the service's own hooks
+ * ```ts
+ * import { AtomicConfig, Coordinator, LogLevelVar, logLevelHook } from "@hup/reload";
+ * import assert from "node:assert/strict";
+ *
+ * interface Config { logging: { level: string } }
+ * const level = new LogLevelVar("info");
+ * const coordinator = new Coordinator<Config>({
+ *   configPath: "config.yaml",
+ *   config: new AtomicConfig({ logging: { level: "info" } }),
+ *   load: () => ({ logging: { level: "debug" } }),
+ *   hooks: [logLevelHook(level, (c: Config) => c.logging.level, { field: "logging.level" })],
+ * });
+ * await coordinator.reload();
+ * assert.equal(level.level, "debug");
+ * ```
+ *
+ * @typeParam C The config type.
  * @param holder The level to update; `undefined` makes the hook skip.
  * @param select Reads the level name from a config.
- * @param field The field's dotted path, for messages.
+ * @param options The field name for messages.
  * @returns The hook.
  */
 export function logLevelHook<C>(
   holder: LogLevelVar | undefined,
   select: (config: C) => unknown,
-  field: string,
+  options: LogLevelHookOptions = {},
 ): Hook<C> {
+  const { field = "log level" } = options;
   return {
     name: "log_level",
     check(_old, next) {

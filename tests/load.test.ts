@@ -2,7 +2,12 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
-import { type ConfigSchema, loadConfig, LoadError } from "hup-reload";
+import {
+  type ConfigSchema,
+  loadConfig,
+  LoadError,
+  type LoadOptions,
+} from "hup-reload";
 import { envOf, tempConfig } from "./_helpers.ts";
 
 const SECRET = "s3cr3t-Value-Do-Not-Print";
@@ -10,11 +15,13 @@ const noEnv = envOf({});
 
 async function loadError(
   text: string | Uint8Array,
-  options: Parameters<typeof loadConfig>[1] = {},
+  options: LoadOptions<unknown> = {},
 ): Promise<LoadError> {
   await using file = await tempConfig(text);
   try {
-    await loadConfig(file.path, { env: noEnv, ...options });
+    // Any options, with or without a schema.
+    const load = loadConfig as (p: string, o: LoadOptions<unknown>) => unknown;
+    await load(file.path, { env: noEnv, ...options });
   } catch (error) {
     assert.ok(error instanceof LoadError, `not a LoadError: ${error}`);
     assert.equal(error.name, "LoadError");
@@ -285,7 +292,7 @@ describe("loadConfig()", () => {
     };
     const error = await loadError(`port: ${SECRET}\nmode: ${SECRET}\n`, {
       schema,
-    } as never);
+    });
     assert.match(error.message, /it does not match the schema:\n/);
     assert.equal(error.problems.length, 2);
     assert.match(
@@ -313,7 +320,7 @@ describe("loadConfig()", () => {
         },
       },
     };
-    const error = await loadError("a: 1\n", { schema } as never);
+    const error = await loadError("a: 1\n", { schema });
     assert.match(error.message, /schema threw while validating/);
   });
 });

@@ -1,0 +1,123 @@
+/**
+ * The demo service: serves a greeting from its config on 127.0.0.1 and
+ * reloads the config on SIGHUP.
+ *
+ *   npm run demo          (or: deno task demo)
+ *   curl http://127.0.0.1:8000/
+ *   kill -HUP <pid>       (after editing examples/config.yaml)
+ *   curl http://127.0.0.1:8000/-/reload
+ *
+ * @module
+ */
+import { configure, getConsoleSink } from "@logtape/logtape";
+import {
+  AtomicConfig,
+  Coordinator,
+  type Hook,
+  HookStatus,
+  loadConfig,
+  LoadError,
+  logLevelHook,
+  LogLevelVar,
+  statusHandler,
+} from "../mod.ts";
+
+interface DemoConfig {
+  server: { port: number; log_level: string };
+  greeting: { text: string; shout?: boolean };
+}
+
+// The bundled config, or the path given as the first argument.
+const configPath = Deno.args[0] ??
+  new URL("./config.yaml", import.meta.url).pathname;
+
+// The log level follows server.log_level on every reload.
+const level = new LogLevelVar("info");
+await configure({
+  sinks: { console: getConsoleSink() },
+  filters: { level: level.filter },
+  loggers: [
+    { category: ["hup-reload"], sinks: ["console"], filters: ["level"] },
+    { category: ["demo"], sinks: ["console"], filters: ["level"] },
+    { category: ["logtape", "meta"], sinks: ["console"], lowestLevel: "error" },
+  ],
+});
+
+let initial: DemoConfig;
+try {
+  initial = await loadConfig(configPath) as unknown as DemoConfig;
+} catch (error) {
+  console.error(error instanceof LoadError ? error.message : error);
+  Deno.exit(1);
+}
+const config = new AtomicConfig<DemoConfig>(initial);
+
+// What the service serves; the greeting hook swaps it on reload.
+let greeting = render(initial);
+function render(c: DemoConfig): string {
+  const text = `${c.greeting.text}, world`;
+  return c.greeting.shout ? `${text.toUpperCase()}!` : `${text}.`;
+}
+
+const greetingHook: Hook<DemoConfig> = {
+  name: "greeting",
+  check(_old, next) {
+    const text = next.greeting?.text;
+    if (typeof text !== "string" || text.trim() === "") {
+      throw new TypeError(
+        "Cannot use the greeting as it is not a non-empty string: greeting.text",
+      );
+    }
+  },
+  apply(_ctx, old, next) {
+    const rendered = render(next);
+    if (rendered === render(old)) return HookStatus.Skipped;
+    greeting = rendered;
+    return HookStatus.Applied;
+  },
+};
+
+const coordinator = new Coordinator<DemoConfig>({
+  configPath,
+  config,
+  // The port is bound once: a change is reported, not applied.
+  nonReloadable: ["server.port"],
+  hooks: [
+    logLevelHook(level, (c: DemoConfig) => c.server?.log_level, {
+      field: "server.log_level",
+    }),
+    greetingHook,
+  ],
+});
+
+const status = statusHandler(coordinator);
+const port = initial.server.port;
+const server = Deno.serve({
+  hostname: "127.0.0.1",
+  port,
+  onListen({ port }) {
+    console.log(`hup-reload demo, PID ${Deno.pid}
+  serving:  http://127.0.0.1:${port}/
+  status:   http://127.0.0.1:${port}/-/reload
+  config:   ${configPath}
+  reload:   kill -HUP ${Deno.pid}
+  stop:     Ctrl-C`);
+  },
+}, (request) => {
+  const url = new URL(request.url);
+  if (url.pathname === "/-/reload") return status(request);
+  if (url.pathname === "/") {
+    const { generation } = config.snapshot();
+    return new Response(`${greeting}\n`, {
+      headers: { "x-config-generation": String(generation) },
+    });
+  }
+  return new Response("Not Found\n", { status: 404 });
+});
+coordinator.watch();
+
+Deno.addSignalListener("SIGINT", async () => {
+  await coordinator.shutdown();
+  await server.shutdown();
+  Deno.exit(0);
+});
