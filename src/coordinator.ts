@@ -42,7 +42,7 @@ export interface Deps<C> {
    *
    * @default {the default hook set}
    */
-  hooks?: Hook<C>[];
+  hooks?: readonly Hook<C>[];
   /**
    * Validation for the default loader.
    *
@@ -187,7 +187,7 @@ export class Coordinator<C> {
     this.#startup = startup;
     this.#signals = deps.signals;
     this.#now = deps.now ?? (() => new Date());
-    this.#hooks = deps.hooks ?? [
+    this.#hooks = deps.hooks ? [...deps.hooks] : [
       logLevelHook<C>(
         deps.logLevel,
         deps.logLevelOf ?? defaultLogLevelOf,
@@ -386,6 +386,7 @@ export class Coordinator<C> {
         started_at: startedAt.toISOString(),
         ended_at: this.#now().toISOString(),
       };
+      deepFreeze(result);
       this.#last = result;
       this.#logResult(result);
       return result;
@@ -553,8 +554,8 @@ function describe(value: unknown): string {
 }
 
 // Freezes plain objects and arrays, so no hook or reader can change a config
-// that is shared with the holder. Class instances from a custom loader are
-// left alone.
+// that is shared with the holder, or a result shared with lastResult().
+// Class instances from a custom loader are left alone.
 function deepFreeze(root: unknown): void {
   const stack = [root];
   while (stack.length > 0) {

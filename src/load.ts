@@ -6,7 +6,7 @@ import {
   YAMLException,
 } from "js-yaml";
 import type { ConfigSchema, SchemaIssue, SchemaResult } from "./schema.ts";
-import { expandEnv } from "./env.ts";
+import { expandEnv, type Expansion } from "./env.ts";
 import { LoadError, type LoadErrorLocation } from "./errors.ts";
 import { redact, scrubYamlReason } from "./redact.ts";
 import { runtime } from "./runtime/mod.ts";
@@ -164,138 +164,162 @@ export async function readConfig<C>(
     maxNodes = 1_000_000,
     maxDepth = 100,
   } = options;
-  const env = options.env ?? runtime().getEnv;
-  const fail = (
-    reason: string,
-    problems: (Omit<LoadErrorLocation, "path"> & { reason: string })[] = [{
-      reason: "",
-    }],
-    cause?: unknown,
-  ): never => {
-    throw new LoadError(
-      reason,
-      problems.map((p) => ({ ...p, path })),
-      cause === undefined ? undefined : { cause },
-    );
-  };
+  const source = decodeUtf8(path, await readBytes(path, maxBytes));
+  const expansion = expand(path, source, options.env ?? runtime().getEnv);
+  const value = parse(path, source, expansion, maxDepth, maxNodes);
+  return options.schema === undefined
+    ? value as C
+    : await validate(path, value, options.schema, expansion.values);
+}
 
+type Problem = Omit<LoadErrorLocation, "path"> & { reason: string };
+
+function loadError(
+  path: string,
+  reason: string,
+  problems: Problem[] = [{ reason: "" }],
+  cause?: unknown,
+): LoadError {
+  return new LoadError(
+    reason,
+    problems.map((p) => ({ ...p, path })),
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+async function readBytes(path: string, maxBytes: number): Promise<Uint8Array> {
   let bytes: Uint8Array;
   try {
     bytes = await runtime().readFile(path);
   } catch (error) {
-    return fail(describeReadError(error), undefined, error);
+    throw loadError(path, describeReadError(error), undefined, error);
   }
   if (bytes.length > maxBytes) {
-    fail(`the file is larger than ${maxBytes} bytes (${bytes.length} bytes)`);
+    throw loadError(
+      path,
+      `the file is larger than ${maxBytes} bytes (${bytes.length} bytes)`,
+    );
   }
+  return bytes;
+}
 
-  let source: string;
+function decodeUtf8(path: string, bytes: Uint8Array): string {
   try {
-    source = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     const loose = new TextDecoder("utf-8").decode(bytes);
-    const at = loose.indexOf("\uFFFD");
-    fail("the file is not valid UTF-8 text", [{
-      ...lineColumn(loose, at),
+    throw loadError(path, "the file is not valid UTF-8 text", [{
+      ...lineColumn(loose, loose.indexOf("\uFFFD")),
       reason: "",
     }]);
   }
-  source = source!;
+}
 
+function expand(
+  path: string,
+  source: string,
+  env: (name: string) => string | undefined,
+): Expansion {
   const expansion = expandEnv(source, (name) => {
     try {
       return env(name);
     } catch (error) {
-      throw new LoadError(
+      throw loadError(
+        path,
         `the environment variable ${name} cannot be read (${
           error instanceof Error ? error.name : "error"
         }; with Deno, allow it with --allow-env=${name})`,
-        [{
-          path,
-          ...lineColumn(source, findReference(source, name)),
-          reason: "",
-        }],
+        [{ ...lineColumn(source, findReference(source, name)), reason: "" }],
       );
     }
   });
-  if (expansion.problems.length > 0) {
-    fail(
-      expansion.problems.length === 1
+  const { problems } = expansion;
+  if (problems.length > 0) {
+    throw loadError(
+      path,
+      problems.length === 1
         ? "an environment variable cannot be expanded"
         : "environment variables cannot be expanded",
-      expansion.problems.map((p) => ({
+      problems.map((p) => ({
         ...lineColumn(source, p.offset),
         reason: p.reason,
       })),
     );
   }
+  return expansion;
+}
 
+function parse(
+  path: string,
+  source: string,
+  expansion: Expansion,
+  maxDepth: number,
+  maxNodes: number,
+): ConfigObject {
   let value: unknown;
   try {
-    value = parseYaml(expansion.text, {
-      schema: YAML_SCHEMA,
-      maxDepth,
-    });
+    value = parseYaml(expansion.text, { schema: YAML_SCHEMA, maxDepth });
   } catch (error) {
-    if (error instanceof YAMLException) {
-      const reason = scrubYamlReason(error.reason);
-      if (/input is empty/.test(reason)) {
-        fail("the file has no YAML document (it is empty or only comments)");
-      }
-      const at = error.mark === undefined
-        ? undefined
-        : lineColumn(source, expansion.originalOffset(error.mark.position));
-      fail("the file is not valid YAML", [{ ...at, reason }]);
-    }
-    fail(
-      "the YAML parser failed",
-      [{
+    if (!(error instanceof YAMLException)) {
+      throw loadError(path, "the YAML parser failed", [{
         reason: error instanceof Error ? error.name : "unknown error",
-      }],
-    );
+      }]);
+    }
+    const reason = scrubYamlReason(error.reason);
+    if (/input is empty/.test(reason)) {
+      throw loadError(
+        path,
+        "the file has no YAML document (it is empty or only comments)",
+      );
+    }
+    const at = error.mark === undefined
+      ? undefined
+      : lineColumn(source, expansion.originalOffset(error.mark.position));
+    throw loadError(path, "the file is not valid YAML", [{ ...at, reason }]);
   }
-
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    fail(
-      `the top level is ${
-        value === null
-          ? "empty (null)"
-          : Array.isArray(value)
-          ? "a sequence"
-          : `a ${typeof value}`
-      }, not a mapping`,
-      [{ line: 1, column: 1, reason: "" }],
-    );
+    const kind = value === null
+      ? "empty (null)"
+      : Array.isArray(value)
+      ? "a sequence"
+      : `a ${typeof value}`;
+    throw loadError(path, `the top level is ${kind}, not a mapping`);
   }
-
   if (countNodes(value, maxNodes) > maxNodes) {
-    fail(
+    throw loadError(
+      path,
       `the document expands to more than ${maxNodes} nodes (aliases that repeat large parts, as in a "billion laughs" file)`,
     );
   }
+  return value as ConfigObject;
+}
 
-  const schema = options.schema;
-  if (schema === undefined) return value as C;
+async function validate<C>(
+  path: string,
+  value: ConfigObject,
+  schema: ConfigSchema<C>,
+  substituted: readonly string[],
+): Promise<C> {
   let outcome: SchemaResult<C>;
   try {
     outcome = await schema["~standard"].validate(value);
   } catch (error) {
-    return fail("the schema threw while validating", [{
+    throw loadError(path, "the schema threw while validating", [{
       reason: error instanceof Error ? error.name : "non-error value thrown",
     }]);
   }
   if (outcome.issues === undefined) return outcome.value;
-  {
-    const secrets = [...collectStrings(value), ...expansion.values];
-    fail(
-      "it does not match the schema",
-      outcome.issues.map((issue) => ({
-        field: renderField(issue.path),
-        reason: redact(issue.message, secrets),
-      })),
-    );
-  }
-  throw new Error("unreachable");
+  // Schema libraries may quote the offending value: scrub every value the
+  // file and the environment supplied.
+  const secrets = [...collectStrings(value), ...substituted];
+  throw loadError(
+    path,
+    "it does not match the schema",
+    outcome.issues.map((issue) => ({
+      field: renderField(issue.path),
+      reason: redact(issue.message, secrets),
+    })),
+  );
 }
 
 function describeReadError(error: unknown): string {

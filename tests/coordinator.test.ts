@@ -625,3 +625,47 @@ describe("Coordinator", () => {
     });
   });
 });
+
+test("Coordinator compares nonReloadable paths by deep equality, through sequences", async () => {
+  type Cfg = {
+    servers: { port: number; tags: string[] }[];
+    db: { url: string };
+  };
+  const startup: Cfg = {
+    servers: [{ port: 1, tags: ["a"] }],
+    db: { url: "x" },
+  };
+  let next: Cfg = structuredClone(startup);
+  const coordinator = new Coordinator<Cfg>({
+    configPath: "c.yaml",
+    config: new AtomicConfig(startup),
+    load: () => next,
+    hooks: [],
+    nonReloadable: ["servers.0.port", "servers.0.tags", "db", "servers.1"],
+  });
+  assert.equal("requires_restart" in await coordinator.reload(), false);
+  next = {
+    servers: [{ port: 1, tags: ["a", "b"] }, { port: 2, tags: [] }],
+    db: { url: "x" },
+  };
+  assert.deepEqual((await coordinator.reload()).requires_restart, [
+    "servers.0.tags",
+    "servers.1",
+  ]);
+});
+
+test("Coordinator.reload() results are frozen, so a caller cannot change lastResult()", async () => {
+  const coordinator = new Coordinator({
+    configPath: "c.yaml",
+    config: new AtomicConfig({ a: 1 }),
+    load: () => ({ a: 2 }),
+    hooks: [{ name: "h", check() {}, apply: () => HookStatus.Applied }],
+  });
+  const result = await coordinator.reload();
+  assert.ok(Object.isFrozen(result));
+  assert.ok(Object.isFrozen(result.outcomes[0]));
+  assert.throws(() => {
+    (result as { status: string }).status = "load_failed";
+  }, TypeError);
+  assert.equal(coordinator.lastResult()?.status, "full_success");
+});
