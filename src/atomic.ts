@@ -1,3 +1,6 @@
+import { getLogger } from "@logtape/logtape";
+import { renderError } from "./render.ts";
+
 /**
  * A config together with the generation of the reload pass that stored it.
  *
@@ -63,6 +66,7 @@ export function storeAt<C>(
  */
 export class AtomicConfig<C> {
   #current: ConfigSnapshot<C> | undefined;
+  readonly #listeners = new Set<(snapshot: ConfigSnapshot<C>) => void>();
 
   /**
    * Creates a holder, empty or holding `initial` at generation 0.
@@ -139,12 +143,52 @@ export class AtomicConfig<C> {
     return current;
   }
 
+  /**
+   * Calls `listener` with the new snapshot after every store (a pass that
+   * swaps the config in, or {@linkcode AtomicConfig.store}). A listener that
+   * throws is logged (category `["hup-reload", "config"]`) and does not stop
+   * the store or the other listeners.
+   *
+   * @example Usage
+   * ```ts
+   * import { AtomicConfig } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const holder = new AtomicConfig({ a: 1 });
+   * const seen: number[] = [];
+   * const unsubscribe = holder.subscribe(({ config }) => void seen.push(config.a));
+   * holder.store({ a: 2 });
+   * unsubscribe();
+   * holder.store({ a: 3 });
+   * assert.deepEqual(seen, [2]);
+   * ```
+   *
+   * @param listener Called with the new snapshot.
+   * @returns A function that unsubscribes `listener`.
+   */
+  subscribe(listener: (snapshot: ConfigSnapshot<C>) => void): () => void {
+    const own = (snapshot: ConfigSnapshot<C>) => listener(snapshot);
+    this.#listeners.add(own);
+    return () => void this.#listeners.delete(own);
+  }
+
   static {
     replace = (holder, config, generation) => {
       if (config === undefined) {
         throw new TypeError("Cannot store the config as it is undefined");
       }
-      holder.#current = Object.freeze({ config, generation });
+      const snapshot = Object.freeze({ config, generation });
+      holder.#current = snapshot;
+      for (const listener of holder.#listeners) {
+        try {
+          listener(snapshot);
+        } catch (error) {
+          getLogger(["hup-reload", "config"]).error(
+            "A config subscriber failed: {error}",
+            { generation, error: renderError(error) },
+          );
+        }
+      }
     };
   }
 }

@@ -2,7 +2,11 @@ import { getLogger, type Logger } from "@logtape/logtape";
 import type { ConfigSchema } from "./schema.ts";
 import { type AtomicConfig, storeAt } from "./atomic.ts";
 import { certificateHook, type CertificateReloader } from "./certificate.ts";
+import { digestOf } from "./digest.ts";
+import { ReloadEvent, SafeEventTarget } from "./events.ts";
+import { Ring } from "./history.ts";
 import { renderError } from "./render.ts";
+import { type ReloadStats, StatsRecorder } from "./stats.ts";
 import type { ApplyContext, Hook } from "./hook.ts";
 import { readConfig } from "./load.ts";
 import { logLevelHook, type LogLevelVar } from "./log_level.ts";
@@ -103,6 +107,12 @@ export interface Deps<C> {
    */
   env?: (name: string) => string | undefined;
   /**
+   * How many results {@linkcode Coordinator.history} keeps.
+   *
+   * @default {32}
+   */
+  historySize?: number;
+  /**
    * The clock for `started_at` and `ended_at`.
    *
    * @default {() => new Date()}
@@ -149,7 +159,7 @@ const defaultLogLevelOf = (config: unknown): unknown =>
  *
  * @typeParam C The config type.
  */
-export class Coordinator<C> {
+export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
   readonly #deps: Deps<C>;
   readonly #hooks: readonly Hook<C>[];
   readonly #load: (path: string) => C | Promise<C>;
@@ -159,6 +169,9 @@ export class Coordinator<C> {
   readonly #log: Logger = getLogger(["hup-reload", "coordinator"]);
   #generation = 0;
   #last: ReloadResult | null = null;
+  #digest: string | null;
+  readonly #history: Ring<ReloadResult>;
+  readonly #stats = new StatsRecorder();
   #running: Promise<ReloadResult> | null = null;
   #queued: Promise<ReloadResult> | null = null;
   #listener: (() => void) | null = null;
@@ -170,8 +183,10 @@ export class Coordinator<C> {
    * @param deps What the coordinator reads and changes.
    * @throws {TypeError} If `deps.config` is empty, `deps.configPath` is not
    *   a non-empty string or a hook has no name.
+   * @throws {RangeError} If `deps.historySize` is not a whole number from 1.
    */
   constructor(deps: Deps<C>) {
+    super();
     if (typeof deps?.configPath !== "string" || deps.configPath === "") {
       throw new TypeError(
         "Cannot create the coordinator as deps.configPath is not a non-empty string",
@@ -185,6 +200,8 @@ export class Coordinator<C> {
     }
     this.#deps = deps;
     this.#startup = startup;
+    this.#digest = digestOf(startup) ?? null;
+    this.#history = new Ring(deps.historySize ?? 32);
     this.#signals = deps.signals;
     this.#now = deps.now ?? (() => new Date());
     this.#hooks = deps.hooks ? [...deps.hooks] : [
@@ -211,6 +228,22 @@ export class Coordinator<C> {
         ...(deps.schema && { schema: deps.schema }),
         ...(deps.env && { env: deps.env }),
       }));
+  }
+
+  /**
+   * The config file this coordinator reloads (`deps.configPath`).
+   *
+   * @example Usage
+   * ```ts
+   * import { AtomicConfig, Coordinator } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const coordinator = new Coordinator({ configPath: "/etc/app.yaml", config: new AtomicConfig({}), hooks: [] });
+   * assert.equal(coordinator.configPath, "/etc/app.yaml");
+   * ```
+   */
+  get configPath(): string {
+    return this.#deps.configPath;
   }
 
   /**
@@ -326,6 +359,65 @@ export class Coordinator<C> {
   }
 
   /**
+   * The results of the most recent passes, newest first: at most
+   * `deps.historySize` of them.
+   *
+   * @example Usage
+   * ```ts
+   * import { AtomicConfig, Coordinator } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}), load: () => ({}), hooks: [], historySize: 2 });
+   * for (let i = 0; i < 3; i++) await coordinator.reload();
+   * assert.deepEqual(coordinator.history().map((r) => r.generation), [3, 2]);
+   * ```
+   *
+   * @returns A new array of the (frozen) results.
+   */
+  history(): ReloadResult[] {
+    return this.#history.newestFirst();
+  }
+
+  /**
+   * The SHA-256 of the file bytes the config in effect was loaded from, as
+   * `sha256:<hex>`, so a fleet can confirm every instance runs the same file.
+   * Known when the config in effect came from `loadConfig()` (at start-up or
+   * in a pass); `null` otherwise, e.g. with a custom `deps.load`.
+   *
+   * @example Usage
+   * ```ts
+   * import { AtomicConfig, Coordinator } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}), hooks: [] });
+   * assert.equal(coordinator.digest(), null);
+   * ```
+   *
+   * @returns The digest, or `null`.
+   */
+  digest(): string | null {
+    return this.#digest;
+  }
+
+  /**
+   * Counters over every pass since start-up, for metrics.
+   *
+   * @example Usage
+   * ```ts
+   * import { AtomicConfig, Coordinator } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}), hooks: [] });
+   * assert.equal(coordinator.stats().last_success_at, null);
+   * ```
+   *
+   * @returns A copy of the counters.
+   */
+  stats(): ReloadStats {
+    return this.#stats.snapshot();
+  }
+
+  /**
    * Stops listening for SIGHUP and waits for the running pass (and the one
    * queued after it) to finish. Safe to call more than once. Afterwards a
    * SIGHUP has its default effect again (it ends the process) unless the
@@ -374,6 +466,7 @@ export class Coordinator<C> {
       outcomes: HookOutcome[],
       requiresRestart: string[],
       loadError?: string,
+      digest?: string,
     ): ReloadResult => {
       // Keys in the order of the wire format, for people reading the JSON.
       const result: ReloadResult = {
@@ -383,12 +476,16 @@ export class Coordinator<C> {
         ...(requiresRestart.length > 0 &&
           { requires_restart: requiresRestart }),
         ...(loadError !== undefined && { load_error: loadError }),
+        ...(digest !== undefined && { config_digest: digest }),
         started_at: startedAt.toISOString(),
         ended_at: this.#now().toISOString(),
       };
       deepFreeze(result);
       this.#last = result;
+      this.#history.push(result);
+      this.#stats.record(result);
       this.#logResult(result);
+      this.dispatchEvent(new ReloadEvent(result));
       return result;
     };
 
@@ -406,6 +503,7 @@ export class Coordinator<C> {
       return finish(ReloadStatus.LoadFailed, [], [], renderError(error));
     }
     deepFreeze(next);
+    const digest = digestOf(next);
     const old = this.#deps.config.load() as C;
 
     const checks: (string | undefined)[] = [];
@@ -428,6 +526,8 @@ export class Coordinator<C> {
           )
         ),
         requiresRestart,
+        undefined,
+        digest,
       );
     }
 
@@ -465,12 +565,15 @@ export class Coordinator<C> {
     controller.abort();
     storeAt(this.#deps.config, next, generation);
     this.#generation = generation;
+    this.#digest = digest ?? null;
     return finish(
       outcomes.some((o) => o.status === HookStatus.Failed)
         ? ReloadStatus.PartialApplied
         : ReloadStatus.FullSuccess,
       outcomes,
       requiresRestart,
+      undefined,
+      digest,
     );
   }
 

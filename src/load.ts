@@ -6,6 +6,7 @@ import {
   YAMLException,
 } from "js-yaml";
 import type { ConfigSchema, SchemaIssue, SchemaResult } from "./schema.ts";
+import { sha256, tagDigest } from "./digest.ts";
 import { expandEnv, type Expansion } from "./env.ts";
 import { LoadError, type LoadErrorLocation } from "./errors.ts";
 import { redact, scrubYamlReason } from "./redact.ts";
@@ -164,12 +165,16 @@ export async function readConfig<C>(
     maxNodes = 1_000_000,
     maxDepth = 100,
   } = options;
-  const source = decodeUtf8(path, await readBytes(path, maxBytes));
+  const bytes = await readBytes(path, maxBytes);
+  const digest = sha256(bytes); // in parallel with the parse
+  const source = decodeUtf8(path, bytes);
   const expansion = expand(path, source, options.env ?? runtime().getEnv);
   const value = parse(path, source, expansion, maxDepth, maxNodes);
-  return options.schema === undefined
+  const config = options.schema === undefined
     ? value as C
     : await validate(path, value, options.schema, expansion.values);
+  tagDigest(config, await digest);
+  return config;
 }
 
 type Problem = Omit<LoadErrorLocation, "path"> & { reason: string };

@@ -55,6 +55,7 @@ export function parseLevelName(name: unknown): LogLevel | undefined {
  */
 export class LogLevelVar {
   #level: LogLevel;
+  readonly #listeners = new Set<(level: LogLevel) => void>();
 
   /**
    * Creates the holder.
@@ -88,7 +89,36 @@ export class LogLevelVar {
    * @throws {RangeError} If `level` is not a known level name.
    */
   set(level: LogLevel | string): void {
-    this.#level = LogLevelVar.#parse(level);
+    const parsed = LogLevelVar.#parse(level);
+    if (parsed === this.#level) return;
+    this.#level = parsed;
+    for (const listener of this.#listeners) listener(parsed);
+  }
+
+  /**
+   * Calls `listener` with the new level whenever it changes: the way to make
+   * a logger other than LogTape follow the config.
+   *
+   * @example With pino
+   * ```ts
+   * import { LogLevelVar } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const logger = { level: "info" }; // a pino logger: pino({ level: "info" })
+   * const level = new LogLevelVar("info");
+   * // pino says "warn" where LogTape says "warning".
+   * level.subscribe((l) => logger.level = l === "warning" ? "warn" : l);
+   * level.set("warning");
+   * assert.equal(logger.level, "warn");
+   * ```
+   *
+   * @param listener Called with the new level; it should not throw.
+   * @returns A function that unsubscribes `listener`.
+   */
+  subscribe(listener: (level: LogLevel) => void): () => void {
+    const own = (level: LogLevel) => listener(level);
+    this.#listeners.add(own);
+    return () => void this.#listeners.delete(own);
   }
 
   /**

@@ -75,6 +75,12 @@ export interface ReloadResult {
   requires_restart?: string[];
   /** Why the file failed to load, when `status` is `load_failed`; absent otherwise. */
   load_error?: string;
+  /**
+   * The SHA-256 of the file bytes this pass loaded, as `sha256:<hex>`, when
+   * it loaded them with the default loader; absent otherwise. Not in the Go
+   * package's wire format.
+   */
+  config_digest?: string;
   /** When the pass started, as an ISO 8601 string. */
   started_at: string;
   /** When the pass ended, as an ISO 8601 string. */

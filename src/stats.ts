@@ -1,0 +1,70 @@
+import type { ReloadResult } from "./result.ts";
+import { ReloadStatus } from "./status.ts";
+
+/**
+ * Counters over every pass since start-up, for metrics: unlike the history,
+ * they never drop a pass.
+ *
+ * @example Usage
+ * ```ts
+ * import { AtomicConfig, Coordinator } from "@hup/reload";
+ * import assert from "node:assert/strict";
+ *
+ * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}), load: () => ({}), hooks: [] });
+ * await coordinator.reload();
+ * const stats = coordinator.stats();
+ * assert.equal(stats.passes.full_success, 1);
+ * assert.equal(stats.passes.load_failed, 0);
+ * ```
+ */
+export interface ReloadStats {
+  /** Finished passes by status. */
+  passes: Record<ReloadStatus, number>;
+  /** Failed outcomes (check or apply) by hook name. */
+  hook_failures: Record<string, number>;
+  /** When the last `full_success` pass ended (ISO 8601), or `null`. */
+  last_success_at: string | null;
+  /** How long the last pass took, in milliseconds, or `null`. */
+  last_duration_ms: number | null;
+}
+
+/** Keeps {@linkcode ReloadStats} up to date, one result at a time. */
+export class StatsRecorder {
+  readonly #passes: Record<ReloadStatus, number> = {
+    full_success: 0,
+    partial_applied: 0,
+    validation_failed: 0,
+    load_failed: 0,
+  };
+  readonly #hookFailures = new Map<string, number>();
+  #lastSuccessAt: string | null = null;
+  #lastDurationMs: number | null = null;
+
+  /** Counts one finished pass. */
+  record(result: ReloadResult): void {
+    this.#passes[result.status]++;
+    for (const outcome of result.outcomes) {
+      if (outcome.status === "failed") {
+        this.#hookFailures.set(
+          outcome.name,
+          (this.#hookFailures.get(outcome.name) ?? 0) + 1,
+        );
+      }
+    }
+    if (result.status === ReloadStatus.FullSuccess) {
+      this.#lastSuccessAt = result.ended_at;
+    }
+    this.#lastDurationMs = Date.parse(result.ended_at) -
+      Date.parse(result.started_at);
+  }
+
+  /** A copy of the counters, as plain data. */
+  snapshot(): ReloadStats {
+    return {
+      passes: { ...this.#passes },
+      hook_failures: Object.fromEntries(this.#hookFailures),
+      last_success_at: this.#lastSuccessAt,
+      last_duration_ms: this.#lastDurationMs,
+    };
+  }
+}
