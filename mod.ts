@@ -5,7 +5,8 @@
  * validates it; runs every hook's `check`, then every hook's `apply`; and
  * swaps the new config into an {@linkcode AtomicConfig} tagged with a new
  * generation. The {@linkcode ReloadResult} of each pass is plain JSON that
- * {@linkcode statusHandler} serves to operators.
+ * {@linkcode reloadHandler} serves to operators (JSON, Prometheus metrics,
+ * an HTML history) beside a POST that runs a pass.
  *
  * @example Quickstart
  * ```ts
@@ -53,8 +54,19 @@ export {
   type CertificateReloader,
 } from "./src/certificate.ts";
 export { Coordinator, type Deps } from "./src/coordinator.ts";
+export {
+  type EventListenerLike,
+  ReloadEvent,
+  SafeEventTarget,
+} from "./src/events.ts";
+export type { ReloadStats } from "./src/stats.ts";
 export { LoadError, type LoadErrorLocation } from "./src/errors.ts";
-export { statusHandler } from "./src/handler.ts";
+export { reloadHandler, type ReloadHandlerOptions } from "./src/handler.ts";
+export {
+  nodeListener,
+  type NodeRequestLike,
+  type NodeResponseLike,
+} from "./src/node_http.ts";
 export type { ApplyContext, Hook } from "./src/hook.ts";
 export { type ConfigObject, loadConfig, type LoadOptions } from "./src/load.ts";
 export {

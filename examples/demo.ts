@@ -6,6 +6,7 @@
  *   curl http://127.0.0.1:8000/
  *   kill -HUP <pid>       (after editing examples/config.yaml)
  *   curl http://127.0.0.1:8000/-/reload
+ *   curl -fsS -X POST http://127.0.0.1:8000/-/reload
  *
  * @module
  */
@@ -19,7 +20,7 @@ import {
   LoadError,
   logLevelHook,
   LogLevelVar,
-  statusHandler,
+  reloadHandler,
 } from "../mod.ts";
 
 interface DemoConfig {
@@ -90,22 +91,35 @@ const coordinator = new Coordinator<DemoConfig>({
   ],
 });
 
-const status = statusHandler(coordinator);
+// The operator surface under /-/reload. POST needs DEMO_TOKEN when it is
+// set; without one it is open, which is fine only because the demo listens
+// on 127.0.0.1.
+const token = Deno.env.get("DEMO_TOKEN") || undefined;
+const operator = reloadHandler(coordinator, {
+  token,
+  allowUnauthenticated: token === undefined,
+});
 const port = initial.server.port;
 const server = Deno.serve({
   hostname: "127.0.0.1",
   port,
   onListen({ port }) {
+    const base = `http://127.0.0.1:${port}`;
+    const auth = token === undefined
+      ? ""
+      : ' -H "Authorization: Bearer $DEMO_TOKEN"';
     console.log(`hup-reload demo, PID ${Deno.pid}
-  serving:  http://127.0.0.1:${port}/
-  status:   http://127.0.0.1:${port}/-/reload
+  serving:  ${base}/
+  status:   ${base}/-/reload  (JSON; open it in a browser for the history)
+  metrics:  ${base}/-/reload/metrics
   config:   ${configPath}
   reload:   kill -HUP ${Deno.pid}
+       or:  curl -fsS -X POST${auth} ${base}/-/reload
   stop:     Ctrl-C`);
   },
 }, (request) => {
   const url = new URL(request.url);
-  if (url.pathname === "/-/reload") return status(request);
+  if (url.pathname.startsWith("/-/reload")) return operator(request);
   if (url.pathname === "/") {
     const { generation } = config.snapshot();
     return new Response(`${greeting}\n`, {

@@ -19,7 +19,7 @@ test("the demo serves its config and reloads it on kill -HUP", async () => {
       "--quiet",
       "--allow-net=127.0.0.1",
       `--allow-read=${dir}`,
-      "--allow-env=DEMO_PORT",
+      "--allow-env=DEMO_PORT,DEMO_TOKEN",
       fileURLToPath(new URL("./demo.ts", import.meta.url)),
       path,
     ],
@@ -45,7 +45,9 @@ test("the demo serves its config and reloads it on kill -HUP", async () => {
     assert.match(banner, new RegExp(`kill -HUP ${child.pid}`));
     assert.equal(await (await fetch(url)).text(), "Hello, world.\n");
     const before = await (await fetch(`${url}-/reload`)).json();
-    assert.deepEqual(before, { generation: 0, last_result: null });
+    assert.equal(before.generation, 0);
+    assert.equal(before.last_result, null);
+    assert.match(before.config_digest, /^sha256:[0-9a-f]{64}$/);
 
     const text = await readFile(path, "utf8");
     await writeFile(
@@ -64,6 +66,19 @@ test("the demo serves its config and reloads it on kill -HUP", async () => {
     const response = await fetch(url);
     assert.equal(await response.text(), "HOWDY, WORLD!\n");
     assert.equal(response.headers.get("x-config-generation"), "1");
+
+    // The curl -fsS -X POST of the banner: 200 on a good file ...
+    const good = await fetch(`${url}-/reload`, { method: "POST" });
+    assert.equal(good.status, 200);
+    assert.equal((await good.json()).generation, 2);
+    // ... and a failure status (so curl -f fails) on a bad one.
+    await writeFile(path, text.replace("text: Hello", 'text: ""'));
+    const bad = await fetch(`${url}-/reload`, { method: "POST" });
+    assert.equal(bad.status, 422);
+    const body = await bad.json();
+    assert.equal(body.status, "validation_failed");
+    assert.match(body.outcomes[1].error, /greeting\.text/);
+    assert.equal((await fetch(url)).headers.get("x-config-generation"), "2");
   } finally {
     child.kill("SIGTERM");
     await child.status;
