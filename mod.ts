@@ -54,6 +54,7 @@ export {
   type CertificateReloader,
 } from "./src/certificate.ts";
 export { Coordinator, type Deps } from "./src/coordinator.ts";
+export type { Timers } from "./src/deadline.ts";
 export {
   type EventListenerLike,
   ReloadEvent,

@@ -2,6 +2,7 @@ import { getLogger, type Logger } from "@logtape/logtape";
 import type { ConfigSchema } from "./schema.ts";
 import { type AtomicConfig, storeAt } from "./atomic.ts";
 import { certificateHook, type CertificateReloader } from "./certificate.ts";
+import { realTimers, type Timers, withDeadline } from "./deadline.ts";
 import { digestOf } from "./digest.ts";
 import { ReloadEvent, SafeEventTarget } from "./events.ts";
 import { Ring } from "./history.ts";
@@ -113,6 +114,21 @@ export interface Deps<C> {
    */
   historySize?: number;
   /**
+   * How long one hook's `check` or `apply` may take, in milliseconds, before
+   * the pass gives up on it (the outcome is `failed`, the apply signal is
+   * aborted) and goes on; `Infinity` for no limit. A hook's own `timeout`
+   * takes precedence.
+   *
+   * @default {10000}
+   */
+  hookTimeout?: number;
+  /**
+   * The timers for hook deadlines; inject fake ones in tests.
+   *
+   * @default {globalThis.setTimeout and clearTimeout}
+   */
+  timers?: Timers;
+  /**
    * The clock for `started_at` and `ended_at`.
    *
    * @default {() => new Date()}
@@ -184,6 +200,8 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
    * @throws {TypeError} If `deps.config` is empty, `deps.configPath` is not
    *   a non-empty string or a hook has no name.
    * @throws {RangeError} If `deps.historySize` is not a whole number from 1.
+   * @throws {TypeError} If `deps.hookTimeout` or a hook's `timeout` is not a
+   *   positive number.
    */
   constructor(deps: Deps<C>) {
     super();
@@ -216,12 +234,14 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
       ),
       certificateHook<C>(deps.certificates),
     ];
+    checkTimeout(deps.hookTimeout, "deps.hookTimeout");
     this.#hooks.forEach((hook, i) => {
       if (typeof hook?.name !== "string" || hook.name === "") {
         throw new TypeError(
           `Cannot create the coordinator as hook ${i} has no name: deps.hooks[${i}].name`,
         );
       }
+      checkTimeout(hook.timeout, `deps.hooks[${i}].timeout`);
     });
     this.#load = deps.load ?? ((path) =>
       readConfig<C>(path, {
@@ -509,7 +529,10 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
     const checks: (string | undefined)[] = [];
     for (const hook of this.#hooks) {
       try {
-        await hook.check(old, next);
+        await withDeadline(() => hook.check(old, next), {
+          ...this.#deadline(hook),
+          what: "check",
+        });
         checks.push(undefined);
       } catch (error) {
         checks.push(renderError(error));
@@ -532,17 +555,21 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
     }
 
     const generation = this.#generation + 1;
-    const controller = new AbortController();
     const lookup = this.#deps.lookup;
-    const ctx: ApplyContext = {
-      signal: controller.signal,
-      generation,
-      lookup: <T>(name: string) => lookup?.(name) as T | undefined,
-    };
     const outcomes: HookOutcome[] = [];
     for (const hook of this.#hooks) {
       try {
-        const status: unknown = await hook.apply(ctx, old, next);
+        const status: unknown = await withDeadline(
+          (signal) => {
+            const ctx: ApplyContext = {
+              signal,
+              generation,
+              lookup: <T>(name: string) => lookup?.(name) as T | undefined,
+            };
+            return hook.apply(ctx, old, next);
+          },
+          { ...this.#deadline(hook), what: "apply" },
+        );
         if (!isHookStatus(status)) {
           outcomes.push(outcome(
             hook.name,
@@ -562,7 +589,6 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
         );
       }
     }
-    controller.abort();
     storeAt(this.#deps.config, next, generation);
     this.#generation = generation;
     this.#digest = digest ?? null;
@@ -575,6 +601,13 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
       undefined,
       digest,
     );
+  }
+
+  #deadline(hook: Hook<C>): { ms: number; timers: Timers } {
+    return {
+      ms: hook.timeout ?? this.#deps.hookTimeout ?? 10_000,
+      timers: this.#deps.timers ?? realTimers,
+    };
   }
 
   #requiresRestart(next: C): string[] {
@@ -639,6 +672,14 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
         field,
       });
     }
+  }
+}
+
+function checkTimeout(ms: unknown, field: string): void {
+  if (ms !== undefined && !(typeof ms === "number" && ms > 0)) {
+    throw new TypeError(
+      `Cannot create the coordinator as a timeout is not a positive number of milliseconds: ${field}`,
+    );
   }
 }
 

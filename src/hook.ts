@@ -14,8 +14,8 @@ import type { HookStatus } from "./status.ts";
  */
 export interface ApplyContext {
   /**
-   * Aborted when the hook should give up: pass it to `fetch`, timers and
-   * anything else that takes an `AbortSignal`.
+   * Aborted when the hook should give up, because its deadline passed: pass
+   * it to `fetch`, timers and anything else that takes an `AbortSignal`.
    */
   readonly signal: AbortSignal;
   /** The generation the new config will have once the pass swaps it in. */
@@ -64,6 +64,13 @@ export interface ApplyContext {
 export interface Hook<C> {
   /** A short stable identifier used in logs and outcomes. */
   readonly name: string;
+  /**
+   * How long this hook's `check` or `apply` may take, in milliseconds;
+   * overrides the coordinator's `hookTimeout`.
+   *
+   * @default {the coordinator's hookTimeout}
+   */
+  readonly timeout?: number;
   /**
    * Validates the new config against the old one without changing anything.
    * Throwing (or rejecting) aborts the pass before any `apply` runs.

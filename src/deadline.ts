@@ -1,0 +1,64 @@
+/**
+ * The timer functions the coordinator uses for hook deadlines; inject fake
+ * ones to test deadlines without waiting.
+ *
+ * @example Fake timers that fire on demand
+ * ```ts
+ * import type { Timers } from "@hup/reload";
+ *
+ * const pending = new Map<number, () => void>();
+ * let next = 0;
+ * const timers: Timers = {
+ *   setTimeout: (callback) => (pending.set(++next, callback), next),
+ *   clearTimeout: (handle) => void pending.delete(handle as number),
+ * };
+ * // Later, in a test: for (const fire of pending.values()) fire();
+ * ```
+ */
+export interface Timers {
+  /** Calls `callback` once after `ms` milliseconds; returns a handle. */
+  setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancels a pending `setTimeout` by its handle. */
+  clearTimeout(handle: unknown): void;
+}
+
+/** The runtime's own timers. */
+export const realTimers: Timers = {
+  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
+  clearTimeout: (handle) =>
+    globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/**
+ * Runs `task` with an `AbortSignal`, giving up after `ms` milliseconds: the
+ * signal is then aborted and the returned promise rejects, while a late
+ * settlement of `task` is absorbed (never an unhandled rejection).
+ *
+ * @param task The work; a synchronous throw counts as a rejection.
+ * @param options `ms` (`Infinity` for none), `timers`, and `what` for the
+ *   message.
+ * @returns What `task` returns.
+ */
+export function withDeadline<T>(
+  task: (signal: AbortSignal) => T | Promise<T>,
+  options: { ms: number; timers: Timers; what: string },
+): Promise<T> {
+  const { ms, timers, what } = options;
+  const controller = new AbortController();
+  const work = new Promise<T>((resolve) => resolve(task(controller.signal)));
+  if (ms === Infinity) return work;
+  let handle: unknown;
+  const expired = new Promise<never>((_, reject) => {
+    handle = timers.setTimeout(() => {
+      const error = new Error(
+        `${what} did not finish within ${ms} ms (the pass went on without it; its signal is aborted)`,
+      );
+      error.name = "TimeoutError";
+      controller.abort(error);
+      reject(error);
+    }, ms);
+  });
+  return Promise.race([work, expired]).finally(() =>
+    timers.clearTimeout(handle)
+  );
+}
