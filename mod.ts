@@ -80,3 +80,14 @@ export type { HookOutcome, ReloadResult } from "./src/result.ts";
 export type { ConfigSchema, SchemaIssue, SchemaResult } from "./src/schema.ts";
 export type { SignalSource } from "./src/runtime/types.ts";
 export { HookStatus, ReloadStatus } from "./src/status.ts";
+export {
+  rotateSecureContext,
+  type RotateSecureContextOptions,
+  type SecureContextServer,
+  type TlsCertificateInfo,
+  type TlsCertificateListener,
+  TlsCertificateReloader,
+  type TlsCertificateReloaderOptions,
+  type TlsFiles,
+  type TlsKeyPair,
+} from "./src/tls.ts";

@@ -1,0 +1,660 @@
+import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
+import { getLogger, type Logger } from "@logtape/logtape";
+import type { CertificateReloader } from "./certificate.ts";
+import { renderError } from "./render.ts";
+import { runtime } from "./runtime/mod.ts";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Where a config says the certificate and its private key are: two PEM file
+ * paths.
+ *
+ * @example Usage
+ * ```ts
+ * import type { TlsFiles } from "@hup/reload";
+ *
+ * const files: TlsFiles = { cert: "/etc/app/tls/cert.pem", key: "/etc/app/tls/key.pem" };
+ * ```
+ */
+export interface TlsFiles {
+  /** The certificate file: PEM, the leaf first, then any intermediates. */
+  cert: string;
+  /** The private key file: PEM, unencrypted. */
+  key: string;
+}
+
+/**
+ * A certificate and its private key as PEM text, in the shape
+ * `tls.createServer()`, `setSecureContext()` and `Deno.listenTls()` take.
+ *
+ * @example Usage
+ * ```ts
+ * import type { TlsKeyPair } from "@hup/reload";
+ *
+ * const pair: TlsKeyPair = { cert: "-----BEGIN CERTIFICATE-----\n…", key: "-----BEGIN PRIVATE KEY-----\n…" };
+ * ```
+ */
+export interface TlsKeyPair {
+  /** The certificate chain, PEM. */
+  readonly cert: string;
+  /** The private key, PEM. */
+  readonly key: string;
+}
+
+/**
+ * What a {@linkcode TlsCertificateReloader} knows about the certificate in
+ * effect; nothing in it is secret.
+ *
+ * @example Usage
+ * ```ts
+ * import type { TlsCertificateInfo } from "@hup/reload";
+ *
+ * const expiresInMs = (info: TlsCertificateInfo, now: Date) => info.validTo.getTime() - now.getTime();
+ * ```
+ */
+export interface TlsCertificateInfo {
+  /** The certificate file it was read from. */
+  readonly certFile: string;
+  /** The key file it was read from. */
+  readonly keyFile: string;
+  /** The serial number, upper-case hex, as `X509Certificate.serialNumber`. */
+  readonly serialNumber: string;
+  /** The SHA-256 fingerprint, colon-separated upper-case hex. */
+  readonly fingerprint256: string;
+  /** The start of the validity period. */
+  readonly validFrom: Date;
+  /** The end of the validity period. */
+  readonly validTo: Date;
+}
+
+/**
+ * Called with the new pair each time a {@linkcode TlsCertificateReloader}
+ * swaps one in; what it returns is ignored, except that a returned promise
+ * that rejects is logged.
+ *
+ * @example Usage
+ * ```ts
+ * import type { TlsCertificateListener } from "@hup/reload";
+ *
+ * const listener: TlsCertificateListener = (_pair, info) => console.log(info.serialNumber);
+ * ```
+ */
+export type TlsCertificateListener = (
+  pair: TlsKeyPair,
+  info: TlsCertificateInfo,
+) => unknown;
+
+/**
+ * Options for {@linkcode TlsCertificateReloader}.
+ *
+ * @example Usage
+ * ```ts
+ * import type { TlsCertificateReloaderOptions } from "@hup/reload";
+ *
+ * interface Config { server: { tls?: { cert: string; key: string } } }
+ * const options: TlsCertificateReloaderOptions<Config> = {
+ *   select: (config) => config.server.tls,
+ *   warnWithin: 7 * 24 * 60 * 60 * 1000,
+ * };
+ * ```
+ *
+ * @typeParam C The config type.
+ */
+export interface TlsCertificateReloaderOptions<C> {
+  /**
+   * Reads the certificate and key file paths from a config; `undefined`
+   * when the config has no TLS (check passes, reload does nothing).
+   */
+  select: (config: C) => TlsFiles | undefined;
+  /**
+   * The clock that validity is checked against.
+   *
+   * @default {() => new Date()}
+   */
+  now?: () => Date;
+  /**
+   * How close to its expiry (ms) a certificate must be for a check to log a
+   * warning; it is still accepted.
+   *
+   * @default {86_400_000}
+   */
+  warnWithin?: number;
+}
+
+interface Loaded {
+  readonly pair: TlsKeyPair;
+  readonly info: TlsCertificateInfo;
+}
+
+/**
+ * Reads, verifies and swaps a TLS certificate and key from PEM files named in
+ * the config; the {@linkcode CertificateReloader} the `tls_certificate` hook
+ * calls.
+ *
+ * `check()` reads both files and rejects a pass (`validation_failed`) when
+ * either is missing or not PEM, the key does not match the certificate, or
+ * the certificate is expired or not yet valid; it logs a warning (LogTape
+ * category `["hup-reload", "tls"]`) when the certificate expires within
+ * `warnWithin`. `reload()` swaps in the pair that `check()` verified and
+ * calls every subscriber, e.g. {@linkcode rotateSecureContext}. Files are
+ * read again on every pass, so renewing them in place and sending SIGHUP
+ * rotates the certificate. Errors and logs name files, never their content.
+ *
+ * @example Loading at start-up and rotating on reload
+ * ```ts
+ * import { TlsCertificateReloader } from "@hup/reload";
+ * import { generate } from "selfsigned";
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ *
+ * const dir = await mkdtemp(join(tmpdir(), "hup-tls-"));
+ * const files = { cert: join(dir, "cert.pem"), key: join(dir, "key.pem") };
+ * const write = async () => {
+ *   const pems = await generate([{ name: "commonName", value: "localhost" }], { keyType: "ec", algorithm: "sha256" });
+ *   await writeFile(files.cert, pems.cert);
+ *   await writeFile(files.key, pems.private);
+ *   return pems.cert;
+ * };
+ *
+ * const reloader = new TlsCertificateReloader<{ tls: typeof files }>({ select: (c) => c.tls });
+ * const first = await write();
+ * await reloader.load({ tls: files }); // at start-up: throws if the files are bad
+ * assert.equal(reloader.current()?.cert, first);
+ *
+ * const seen: string[] = [];
+ * reloader.subscribe((_pair, info) => void seen.push(info.serialNumber));
+ * const second = await write(); // renewed in place, then SIGHUP:
+ * await reloader.check({ tls: files });
+ * await reloader.reload({ tls: files });
+ * assert.equal(reloader.current()?.cert, second);
+ * assert.deepEqual(seen, [reloader.info()?.serialNumber]);
+ * ```
+ *
+ * @example Rejecting a key that does not match
+ * ```ts
+ * import { TlsCertificateReloader } from "@hup/reload";
+ * import { generate } from "selfsigned";
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ *
+ * const dir = await mkdtemp(join(tmpdir(), "hup-tls-"));
+ * const options = { keyType: "ec", algorithm: "sha256" } as const;
+ * const [a, b] = await Promise.all([generate(undefined, options), generate(undefined, options)]);
+ * const files = { cert: join(dir, "cert.pem"), key: join(dir, "key.pem") };
+ * await writeFile(files.cert, a.cert);
+ * await writeFile(files.key, b.private);
+ *
+ * const reloader = new TlsCertificateReloader<typeof files>({ select: (c) => c });
+ * await assert.rejects(reloader.check(files), {
+ *   message: `Cannot rotate the TLS certificate as the key does not match the certificate: ${files.key}`,
+ * });
+ * ```
+ *
+ * @typeParam C The config type.
+ */
+export class TlsCertificateReloader<C> implements CertificateReloader<C> {
+  readonly #select: (config: C) => TlsFiles | undefined;
+  readonly #now: () => Date;
+  readonly #warnWithin: number;
+  readonly #listeners: Set<TlsCertificateListener> = new Set();
+  readonly #log: Logger = getLogger(["hup-reload", "tls"]);
+  #current: Loaded | undefined;
+  #checked: { config: C; loaded: Loaded | undefined } | undefined;
+
+  /**
+   * Creates a reloader that holds no certificate yet; call
+   * {@linkcode TlsCertificateReloader.load} with the start-up config.
+   *
+   * @example Usage
+   * ```ts
+   * import { TlsCertificateReloader } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const reloader = new TlsCertificateReloader<{ tls?: { cert: string; key: string } }>({
+   *   select: (config) => config.tls,
+   * });
+   * assert.equal(reloader.current(), undefined);
+   * ```
+   *
+   * @param options Where the files are and how to check them.
+   * @throws {TypeError} If `options.select` is not a function.
+   * @throws {RangeError} If `options.warnWithin` is negative or not finite.
+   */
+  constructor(options: TlsCertificateReloaderOptions<C>) {
+    if (typeof options?.select !== "function") {
+      throw new TypeError(
+        "Cannot create the TLS certificate reloader as options.select is not a function",
+      );
+    }
+    const warnWithin = options.warnWithin ?? DAY_MS;
+    if (!Number.isFinite(warnWithin) || warnWithin < 0) {
+      throw new RangeError(
+        "Cannot create the TLS certificate reloader as options.warnWithin is not a non-negative number of milliseconds",
+      );
+    }
+    this.#select = options.select;
+    this.#now = options.now ?? (() => new Date());
+    this.#warnWithin = warnWithin;
+  }
+
+  /**
+   * Reads and verifies the certificate and key the config names, without
+   * switching to them; logs a warning when the certificate expires within
+   * `warnWithin`. Passes when the config names none.
+   *
+   * @example Usage
+   * ```ts
+   * import { TlsCertificateReloader } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const reloader = new TlsCertificateReloader<{ cert: string; key: string }>({ select: (c) => c });
+   * await assert.rejects(
+   *   reloader.check({ cert: "/nonexistent/cert.pem", key: "/nonexistent/key.pem" }),
+   *   { message: "Cannot rotate the TLS certificate as the certificate file does not exist: /nonexistent/cert.pem" },
+   * );
+   * ```
+   *
+   * @param config The new config.
+   * @param signal Aborts the check.
+   * @returns A promise that settles once the files are verified.
+   * @throws {Error} If a file cannot be read or is not PEM, the key does not
+   *   match the certificate, or the certificate is not valid now.
+   * @throws {TypeError} If `select` returns paths that are not non-empty
+   *   strings.
+   */
+  async check(config: C, signal?: AbortSignal): Promise<void> {
+    const loaded = await this.#read(config, signal);
+    this.#checked = { config, loaded };
+  }
+
+  /**
+   * Swaps in the certificate and key the config names (those verified by
+   * the last {@linkcode TlsCertificateReloader.check} of this config, or
+   * read and verified now) and calls every subscriber. Does nothing when the
+   * config names none.
+   *
+   * @example Usage
+   * ```ts
+   * import { TlsCertificateReloader } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const reloader = new TlsCertificateReloader<{ tls?: { cert: string; key: string } }>({
+   *   select: (config) => config.tls,
+   * });
+   * await reloader.reload({}); // no TLS in this config: nothing to do
+   * assert.equal(reloader.current(), undefined);
+   * ```
+   *
+   * @param config The new config.
+   * @param signal Aborts the reload before the swap.
+   * @returns A promise that settles once the pair is swapped in and every
+   *   subscriber has been called.
+   * @throws {Error} As {@linkcode TlsCertificateReloader.check}, when the
+   *   config was not checked just before.
+   */
+  async reload(config: C, signal?: AbortSignal): Promise<void> {
+    const checked = this.#checked;
+    this.#checked = undefined;
+    const loaded = checked !== undefined && checked.config === config
+      ? checked.loaded
+      : await this.#read(config, signal);
+    signal?.throwIfAborted();
+    if (loaded === undefined) return;
+    this.#current = loaded;
+    this.#log.info(
+      "Rotated the TLS certificate to serial {serialNumber}, valid until {validTo}: {certFile}",
+      logProps(loaded.info),
+    );
+    for (const listener of [...this.#listeners]) {
+      try {
+        const result = listener(loaded.pair, loaded.info);
+        if (result instanceof Promise) {
+          result.catch((error: unknown) =>
+            this.#listenerFailed(loaded.info, error)
+          );
+        }
+      } catch (error) {
+        this.#listenerFailed(loaded.info, error);
+      }
+    }
+  }
+
+  /**
+   * Reads, verifies and swaps in the pair the start-up config names: call
+   * it once before starting the server, then start it with
+   * {@linkcode TlsCertificateReloader.current}.
+   *
+   * @example Usage
+   * ```ts
+   * import { TlsCertificateReloader } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const reloader = new TlsCertificateReloader<{ tls?: { cert: string; key: string } }>({
+   *   select: (config) => config.tls,
+   * });
+   * assert.equal(await reloader.load({}), undefined);
+   * ```
+   *
+   * @param config The start-up config.
+   * @returns The pair now in effect; `undefined` when the config names none.
+   * @throws {Error} As {@linkcode TlsCertificateReloader.check}.
+   */
+  async load(config: C): Promise<TlsKeyPair | undefined> {
+    const loaded = await this.#read(config);
+    this.#checked = { config, loaded };
+    await this.reload(config);
+    return loaded?.pair;
+  }
+
+  /**
+   * The certificate and key in effect.
+   *
+   * @example Usage
+   * ```ts
+   * import { TlsCertificateReloader } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const reloader = new TlsCertificateReloader<{ cert: string; key: string }>({ select: (c) => c });
+   * assert.equal(reloader.current(), undefined); // nothing loaded yet
+   * ```
+   *
+   * @returns The PEM pair, or `undefined` before the first swap.
+   */
+  current(): TlsKeyPair | undefined {
+    return this.#current?.pair;
+  }
+
+  /**
+   * What is known about the certificate in effect: files, serial number,
+   * fingerprint and validity.
+   *
+   * @example Usage
+   * ```ts
+   * import { TlsCertificateReloader } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const reloader = new TlsCertificateReloader<{ cert: string; key: string }>({ select: (c) => c });
+   * assert.equal(reloader.info(), undefined); // nothing loaded yet
+   * ```
+   *
+   * @returns The metadata, or `undefined` before the first swap.
+   */
+  info(): TlsCertificateInfo | undefined {
+    return this.#current?.info;
+  }
+
+  /**
+   * Calls `listener` with the new pair after each swap. A listener that
+   * throws (or rejects) is logged and does not stop the others or the
+   * reload.
+   *
+   * @example Usage
+   * ```ts
+   * import { TlsCertificateReloader } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const reloader = new TlsCertificateReloader<{ cert: string; key: string }>({ select: (c) => c });
+   * const unsubscribe = reloader.subscribe((pair) => console.log(pair.cert.length));
+   * unsubscribe();
+   * unsubscribe(); // does nothing
+   * assert.equal(reloader.current(), undefined);
+   * ```
+   *
+   * @param listener Called with the pair and its metadata.
+   * @returns A function that stops calling `listener`.
+   * @throws {TypeError} If `listener` is not a function.
+   */
+  subscribe(listener: TlsCertificateListener): () => void {
+    if (typeof listener !== "function") {
+      throw new TypeError(
+        "Cannot subscribe to TLS certificate rotation as the listener is not a function",
+      );
+    }
+    const entry: TlsCertificateListener = (pair, info) => listener(pair, info);
+    this.#listeners.add(entry);
+    return () => void this.#listeners.delete(entry);
+  }
+
+  #listenerFailed(info: TlsCertificateInfo, error: unknown): void {
+    this.#log.error(
+      "A TLS certificate subscriber failed to apply serial {serialNumber}: {error}",
+      { ...logProps(info), error: renderError(error) },
+    );
+  }
+
+  async #read(config: C, signal?: AbortSignal): Promise<Loaded | undefined> {
+    signal?.throwIfAborted();
+    const files = this.#select(config);
+    if (files === undefined) return undefined;
+    for (const field of ["cert", "key"] as const) {
+      if (typeof files?.[field] !== "string" || files[field] === "") {
+        throw new TypeError(
+          `Cannot rotate the TLS certificate as select() returned no ${
+            field === "cert" ? "certificate" : "key"
+          } file path: ${field}`,
+        );
+      }
+    }
+    const [certPem, keyPem] = await Promise.all([
+      readPem(files.cert, "certificate"),
+      readPem(files.key, "key"),
+    ]);
+    signal?.throwIfAborted();
+    const x509 = parseCertificate(certPem, files.cert);
+    const key = parseKey(keyPem, files.key);
+    if (!x509.checkPrivateKey(key)) {
+      fail("the key does not match the certificate", files.key);
+    }
+    const validFrom = toDate(x509.validFromDate, x509.validFrom);
+    const validTo = toDate(x509.validToDate, x509.validTo);
+    if (Number.isNaN(validFrom.getTime()) || Number.isNaN(validTo.getTime())) {
+      fail("its validity period cannot be read", files.cert);
+    }
+    const now = this.#now();
+    if (now.getTime() > validTo.getTime()) {
+      fail(`it expired at ${validTo.toISOString()}`, files.cert);
+    }
+    if (now.getTime() < validFrom.getTime()) {
+      fail(`it is not valid until ${validFrom.toISOString()}`, files.cert);
+    }
+    const info: TlsCertificateInfo = Object.freeze({
+      certFile: files.cert,
+      keyFile: files.key,
+      serialNumber: x509.serialNumber,
+      fingerprint256: x509.fingerprint256,
+      validFrom,
+      validTo,
+    });
+    if (validTo.getTime() - now.getTime() <= this.#warnWithin) {
+      this.#log.warn(
+        "The TLS certificate expires soon, at {validTo}: {certFile}",
+        logProps(info),
+      );
+    }
+    return { pair: Object.freeze({ cert: certPem, key: keyPem }), info };
+  }
+}
+
+/**
+ * Options for {@linkcode rotateSecureContext}.
+ *
+ * @example Usage
+ * ```ts
+ * import type { RotateSecureContextOptions } from "@hup/reload";
+ *
+ * const options: RotateSecureContextOptions = { contextOptions: { minVersion: "TLSv1.3" } };
+ * ```
+ */
+export interface RotateSecureContextOptions {
+  /**
+   * Other secure-context options (`ca`, `ciphers`, `minVersion`, …) to pass
+   * with every new pair: `setSecureContext()` replaces the whole context, so
+   * give here whatever the server was created with besides `cert` and `key`.
+   *
+   * @default {{}}
+   */
+  contextOptions?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A server whose certificate can be replaced while it listens:
+ * `node:tls` `Server` (Node.js, Deno and Bun) and `node:https` `Server`
+ * (Node.js and Deno; Bun's has no `setSecureContext`).
+ *
+ * @example Usage
+ * ```ts
+ * import type { SecureContextServer } from "@hup/reload";
+ *
+ * const server: SecureContextServer = { setSecureContext(_options) {} };
+ * ```
+ */
+export interface SecureContextServer {
+  /** Uses `options` for every handshake from now on. */
+  setSecureContext(options: { cert: string; key: string }): void;
+}
+
+/**
+ * Makes a `node:tls` or `node:https` server present each certificate the
+ * reloader swaps in, through `server.setSecureContext()`: new handshakes get
+ * the new certificate, established connections keep the one they started
+ * with. Applies the pair in effect right away, if any.
+ *
+ * Use this on Deno too: `Deno.serve()` and `Deno.listenTls()` cannot change
+ * their certificate once listening, while Deno's `node:tls` and `node:https`
+ * servers can. On Bun, use a `node:tls` server: `Bun.serve().reload()`
+ * ignores `tls`, and Bun's `node:https` server has no `setSecureContext()`.
+ *
+ * @example Usage
+ * ```ts
+ * import { rotateSecureContext, TlsCertificateReloader } from "@hup/reload";
+ * import assert from "node:assert/strict";
+ *
+ * const calls: unknown[] = [];
+ * const server = { setSecureContext: (options: { cert: string; key: string }) => void calls.push(options) };
+ * const reloader = new TlsCertificateReloader<{ cert: string; key: string }>({ select: (c) => c });
+ * const stop = rotateSecureContext(server, reloader, { contextOptions: { minVersion: "TLSv1.3" } });
+ * assert.deepEqual(calls, []); // nothing loaded yet
+ * stop();
+ * ```
+ *
+ * @example With a Node.js HTTPS server
+ * ```ts ignore
+ * import {
+ *   AtomicConfig, type ConfigObject, Coordinator, loadConfig,
+ *   rotateSecureContext, TlsCertificateReloader, type TlsFiles,
+ * } from "@hup/reload";
+ * import { createServer } from "node:https"; // on Bun: node:tls
+ *
+ * const path = "config.yaml"; // tls: { cert: /etc/app/cert.pem, key: /etc/app/key.pem }
+ * const startup = await loadConfig(path);
+ * const certificates = new TlsCertificateReloader<ConfigObject>({
+ *   select: (config) => config.tls as TlsFiles | undefined,
+ * });
+ * const pair = await certificates.load(startup); // throws if the files are bad
+ * const server = createServer({ ...pair }, (_req, res) => res.end("hello\n")).listen(8443);
+ * rotateSecureContext(server, certificates);
+ * const config = new AtomicConfig(startup);
+ * new Coordinator({ configPath: path, config, certificates }).watch(); // kill -HUP rotates
+ * ```
+ *
+ * @param server The server; anything with `setSecureContext()`.
+ * @param reloader The reloader whose swaps to follow.
+ * @param options What else to pass to `setSecureContext()`.
+ * @returns A function that stops following the reloader.
+ * @throws {TypeError} If `server` has no `setSecureContext()` method.
+ * @throws {Error} If `setSecureContext()` rejects the pair in effect.
+ */
+export function rotateSecureContext(
+  server: SecureContextServer,
+  reloader: Pick<TlsCertificateReloader<unknown>, "current" | "subscribe">,
+  options?: RotateSecureContextOptions,
+): () => void {
+  if (typeof server?.setSecureContext !== "function") {
+    throw new TypeError(
+      "Cannot rotate the TLS certificate as the server has no setSecureContext() method: use a node:tls server, or a node:https server on Node.js and Deno",
+    );
+  }
+  const extra = options?.contextOptions ?? {};
+  const apply = (pair: TlsKeyPair) =>
+    server.setSecureContext({ ...extra, cert: pair.cert, key: pair.key });
+  const pair = reloader.current();
+  if (pair !== undefined) apply(pair);
+  return reloader.subscribe(apply);
+}
+
+function logProps(info: TlsCertificateInfo): Record<string, string> {
+  return {
+    certFile: info.certFile,
+    keyFile: info.keyFile,
+    serialNumber: info.serialNumber,
+    validTo: info.validTo.toISOString(),
+  };
+}
+
+function fail(what: string, path: string): never {
+  throw new Error(`Cannot rotate the TLS certificate as ${what}: ${path}`);
+}
+
+async function readPem(
+  path: string,
+  kind: "certificate" | "key",
+): Promise<string> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await runtime().readFile(path);
+  } catch (error) {
+    const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown };
+    const why = code === "ENOENT" || name === "NotFound"
+      ? "does not exist"
+      : code === "EISDIR" || name === "IsADirectory"
+      ? "is a directory"
+      : code === "EACCES" || name === "PermissionDenied" ||
+          name === "NotCapable"
+      ? "is not readable (permission denied)"
+      : `cannot be read (${typeof code === "string" ? code : String(name)})`;
+    throw new Error(
+      `Cannot rotate the TLS certificate as the ${kind} file ${why}: ${path}`,
+      { cause: error },
+    );
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+// The messages below never include what the parser said: some parsers quote
+// the input, and the input may be a private key.
+function parseCertificate(pem: string, path: string): X509Certificate {
+  if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
+    fail("the certificate file is not a PEM certificate", path);
+  }
+  try {
+    return new X509Certificate(pem);
+  } catch {
+    fail("the certificate file holds no valid PEM certificate", path);
+  }
+}
+
+function parseKey(pem: string, path: string): KeyObject {
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
+    fail("the key file is not a PEM private key", path);
+  }
+  if (
+    pem.includes("-----BEGIN ENCRYPTED PRIVATE KEY-----") ||
+    pem.includes("Proc-Type: 4,ENCRYPTED")
+  ) {
+    fail("the key file is encrypted, which is not supported", path);
+  }
+  try {
+    return createPrivateKey(pem);
+  } catch {
+    fail("the key file holds no valid PEM private key", path);
+  }
+}
+
+function toDate(date: Date | undefined, text: string): Date {
+  return date instanceof Date ? new Date(date.getTime()) : new Date(text);
+}
