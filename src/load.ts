@@ -193,18 +193,33 @@ function loadError(
 }
 
 async function readBytes(path: string, maxBytes: number): Promise<Uint8Array> {
+  const tooLarge = (size: number) =>
+    loadError(
+      path,
+      `the file is larger than ${maxBytes} bytes (${size} bytes)`,
+    );
   let bytes: Uint8Array;
   try {
+    // Look before reading: a pipe or device would block or never end, and a
+    // huge file would be read whole before its size could be refused.
+    const info = await runtime().stat(path);
+    if (info.kind === "directory") {
+      throw loadError(path, "the path is a directory, not a file");
+    }
+    if (info.kind !== "file") {
+      throw loadError(
+        path,
+        "the path is not a regular file (a device, pipe or socket)",
+      );
+    }
+    if (info.size > maxBytes) throw tooLarge(info.size);
     bytes = await runtime().readFile(path);
   } catch (error) {
+    if (error instanceof LoadError) throw error;
     throw loadError(path, describeReadError(error), undefined, error);
   }
-  if (bytes.length > maxBytes) {
-    throw loadError(
-      path,
-      `the file is larger than ${maxBytes} bytes (${bytes.length} bytes)`,
-    );
-  }
+  // The file may have grown between the two looks.
+  if (bytes.length > maxBytes) throw tooLarge(bytes.length);
   return bytes;
 }
 
@@ -213,7 +228,12 @@ function decodeUtf8(path: string, bytes: Uint8Array): string {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     const loose = new TextDecoder("utf-8").decode(bytes);
-    throw loadError(path, "the file is not valid UTF-8 text", [{
+    const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) ||
+      (bytes[0] === 0xfe && bytes[1] === 0xff);
+    const reason = utf16
+      ? "the file is UTF-16 text, not UTF-8 (save it as UTF-8)"
+      : "the file is not valid UTF-8 text";
+    throw loadError(path, reason, [{
       ...lineColumn(loose, loose.indexOf("\uFFFD")),
       reason: "",
     }]);
@@ -277,9 +297,11 @@ function parse(
         "the file has no YAML document (it is empty or only comments)",
       );
     }
-    const at = error.mark === undefined
-      ? undefined
-      : lineColumn(source, expansion.originalOffset(error.mark.position));
+    const at = error.mark !== undefined
+      ? lineColumn(source, expansion.originalOffset(error.mark.position))
+      : /found more/.test(reason)
+      ? secondDocument(source)
+      : undefined;
     throw loadError(path, "the file is not valid YAML", [{ ...at, reason }]);
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
@@ -290,10 +312,23 @@ function parse(
       : `a ${typeof value}`;
     throw loadError(path, `the top level is ${kind}, not a mapping`);
   }
-  if (countNodes(value, maxNodes) > maxNodes) {
+  const size = measure(value, maxNodes);
+  if (size.cycle) {
+    throw loadError(
+      path,
+      "an alias refers to a node that contains it (the document is cyclic)",
+    );
+  }
+  if (size.nodes > maxNodes) {
     throw loadError(
       path,
       `the document expands to more than ${maxNodes} nodes (aliases that repeat large parts, as in a "billion laughs" file)`,
+    );
+  }
+  if (size.depth > maxDepth) {
+    throw loadError(
+      path,
+      `aliases nest the document deeper than ${maxDepth} levels`,
     );
   }
   return value as ConfigObject;
@@ -368,6 +403,20 @@ function lineColumn(
   return { line, column: offset - lineStart + 1 };
 }
 
+// Where the second document of a stream starts: the js-yaml error for
+// several documents has no position.
+function secondDocument(
+  text: string,
+): { line: number; column: number } | undefined {
+  const markers = [...text.matchAll(/^---(?=[ \t\r\n]|$)/gm)];
+  const contentBefore = (at: number) =>
+    text.slice(0, at).split("\n").some((l) =>
+      /^[^#%\s]/.test(l) && !l.startsWith("---")
+    );
+  const second = markers.find((m) => contentBefore(m.index!));
+  return second === undefined ? undefined : lineColumn(text, second.index!);
+}
+
 function findReference(text: string, name: string): number {
   const at = text.search(new RegExp(`\\$\\{?${name}(?![A-Za-z0-9_])`));
   return at === -1 ? 0 : at;
@@ -384,25 +433,43 @@ function renderField(
     .join(".");
 }
 
-// Counts nodes as a walker would see them, with aliases expanded, stopping
-// as soon as `limit` is passed. Shared subtrees are counted once each time
-// they are reached but their size is computed only once.
-function countNodes(root: unknown, limit: number): number {
-  const sizes = new Map<object, number>();
-  const size = (node: unknown): number => {
-    if (node === null || typeof node !== "object") return 1;
-    const known = sizes.get(node);
-    if (known !== undefined) return known;
-    sizes.set(node, limit + 1); // a cycle counts as too large
-    let total = 1;
-    for (const child of Object.values(node)) {
-      total += size(child);
-      if (total > limit) break;
+// Measures the document as a walker would see it, with aliases expanded:
+// node count (stopping once past `maxNodes`), nesting depth, and whether an
+// alias points back into the node that holds it (a cycle). Each shared
+// subtree is measured once.
+function measure(
+  root: unknown,
+  maxNodes: number,
+): { nodes: number; depth: number; cycle: boolean } {
+  const known = new Map<object, { nodes: number; depth: number }>();
+  const open = new Set<object>();
+  let cycle = false;
+  const visit = (node: unknown): { nodes: number; depth: number } => {
+    if (node === null || typeof node !== "object") {
+      return { nodes: 1, depth: 0 };
     }
-    sizes.set(node, total);
-    return total;
+    const seen = known.get(node);
+    if (seen !== undefined) return seen;
+    if (open.has(node)) {
+      cycle = true;
+      return { nodes: maxNodes + 1, depth: 0 };
+    }
+    open.add(node);
+    let nodes = 1;
+    let depth = 0;
+    for (const child of Object.values(node)) {
+      const m = visit(child);
+      nodes += m.nodes;
+      depth = Math.max(depth, m.depth);
+      if (nodes > maxNodes || cycle) break;
+    }
+    open.delete(node);
+    const measured = { nodes, depth: depth + 1 };
+    known.set(node, measured);
+    return measured;
   };
-  return size(root);
+  const { nodes, depth } = visit(root);
+  return { nodes, depth, cycle };
 }
 
 function collectStrings(root: unknown): string[] {

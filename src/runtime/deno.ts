@@ -4,6 +4,9 @@ import { noSighup, type Runtime } from "./types.ts";
 // type-checks without Deno's types.
 interface DenoNamespace {
   readFile(path: string): Promise<Uint8Array>;
+  stat(path: string): Promise<
+    { isFile: boolean; isDirectory: boolean; size: number }
+  >;
   env: { get(name: string): string | undefined };
   build: { os: string };
   addSignalListener(signal: "SIGHUP", handler: () => void): void;
@@ -21,6 +24,13 @@ export function denoRuntime(deno: unknown): Runtime {
   return {
     name: "deno",
     readFile: (path) => d.readFile(path),
+    async stat(path) {
+      const info = await d.stat(path);
+      return {
+        kind: info.isFile ? "file" : info.isDirectory ? "directory" : "other",
+        size: info.size,
+      };
+    },
     getEnv: (name) => d.env.get(name),
     addSignalListener(signal, listener) {
       if (d.build.os === "windows") noSighup(d.build.os);

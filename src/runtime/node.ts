@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { noSighup, type Runtime } from "./types.ts";
 
 // Just the members of `process` used here.
@@ -21,6 +21,17 @@ export function nodeRuntime(process: unknown): Runtime {
   return {
     name: p.versions.bun === undefined ? "node" : "bun",
     readFile: (path) => readFile(path),
+    async stat(path) {
+      const info = await stat(path);
+      return {
+        kind: info.isFile()
+          ? "file"
+          : info.isDirectory()
+          ? "directory"
+          : "other",
+        size: info.size,
+      };
+    },
     getEnv: (name) => p.env[name],
     addSignalListener(signal, listener) {
       if (p.platform === "win32") noSighup(p.platform);

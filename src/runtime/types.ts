@@ -25,6 +25,14 @@ export interface SignalSource {
   removeSignalListener(signal: "SIGHUP", listener: () => void): void;
 }
 
+/** The facts about a path that the loader checks before reading it. */
+export interface FileInfo {
+  /** `file`, `directory` or `other` (device, pipe, socket). */
+  kind: "file" | "directory" | "other";
+  /** Size in bytes. */
+  size: number;
+}
+
 /**
  * What the module needs from the runtime it runs on; one implementation per
  * runtime, chosen once.
@@ -34,6 +42,8 @@ export interface Runtime extends SignalSource {
   readonly name: "deno" | "node" | "bun";
   /** Reads a whole file. */
   readFile(path: string): Promise<Uint8Array>;
+  /** What kind of file `path` is (following links) and its size. */
+  stat(path: string): Promise<FileInfo>;
   /** Reads one environment variable; `undefined` when unset. */
   getEnv(name: string): string | undefined;
 }
