@@ -333,8 +333,12 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
    * @returns The result of the pass.
    */
   reload(): Promise<ReloadResult> {
+    // A queued pass has not started yet, so it will see this caller's file;
+    // check it first: between the end of a pass and the start of the queued
+    // one, nothing is running, yet starting another pass would overlap.
+    if (this.#queued !== null) return this.#queued;
     if (this.#running === null) return this.#start();
-    this.#queued ??= this.#running.then(() => {
+    this.#queued = this.#running.then(() => {
       this.#queued = null;
       return this.#start();
     });

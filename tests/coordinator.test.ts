@@ -669,3 +669,42 @@ test("Coordinator.reload() results are frozen, so a caller cannot change lastRes
   }, TypeError);
   assert.equal(coordinator.lastResult()?.status, "full_success");
 });
+
+test("Coordinator.reload() called between a pass and the queued one joins the queued one", async () => {
+  const gate = deferred();
+  const entered = deferred();
+  let active = 0;
+  let maxActive = 0;
+  let passes = 0;
+  const coordinator = new Coordinator({
+    configPath: "c.yaml",
+    config: new AtomicConfig({ n: 0 }),
+    load: async () => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      passes++;
+      if (passes === 1) {
+        entered.resolve();
+        await gate.promise;
+      }
+      await Promise.resolve();
+      active--;
+      return { n: passes };
+    },
+    hooks: [],
+  });
+  const first = coordinator.reload();
+  // Runs when the first pass has ended, before the queued pass starts.
+  let inWindow: Promise<unknown> | undefined;
+  const probe = first.then(() => {
+    inWindow = coordinator.reload();
+  });
+  await entered.promise;
+  const queued = coordinator.reload();
+  gate.resolve();
+  await probe;
+  assert.equal(inWindow, queued);
+  await queued;
+  assert.equal(passes, 2);
+  assert.equal(maxActive, 1);
+});

@@ -1,0 +1,158 @@
+// Property-based tests: random sequences of loads (good and bad), hook
+// behaviours and triggers. Runs: HUP_FUZZ_RUNS (1000 by default; the
+// longer run is `HUP_FUZZ_RUNS=10000 npm run test:deno`).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import process from "node:process";
+import fc from "fast-check";
+import {
+  AtomicConfig,
+  Coordinator,
+  HookStatus,
+  type ReloadEvent,
+  type ReloadResult,
+} from "hup-reload";
+import { fakeSignals } from "./_helpers.ts";
+
+const RUNS = Number(process.env.HUP_FUZZ_RUNS ?? 1000);
+
+type Load = "good" | "bad";
+type Check = "pass" | "throw";
+type Apply = "applied" | "skipped" | "throw" | "garbage";
+interface PassPlan {
+  load: Load;
+  checks: [Check, Check];
+  applies: [Apply, Apply];
+}
+type Trigger = "reload" | "burst" | "signal";
+interface Step {
+  trigger: Trigger;
+  plans: PassPlan[];
+}
+
+const plan: fc.Arbitrary<PassPlan> = fc.record({
+  load: fc.constantFrom<Load>("good", "good", "bad"),
+  checks: fc.tuple(
+    fc.constantFrom<Check>("pass", "pass", "pass", "throw"),
+    fc.constantFrom<Check>("pass", "pass", "pass", "throw"),
+  ),
+  applies: fc.tuple(
+    fc.constantFrom<Apply>("applied", "skipped", "throw", "garbage"),
+    fc.constantFrom<Apply>("applied", "applied", "skipped", "throw"),
+  ),
+});
+const step: fc.Arbitrary<Step> = fc.record({
+  trigger: fc.constantFrom<Trigger>("reload", "burst", "signal"),
+  plans: fc.array(plan, { minLength: 1, maxLength: 3 }),
+});
+
+interface Cfg {
+  id: number;
+}
+
+test("Coordinator invariants hold for every sequence of loads, hook behaviours and triggers", async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(step, { maxLength: 12 }), async (steps) => {
+      const queue: PassPlan[] = [];
+      let nextId = 1;
+      let current: PassPlan | undefined;
+      let active = 0;
+      let maxActive = 0;
+      const loadedAndChecked = new Set<Cfg>();
+      const initial: Cfg = { id: 0 };
+      loadedAndChecked.add(initial);
+      const holder = new AtomicConfig<Cfg>(initial);
+      const signals = fakeSignals();
+      const pending: Promise<unknown>[] = [];
+      const hook = (i: 0 | 1) => ({
+        name: `h${i}`,
+        check(_old: Cfg, next: Cfg) {
+          if (current!.checks[i] === "throw") throw new Error(`check ${i}`);
+          if (i === 1) loadedAndChecked.add(next); // every check passed
+        },
+        async apply() {
+          await Promise.resolve();
+          const a = current!.applies[i];
+          if (a === "throw") throw new Error(`apply ${i}`);
+          return (a === "garbage" ? 42 : a) as HookStatus;
+        },
+      });
+      const coordinator = new Coordinator<Cfg>({
+        configPath: "fuzz.yaml",
+        config: holder,
+        signals,
+        load: async () => {
+          active++;
+          maxActive = Math.max(maxActive, active);
+          current = queue.shift() ?? {
+            load: "good",
+            checks: ["pass", "pass"],
+            applies: ["applied", "applied"],
+          };
+          await Promise.resolve();
+          if (current.load === "bad") throw new Error("bad file");
+          return { id: nextId++ };
+        },
+        hooks: [hook(0), hook(1)],
+      });
+      const events: ReloadResult[] = [];
+      coordinator.addEventListener("reload", (event) => {
+        active--;
+        events.push((event as ReloadEvent).result);
+      });
+      coordinator.watch();
+
+      let lastSnapshot = holder.snapshot();
+      const checkSwap = (result: ReloadResult, before: typeof lastSnapshot) => {
+        const after = holder.snapshot();
+        const swapped = after !== before;
+        const expected = result.status === "full_success" ||
+          result.status === "partial_applied";
+        // Generation advances by exactly one iff the config was swapped.
+        assert.equal(swapped, expected, JSON.stringify(result));
+        assert.equal(
+          after.generation,
+          before.generation + (swapped ? 1 : 0),
+        );
+        assert.equal(result.generation, after.generation);
+      };
+      coordinator.addEventListener("reload", (event) => {
+        const result = (event as ReloadEvent).result;
+        checkSwap(result, lastSnapshot);
+        lastSnapshot = holder.snapshot();
+        // The holder only ever holds a config that loaded and passed every
+        // check.
+        assert.ok(loadedAndChecked.has(holder.load()!));
+      });
+
+      for (const s of steps) {
+        queue.push(...s.plans);
+        if (s.trigger === "reload") {
+          pending.push(coordinator.reload());
+        } else if (s.trigger === "burst") {
+          for (let i = 0; i < s.plans.length + 1; i++) {
+            pending.push(coordinator.reload());
+          }
+        } else {
+          for (let i = 0; i < 3; i++) signals.fire();
+        }
+        if (s.plans.length === 1) await Promise.all(pending);
+      }
+      await Promise.all(pending);
+      await coordinator.shutdown();
+
+      // No two passes overlapped.
+      assert.ok(maxActive <= 1, `max concurrent passes: ${maxActive}`);
+      assert.equal(active, 0);
+      // lastResult() is the last finished pass.
+      assert.equal(coordinator.lastResult(), events.at(-1) ?? null);
+      assert.equal(coordinator.generation(), holder.snapshot().generation);
+      assert.equal(
+        coordinator.stats().passes.full_success +
+          coordinator.stats().passes.partial_applied,
+        coordinator.generation(),
+      );
+    }),
+    { numRuns: RUNS },
+  );
+});
