@@ -69,6 +69,16 @@ export interface LoadOptions<C = ConfigObject> {
    */
   maxNodes?: number;
   /**
+   * How long, in milliseconds, the file must have been left alone before it
+   * is read, and the read is kept only if the file did not change during it:
+   * a file being rewritten in place is never parsed half-written. A file
+   * that keeps changing through 10 tries fails to load; a file replaced by
+   * rename is always read whole.
+   *
+   * @default {20}
+   */
+  settle?: number;
+  /**
    * The deepest nesting of mappings and sequences accepted.
    *
    * @default {100}
@@ -77,6 +87,7 @@ export interface LoadOptions<C = ConfigObject> {
 }
 
 const YAML_SCHEMA: Schema = CORE_SCHEMA.withTags(mergeTag);
+const SETTLE_ATTEMPTS = 10;
 
 /**
  * Reads a YAML config file, expands environment variables, parses it and
@@ -164,8 +175,9 @@ export async function readConfig<C>(
     maxBytes = 16 * 1024 * 1024,
     maxNodes = 1_000_000,
     maxDepth = 100,
+    settle = 20,
   } = options;
-  const bytes = await readBytes(path, maxBytes);
+  const bytes = await readBytes(path, maxBytes, settle);
   const digest = sha256(bytes); // in parallel with the parse
   const source = decodeUtf8(path, bytes);
   const expansion = expand(path, source, options.env ?? runtime().getEnv);
@@ -192,35 +204,61 @@ function loadError(
   );
 }
 
-async function readBytes(path: string, maxBytes: number): Promise<Uint8Array> {
+async function readBytes(
+  path: string,
+  maxBytes: number,
+  settle: number,
+): Promise<Uint8Array> {
   const tooLarge = (size: number) =>
     loadError(
       path,
       `the file is larger than ${maxBytes} bytes (${size} bytes)`,
     );
-  let bytes: Uint8Array;
   try {
-    // Look before reading: a pipe or device would block or never end, and a
-    // huge file would be read whole before its size could be refused.
-    const info = await runtime().stat(path);
-    if (info.kind === "directory") {
-      throw loadError(path, "the path is a directory, not a file");
+    for (let attempt = 1;; attempt++) {
+      // Look before reading: a pipe or device would block or never end, and
+      // a huge file would be read whole before its size could be refused.
+      const before = await runtime().stat(path);
+      if (before.kind === "directory") {
+        throw loadError(path, "the path is a directory, not a file");
+      }
+      if (before.kind !== "file") {
+        throw loadError(
+          path,
+          "the path is not a regular file (a device, pipe or socket)",
+        );
+      }
+      if (before.size > maxBytes) throw tooLarge(before.size);
+      // A file written in place may be half-written: read it only once it
+      // has been quiet for `settle` ms, and only keep a read during which
+      // it did not change.
+      const age = before.mtimeMs === null
+        ? Infinity
+        : Date.now() - before.mtimeMs;
+      if (age >= 0 && age < settle && attempt <= SETTLE_ATTEMPTS) {
+        await new Promise((resolve) => setTimeout(resolve, settle - age));
+        continue;
+      }
+      const bytes = await runtime().readFile(path);
+      const after = await runtime().stat(path);
+      const unchanged = after.mtimeMs === before.mtimeMs &&
+        after.size === bytes.length;
+      if (unchanged || attempt > SETTLE_ATTEMPTS) {
+        if (!unchanged) {
+          throw loadError(
+            path,
+            `the file kept changing while it was read (${SETTLE_ATTEMPTS} tries); replace it by rename for atomic updates`,
+          );
+        }
+        // The file may have grown between the two looks.
+        if (bytes.length > maxBytes) throw tooLarge(bytes.length);
+        return bytes;
+      }
     }
-    if (info.kind !== "file") {
-      throw loadError(
-        path,
-        "the path is not a regular file (a device, pipe or socket)",
-      );
-    }
-    if (info.size > maxBytes) throw tooLarge(info.size);
-    bytes = await runtime().readFile(path);
   } catch (error) {
     if (error instanceof LoadError) throw error;
     throw loadError(path, describeReadError(error), undefined, error);
   }
-  // The file may have grown between the two looks.
-  if (bytes.length > maxBytes) throw tooLarge(bytes.length);
-  return bytes;
 }
 
 function decodeUtf8(path: string, bytes: Uint8Array): string {

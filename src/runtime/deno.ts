@@ -5,7 +5,7 @@ import { noSighup, type Runtime } from "./types.ts";
 interface DenoNamespace {
   readFile(path: string): Promise<Uint8Array>;
   stat(path: string): Promise<
-    { isFile: boolean; isDirectory: boolean; size: number }
+    { isFile: boolean; isDirectory: boolean; size: number; mtime: Date | null }
   >;
   env: { get(name: string): string | undefined };
   build: { os: string };
@@ -29,6 +29,7 @@ export function denoRuntime(deno: unknown): Runtime {
       return {
         kind: info.isFile ? "file" : info.isDirectory ? "directory" : "other",
         size: info.size,
+        mtimeMs: info.mtime?.getTime() ?? null,
       };
     },
     getEnv: (name) => d.env.get(name),

@@ -30,6 +30,7 @@ export function nodeRuntime(process: unknown): Runtime {
           ? "directory"
           : "other",
         size: info.size,
+        mtimeMs: info.mtimeMs,
       };
     },
     getEnv: (name) => p.env[name],

@@ -31,6 +31,8 @@ export interface FileInfo {
   kind: "file" | "directory" | "other";
   /** Size in bytes. */
   size: number;
+  /** Last modification time in milliseconds since the epoch, if known. */
+  mtimeMs: number | null;
 }
 
 /**
