@@ -8,7 +8,7 @@ import fc from "fast-check";
 import {
   AtomicConfig,
   Coordinator,
-  HookStatus,
+  type HookStatus,
   type ReloadEvent,
   type ReloadResult,
 } from "hup-reload";
