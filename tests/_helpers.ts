@@ -1,55 +1,8 @@
-// Shared test helpers: temp config files, a fake signal source, deferreds.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { SignalSource } from "hup-reload";
+// Shared test helpers: deferreds, an env lookup, and the package's own
+// testing helpers.
 
-/** A temp directory with one config file in it. */
-export interface TempConfig {
-  dir: string;
-  path: string;
-  write(text: string | Uint8Array): Promise<void>;
-  [Symbol.asyncDispose](): Promise<void>;
-}
-
-export async function tempConfig(
-  text: string | Uint8Array = "",
-): Promise<TempConfig> {
-  const dir = await mkdtemp(join(tmpdir(), "hup-reload-test-"));
-  const path = join(dir, "config.yaml");
-  const write = (t: string | Uint8Array) => writeFile(path, t);
-  await write(text);
-  return {
-    dir,
-    path,
-    write,
-    [Symbol.asyncDispose]: () => rm(dir, { recursive: true, force: true }),
-  };
-}
-
-/** A signal source whose SIGHUP is fired by hand. */
-export interface FakeSignals extends SignalSource {
-  readonly count: number;
-  fire(): void;
-}
-
-export function fakeSignals(): FakeSignals {
-  const listeners = new Set<() => void>();
-  return {
-    get count() {
-      return listeners.size;
-    },
-    fire() {
-      for (const listener of [...listeners]) listener();
-    },
-    addSignalListener(_signal, listener) {
-      listeners.add(listener);
-    },
-    removeSignalListener(_signal, listener) {
-      listeners.delete(listener);
-    },
-  };
-}
+// The package's own testing helpers, used by the suite as users would.
+export { tempConfig } from "hup-reload/testing";
 
 export interface Deferred<T = void> {
   promise: Promise<T>;

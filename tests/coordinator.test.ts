@@ -9,7 +9,8 @@ import {
   LogLevelVar,
   ReloadStatus,
 } from "hup-reload";
-import { type Deferred, deferred, fakeSignals } from "./_helpers.ts";
+import { ManualSignals } from "hup-reload/testing";
+import { type Deferred, deferred } from "./_helpers.ts";
 
 interface Config {
   server: { listen: string; log_level?: string };
@@ -446,7 +447,7 @@ describe("Coordinator", () => {
   });
 
   test("Coordinator.watch() turns a burst of SIGHUPs during a pass into exactly one more pass", async () => {
-    const signals = fakeSignals();
+    const signals = new ManualSignals();
     const gate: Deferred = deferred();
     const entered: Deferred = deferred();
     const second: Deferred<number> = deferred();
@@ -472,7 +473,7 @@ describe("Coordinator", () => {
     });
     coordinator.watch();
     coordinator.watch();
-    assert.equal(signals.count, 1, "watch() is idempotent");
+    assert.equal(signals.listenerCount(), 1, "watch() is idempotent");
     signals.fire();
     await entered.promise;
     for (let i = 0; i < 100; i++) signals.fire();
@@ -484,7 +485,7 @@ describe("Coordinator", () => {
   });
 
   test("Coordinator.watch() reloads on SIGHUP while idle", async () => {
-    const signals = fakeSignals();
+    const signals = new ManualSignals();
     const applied: Deferred<number> = deferred();
     const coordinator = new Coordinator<Config>({
       configPath: "c.yaml",
@@ -508,7 +509,7 @@ describe("Coordinator", () => {
   });
 
   test("Coordinator.shutdown() removes the listener, waits for the running pass and is idempotent", async () => {
-    const signals = fakeSignals();
+    const signals = new ManualSignals();
     const gate: Deferred = deferred();
     const entered: Deferred = deferred();
     const coordinator = new Coordinator<Config>({
@@ -533,7 +534,7 @@ describe("Coordinator", () => {
     const stopping = coordinator.shutdown().then(() => {
       shutDown = true;
     });
-    assert.equal(signals.count, 0);
+    assert.equal(signals.listenerCount(), 0);
     await Promise.resolve();
     assert.equal(shutDown, false, "shutdown() waits for the running pass");
     gate.resolve();
@@ -542,12 +543,12 @@ describe("Coordinator", () => {
     assert.equal((await pass).status, "full_success");
     await coordinator.shutdown();
     await coordinator.shutdown();
-    assert.equal(signals.count, 0);
+    assert.equal(signals.listenerCount(), 0);
     signals.fire();
     assert.equal(coordinator.generation(), 1, "no pass after shutdown");
     // watch() again re-installs the listener.
     coordinator.watch();
-    assert.equal(signals.count, 1);
+    assert.equal(signals.listenerCount(), 1);
     await coordinator.shutdown();
   });
 

@@ -12,7 +12,7 @@ import {
   type ReloadEvent,
   type ReloadResult,
 } from "hup-reload";
-import { fakeSignals } from "./_helpers.ts";
+import { ManualSignals } from "hup-reload/testing";
 
 const RUNS = Number(process.env.HUP_FUZZ_RUNS ?? 1000);
 
@@ -62,7 +62,7 @@ test("Coordinator invariants hold for every sequence of loads, hook behaviours a
       const initial: Cfg = { id: 0 };
       loadedAndChecked.add(initial);
       const holder = new AtomicConfig<Cfg>(initial);
-      const signals = fakeSignals();
+      const signals = new ManualSignals();
       const pending: Promise<unknown>[] = [];
       const hook = (i: 0 | 1) => ({
         name: `h${i}`,
