@@ -25,21 +25,28 @@ export function scrubYamlReason(reason: string): string {
 }
 
 /**
- * Removes quoted text, "received ..." tails and every known value from a
- * message that a schema library wrote about a config.
+ * Removes every value from the file and the environment from a message that
+ * a schema library wrote about a config: quoted text that is (or holds) such
+ * a value, any occurrence of a value of 4 characters or more, and
+ * "received ..." / "got ..." tails that are not a type name. Quoted text
+ * that is not a value (the allowed options, say) stays.
  *
  * @param message The message.
  * @param values Values from the file and the environment.
  * @returns The message, safe to show.
  */
 export function redact(message: string, values: readonly string[]): string {
-  let out = message
-    .replace(/"[^"]*"|'[^']*'|`[^`]*`/g, "…")
-    .replace(RECEIVED_VALUE, "$1 …");
-  for (const value of new Set(values)) {
-    if (value.length >= 4 && out.includes(value)) {
-      out = out.split(value).join("…");
-    }
+  const known = new Set(values);
+  const long = [...known].filter((value) => value.length >= 4);
+  const holdsValue = (text: string) =>
+    known.has(text) || long.some((value) => text.includes(value));
+  let out = message.replace(
+    /"([^"]*)"|'([^']*)'|`([^`]*)`/g,
+    (quoted, a, b, c) =>
+      holdsValue(a ?? b ?? c) ? `${quoted[0]}…${quoted[0]}` : quoted,
+  );
+  for (const value of long) {
+    if (out.includes(value)) out = out.split(value).join("…");
   }
-  return out;
+  return out.replace(RECEIVED_VALUE, "$1 …");
 }
