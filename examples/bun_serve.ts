@@ -1,0 +1,57 @@
+/**
+ * A Bun.serve service that reads its config on every request and serves the
+ * reload status and POST under /-/reload.
+ *
+ *   bun examples/bun_serve.ts [config.yaml]
+ *
+ * @module
+ */
+import process from "node:process";
+import {
+  AtomicConfig,
+  Coordinator,
+  loadConfig,
+  reloadHandler,
+} from "hup-reload";
+
+// Just what this example uses of Bun's types.
+declare const Bun: {
+  serve(options: {
+    hostname: string;
+    port: number;
+    fetch(request: Request): Response | Promise<Response>;
+  }): { port: number };
+};
+
+interface Config {
+  server: { port: number };
+  greeting: { text: string };
+}
+
+const path = process.argv[2] ??
+  new URL("./config.yaml", import.meta.url).pathname;
+const config = new AtomicConfig(await loadConfig(path) as unknown as Config);
+const coordinator = new Coordinator({ configPath: path, config });
+coordinator.watch();
+coordinator.addEventListener("reload", ({ result }) => {
+  console.log(`reload: ${result.status}, generation ${result.generation}`);
+});
+const admin = reloadHandler(coordinator, { allowUnauthenticated: true });
+
+const server = Bun.serve({
+  hostname: "127.0.0.1",
+  port: config.load()!.server.port,
+  fetch(request) {
+    if (new URL(request.url).pathname.startsWith("/-/reload")) {
+      return admin(request);
+    }
+    const { config: c, generation } = config.snapshot();
+    return new Response(`${c.greeting.text}, world\n`, {
+      headers: { "x-config-generation": String(generation) },
+    });
+  },
+});
+console.log(`Bun.serve example, PID ${process.pid}
+  serving:  http://127.0.0.1:${server.port}/
+  admin:    http://127.0.0.1:${server.port}/-/reload
+  reload:   kill -HUP ${process.pid}`);

@@ -1,0 +1,50 @@
+/**
+ * A Hono app on Deno.serve: the reload handler mounts as a route, since it
+ * is a plain `Request => Response` function.
+ *
+ *   deno run --allow-net=127.0.0.1 --allow-read=examples --allow-env=DEMO_PORT examples/hono.ts
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import {
+  AtomicConfig,
+  Coordinator,
+  loadConfig,
+  reloadHandler,
+} from "../mod.ts";
+
+interface Config {
+  server: { port: number };
+  greeting: { text: string };
+}
+
+const path = Deno.args[0] ??
+  new URL("./config.yaml", import.meta.url).pathname;
+const config = new AtomicConfig(await loadConfig(path) as unknown as Config);
+const coordinator = new Coordinator({ configPath: path, config });
+coordinator.watch();
+coordinator.addEventListener("reload", ({ result }) => {
+  console.log(`reload: ${result.status}, generation ${result.generation}`);
+});
+const admin = reloadHandler(coordinator, { allowUnauthenticated: true });
+
+const app = new Hono();
+app.all("/-/reload/*", (c) => admin(c.req.raw));
+app.all("/-/reload", (c) => admin(c.req.raw));
+app.get("/", (c) => {
+  const { config: cfg, generation } = config.snapshot();
+  c.header("x-config-generation", String(generation));
+  return c.text(`${cfg.greeting.text}, world\n`);
+});
+
+Deno.serve({
+  hostname: "127.0.0.1",
+  port: config.load()!.server.port,
+  onListen({ port }) {
+    console.log(`Hono example, PID ${Deno.pid}
+  serving:  http://127.0.0.1:${port}/
+  admin:    http://127.0.0.1:${port}/-/reload
+  reload:   kill -HUP ${Deno.pid}`);
+  },
+}, app.fetch);
