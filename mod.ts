@@ -62,6 +62,11 @@ export {
 } from "./src/events.ts";
 export type { ReloadStats } from "./src/stats.ts";
 export { LoadError, type LoadErrorLocation } from "./src/errors.ts";
+export {
+  type ConfigFileWatcher,
+  watchConfigFile,
+  type WatchConfigFileOptions,
+} from "./src/file_watch.ts";
 export { reloadHandler, type ReloadHandlerOptions } from "./src/handler.ts";
 export {
   nodeListener,

@@ -3,7 +3,12 @@ import type { ConfigSchema } from "./schema.ts";
 import { type AtomicConfig, storeAt } from "./atomic.ts";
 import { certificateHook, type CertificateReloader } from "./certificate.ts";
 import { realTimers, type Timers, withDeadline } from "./deadline.ts";
-import { digestOf } from "./digest.ts";
+import { digestOf, sha256 } from "./digest.ts";
+import {
+  type ConfigFileWatcher,
+  watchConfigFile,
+  type WatchConfigFileOptions,
+} from "./file_watch.ts";
 import { ReloadEvent, SafeEventTarget } from "./events.ts";
 import { Ring } from "./history.ts";
 import { renderError } from "./render.ts";
@@ -108,6 +113,15 @@ export interface Deps<C> {
    */
   env?: (name: string) => string | undefined;
   /**
+   * Also reload when the config file changes: `watch()` then starts a
+   * {@linkcode watchConfigFile} watch of `configPath` (editor saves, in-place
+   * writes, the Kubernetes ConfigMap `..data` swap), and `shutdown()` stops
+   * it. `true` for the default options.
+   *
+   * @default {false}
+   */
+  watchFile?: boolean | WatchConfigFileOptions;
+  /**
    * How many results {@linkcode Coordinator.history} keeps.
    *
    * @default {32}
@@ -191,6 +205,7 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
   #running: Promise<ReloadResult> | null = null;
   #queued: Promise<ReloadResult> | null = null;
   #listener: (() => void) | null = null;
+  #fileWatcher: ConfigFileWatcher | null = null;
 
   /**
    * Creates a coordinator. Call {@linkcode Coordinator.watch} to reload on
@@ -267,8 +282,9 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
   }
 
   /**
-   * Starts reloading on SIGHUP. Calling it again does nothing. A SIGHUP
-   * during a pass causes one more pass after it; a burst of them, one pass.
+   * Starts reloading on SIGHUP, and on file changes with `deps.watchFile`.
+   * Calling it again does nothing. A SIGHUP during a pass causes one more
+   * pass after it; a burst of them, one pass.
    *
    * @example Usage
    * ```ts
@@ -305,6 +321,42 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
     };
     (this.#signals ?? runtime()).addSignalListener("SIGHUP", listener);
     this.#listener = listener;
+    const { watchFile } = this.#deps;
+    if (watchFile) {
+      const watcher = watchConfigFile(
+        this.#deps.configPath,
+        () => {
+          this.#log.info("The config file changed: reloading {path}", {
+            path: this.#deps.configPath,
+          });
+          return this.reload();
+        },
+        watchFile === true ? {} : watchFile,
+      );
+      this.#fileWatcher = watcher;
+      void watcher.ready.then(() => this.#catchUp(watcher));
+    }
+  }
+
+  // A change made after the config in effect was loaded but before the
+  // watch took its first look would otherwise go unseen until the next one.
+  async #catchUp(watcher: ConfigFileWatcher): Promise<void> {
+    const known = this.#digest;
+    if (this.#fileWatcher !== watcher || known === null) return;
+    try {
+      const current = await sha256(
+        await runtime().readFile(this.#deps.configPath),
+      );
+      if (current !== known && this.#fileWatcher === watcher) {
+        this.#log.info(
+          "The config file changed before the watch started: reloading {path}",
+          { path: this.#deps.configPath },
+        );
+        void this.reload();
+      }
+    } catch {
+      // Unreadable now: the next change or signal reports why.
+    }
   }
 
   /**
@@ -442,7 +494,7 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
   }
 
   /**
-   * Stops listening for SIGHUP and waits for the running pass (and the one
+   * Stops listening for SIGHUP (and file changes) and waits for the running pass (and the one
    * queued after it) to finish. Safe to call more than once. Afterwards a
    * SIGHUP has its default effect again (it ends the process) unless the
    * application listens for it too; {@linkcode Coordinator.reload} still
@@ -467,6 +519,8 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
       this.#listener = null;
       (this.#signals ?? runtime()).removeSignalListener("SIGHUP", listener);
     }
+    this.#fileWatcher?.close();
+    this.#fileWatcher = null;
     while (this.#running !== null || this.#queued !== null) {
       await (this.#queued ?? this.#running);
     }

@@ -6,10 +6,11 @@ import {
   Coordinator,
   type Hook,
   HookStatus,
+  loadConfig,
   LogLevelVar,
   ReloadStatus,
 } from "hup-reload";
-import { ManualSignals } from "hup-reload/testing";
+import { ManualSignals, nextReload, tempConfig } from "hup-reload/testing";
 import { type Deferred, deferred } from "./_helpers.ts";
 
 interface Config {
@@ -708,4 +709,22 @@ test("Coordinator.reload() called between a pass and the queued one joins the qu
   await queued;
   assert.equal(passes, 2);
   assert.equal(maxActive, 1);
+});
+
+test("Coordinator.watch() with watchFile reloads on a file change until shutdown()", async () => {
+  await using file = await tempConfig("n: 1\n");
+  const config = new AtomicConfig(await loadConfig(file.path));
+  const coordinator = new Coordinator({
+    configPath: file.path,
+    config,
+    hooks: [],
+    watchFile: { debounce: 20 },
+    signals: new ManualSignals(),
+  });
+  coordinator.watch();
+  const reloaded = nextReload(coordinator);
+  await file.replace("n: 2\n");
+  assert.equal((await reloaded).status, "full_success");
+  assert.equal(config.load()?.n, 2);
+  await coordinator.shutdown();
 });

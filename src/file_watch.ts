@@ -1,0 +1,574 @@
+import { getLogger, type Logger } from "@logtape/logtape";
+import { type FSWatcher, watch } from "node:fs";
+import { readFile, realpath, stat } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { realTimers, type Timers } from "./deadline.ts";
+import { sha256 } from "./digest.ts";
+import { renderError } from "./render.ts";
+
+// Re-exported so this module documents on its own (`deno doc --lint`); the
+// same type `mod.ts` exports.
+
+// How fs.watch on a directory behaves on Linux (inotify), found by experiment
+// with Node.js 20.20, Deno 2.9.6 and Bun 1.4.5, and what this module does:
+// - Event types and file names are unreliable (Deno reports the rename of a
+//   temp symlink over config.yaml as two events naming the temp link), so any
+//   event only means "compare the file now".
+// - Deno drops the event for creating a symlink whose target lies outside
+//   the watched directory (denoland/deno#27560): such a re-created config is
+//   found by polling, which runs while the file is missing.
+// - Deno reports a watch that fails (a missing directory) as an "error"
+//   event rather than by throwing, and ignores `persistent: false`: a watch
+//   keeps the process alive until closed, as by default on Node and Bun.
+// - Bun can drop, for good, the event of a write that follows a reported
+//   event for the same file within a few milliseconds. A comparison always
+//   follows the last reported event by the debounce, so it sees that write.
+// - A deleted watched directory gets no error on any runtime: its watch just
+//   goes silent after the deletion's event. Each comparison checks the
+//   directories' identities (device and inode) and watches them again,
+//   polling until they exist.
+
+// Files larger than this are compared by their stat fields instead of a hash
+// of their bytes (the loader refuses them by default anyway).
+const MAX_HASHED_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Options for {@linkcode watchConfigFile}.
+ *
+ * @example Polling faster while the file is missing
+ * ```ts
+ * import type { WatchConfigFileOptions } from "@hup/reload";
+ * import assert from "node:assert/strict";
+ *
+ * const options: WatchConfigFileOptions = { debounce: 50, pollInterval: 250 };
+ * assert.equal(options.debounce, 50);
+ * ```
+ */
+export interface WatchConfigFileOptions {
+  /**
+   * How long, in milliseconds, the directory must stay quiet after an event
+   * before the file is compared with the last content seen; a burst of
+   * events is compared once. A directory that never stays quiet that long
+   * is still compared every ten debounce periods. Keep it at 10 or more: on
+   * Bun, a write that follows another within a few milliseconds may raise
+   * no event, and only a comparison made after the burst sees it.
+   *
+   * @default {100}
+   */
+  debounce?: number;
+  /**
+   * How often, in milliseconds, the file is compared while events cannot be
+   * relied on: while the file or a watched directory is missing, or a
+   * directory could not be watched.
+   *
+   * @default {1000}
+   */
+  pollInterval?: number;
+  /**
+   * Stops watching when aborted, as {@linkcode ConfigFileWatcher.close}
+   * does.
+   *
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
+  /**
+   * The timers for the debounce and the polling; inject fake ones in tests
+   * to decide when a burst is over.
+   *
+   * @default {globalThis.setTimeout and clearTimeout}
+   */
+  timers?: Timers;
+}
+
+/**
+ * A running watch of a config file, returned by {@linkcode watchConfigFile}.
+ *
+ * @example Comparing on demand, then closing
+ * ```ts
+ * import { type ConfigFileWatcher, watchConfigFile } from "@hup/reload";
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ *
+ * const path = join(await mkdtemp(join(tmpdir(), "hup-")), "config.yaml");
+ * await writeFile(path, "greeting: hello\n");
+ * let calls = 0;
+ * const watcher: ConfigFileWatcher = watchConfigFile(path, () => calls++);
+ * await watcher.ready;
+ * assert.equal(await watcher.check(), false); // unchanged
+ *
+ * await writeFile(path, "greeting: hi\n");
+ * assert.equal(await watcher.check(), true); // no need to wait for the event
+ * assert.equal(calls, 1);
+ * watcher.close();
+ * assert.equal(watcher.closed, true);
+ * ```
+ */
+export interface ConfigFileWatcher {
+  /**
+   * Settles once the directory is watched and the current content recorded:
+   * changes made from then on are reported. Never rejects.
+   */
+  readonly ready: Promise<void>;
+  /** Whether {@linkcode ConfigFileWatcher.close} was called or the signal aborted. */
+  readonly closed: boolean;
+  /**
+   * Compares the file with the content last reported now, as an event would
+   * after the debounce, and calls `onChange` if it changed: for a periodic
+   * check where the file system reports no events (NFS and other network
+   * mounts), or to know that every change made so far was handled.
+   *
+   * @returns Settles, never rejecting, once a comparison that began after
+   *   this call is done: `true` if it called `onChange`; `false` otherwise
+   *   and once closed.
+   */
+  check(): Promise<boolean>;
+  /**
+   * Stops watching: closes every directory watch and clears every timer,
+   * so nothing of the watch keeps the process alive, and `onChange` is
+   * never called again. Calling it again does nothing.
+   */
+  close(): void;
+}
+
+/**
+ * Calls `onChange` once each time the content of the config file at `path`
+ * changes, however it is changed: written in place, replaced by an editor's
+ * rename, swapped through a Kubernetes ConfigMap's `..data` symlink, or
+ * deleted and re-created.
+ *
+ * It watches the file's directory (and, when `path` is a symlink, the
+ * directory of its final target) rather than the file itself. After any
+ * event there and `options.debounce` ms of quiet, it reads the file and
+ * compares the SHA-256 of its bytes with the last content seen: `onChange`
+ * runs only when they differ, so a burst of events is one call, a `touch`
+ * or an identical rewrite is none, and a deleted file is reported when it
+ * comes back with new content. While the file or a directory is missing, or
+ * a directory cannot be watched, it also compares every
+ * `options.pollInterval` ms. Calls never overlap and never follow
+ * {@linkcode ConfigFileWatcher.close}.
+ *
+ * Nothing is thrown or rejected once it runs: failures are logged under
+ * the LogTape category `["hup-reload", "watch"]` (never the file's
+ * content), and so is anything `onChange` throws or rejects with. Until
+ * closed, the watch keeps the process alive.
+ *
+ * @example Reloading a coordinator when the file changes
+ * ```ts
+ * import { AtomicConfig, Coordinator, loadConfig } from "@hup/reload";
+ * import { watchConfigFile } from "@hup/reload";
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ *
+ * const path = join(await mkdtemp(join(tmpdir(), "hup-")), "config.yaml");
+ * await writeFile(path, "greeting: hello\n");
+ * const config = new AtomicConfig(await loadConfig(path));
+ * const coordinator = new Coordinator({ configPath: path, config, hooks: [] });
+ *
+ * const { promise: reloaded, resolve } = Promise.withResolvers<unknown>();
+ * const watcher = watchConfigFile(path, () => resolve(coordinator.reload()));
+ * await watcher.ready;
+ *
+ * await writeFile(path, "greeting: hi\n");
+ * await reloaded;
+ * assert.equal(config.load()?.greeting, "hi");
+ * watcher.close();
+ * ```
+ *
+ * @param path The config file; relative paths are resolved against the
+ *   current directory once, now.
+ * @param onChange Called after each change, e.g.
+ *   `() => void coordinator.reload()`.
+ * @param options The debounce, polling interval, abort signal and timers.
+ * @returns The running watch.
+ * @throws {TypeError} If `path` is not a non-empty string or `onChange` is
+ *   not a function.
+ * @throws {RangeError} If `options.debounce` is not a finite number from 0
+ *   or `options.pollInterval` is not a finite number above 0.
+ */
+export function watchConfigFile(
+  path: string,
+  onChange: () => void,
+  options: WatchConfigFileOptions = {},
+): ConfigFileWatcher {
+  if (typeof path !== "string" || path === "") {
+    throw new TypeError(
+      "Cannot watch the config file as path is not a non-empty string",
+    );
+  }
+  if (typeof onChange !== "function") {
+    throw new TypeError(
+      `Cannot watch the config file as onChange is not a function: ${path}`,
+    );
+  }
+  const { debounce = 100, pollInterval = 1000 } = options;
+  if (typeof debounce !== "number" || !(debounce >= 0 && debounce < Infinity)) {
+    throw new RangeError(
+      `Cannot watch the config file as options.debounce is not a finite number from 0: ${path}`,
+    );
+  }
+  if (
+    typeof pollInterval !== "number" ||
+    !(pollInterval > 0 && pollInterval < Infinity)
+  ) {
+    throw new RangeError(
+      `Cannot watch the config file as options.pollInterval is not a finite number above 0: ${path}`,
+    );
+  }
+  return new FileWatch(resolve(path), onChange, {
+    debounce,
+    pollInterval,
+    signal: options.signal,
+    timers: options.timers ?? realTimers,
+  });
+}
+
+interface DirWatch {
+  watcher: FSWatcher;
+  /** `dev:ino` of the directory when it was watched; null until known. */
+  id: string | null;
+}
+
+class FileWatch implements ConfigFileWatcher {
+  readonly ready: Promise<void>;
+  readonly #path: string;
+  readonly #dir: string;
+  readonly #onChange: () => void;
+  readonly #debounce: number;
+  readonly #pollInterval: number;
+  readonly #signal: AbortSignal | undefined;
+  readonly #timers: Timers;
+  readonly #log: Logger = getLogger(["hup-reload", "watch"]);
+  readonly #watches = new Map<string, DirWatch>();
+  #closed = false;
+  /** The digest of the last content seen; null before any. */
+  #last: string | null = null;
+  /** The digest when `onChange` was last called, or the first one seen. */
+  #reported: string | null = null;
+  /** Whether the file could not be read when the watch started. */
+  #missingAtStart = false;
+  #quiet: unknown = undefined;
+  #deadline: unknown = undefined;
+  #poll: unknown = undefined;
+  /** The running comparisons; null when none runs. */
+  #run: Promise<boolean> | null = null;
+  #again = false;
+  /** What went wrong last, so a lasting problem is logged once. */
+  #problem = "";
+
+  constructor(
+    path: string,
+    onChange: () => void,
+    options: {
+      debounce: number;
+      pollInterval: number;
+      signal: AbortSignal | undefined;
+      timers: Timers;
+    },
+  ) {
+    this.#path = path;
+    this.#dir = dirname(path);
+    this.#onChange = onChange;
+    this.#debounce = options.debounce;
+    this.#pollInterval = options.pollInterval;
+    this.#signal = options.signal;
+    this.#timers = options.timers;
+    if (this.#signal?.aborted) {
+      this.#closed = true;
+      this.ready = Promise.resolve();
+      return;
+    }
+    this.#signal?.addEventListener("abort", this.close, { once: true });
+    // Watch the directory before anything is read, so no change made from
+    // here on can go unseen.
+    this.#watchDir(this.#dir, null);
+    this.ready = this.#check().then(() => {});
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  close = (): void => {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#signal?.removeEventListener("abort", this.close);
+    for (const handle of [this.#quiet, this.#deadline, this.#poll]) {
+      if (handle !== undefined) this.#timers.clearTimeout(handle);
+    }
+    this.#quiet = this.#deadline = this.#poll = undefined;
+    for (const dir of [...this.#watches.keys()]) this.#unwatchDir(dir);
+  };
+
+  /**
+   * A directory event: compare once the directory has been quiet, and at
+   * least every ten debounce periods while it never is.
+   */
+  #onEvent = (): void => {
+    if (this.#closed) return;
+    if (this.#quiet !== undefined) this.#timers.clearTimeout(this.#quiet);
+    this.#quiet = this.#timers.setTimeout(this.#quietOver, this.#debounce);
+    this.#deadline ??= this.#timers.setTimeout(
+      this.#deadlineOver,
+      this.#debounce * 10,
+    );
+  };
+
+  #quietOver = (): void => {
+    this.#quiet = undefined;
+    if (this.#deadline !== undefined) {
+      this.#timers.clearTimeout(this.#deadline);
+      this.#deadline = undefined;
+    }
+    void this.#check();
+  };
+
+  // The quiet timer stays armed: a comparison always follows the last event
+  // by the debounce, which is what catches a write whose own event Bun
+  // dropped (see the module notes).
+  #deadlineOver = (): void => {
+    this.#deadline = undefined;
+    void this.#check();
+  };
+
+  #polled = (): void => {
+    this.#poll = undefined;
+    void this.#check();
+  };
+
+  check(): Promise<boolean> {
+    return this.#closed ? Promise.resolve(false) : this.#check();
+  }
+
+  /**
+   * Starts a run of comparisons, or asks the running one for one more.
+   *
+   * @returns Settles when the run is done: whether it called `onChange`.
+   */
+  #check(): Promise<boolean> {
+    if (this.#run !== null) {
+      this.#again = true;
+      return this.#run;
+    }
+    const run = this.#runChecks().catch((error: unknown) => {
+      this.#run = null;
+      this.#log.error("Cannot compare the config file: {path}: {error}", {
+        path: this.#path,
+        error: renderError(error),
+      });
+      return false;
+    });
+    this.#run = run;
+    return run;
+  }
+
+  /**
+   * Compares the file, again while asked to meanwhile; then, with no
+   * comparison running, polls if events cannot be relied on and calls
+   * `onChange` if the content differs from the last one reported.
+   */
+  async #runChecks(): Promise<boolean> {
+    let degraded: boolean;
+    do {
+      this.#again = false;
+      degraded = await this.#compare();
+    } while (this.#again && !this.#closed);
+    this.#run = null;
+    if (this.#closed) return false;
+    if (degraded) {
+      this.#poll ??= this.#timers.setTimeout(this.#polled, this.#pollInterval);
+    } else if (this.#poll !== undefined) {
+      this.#timers.clearTimeout(this.#poll);
+      this.#poll = undefined;
+    }
+    if (this.#last === this.#reported) return false;
+    const first = this.#reported === null;
+    this.#reported = this.#last;
+    // The first content seen is the baseline, not a change, unless the file
+    // was missing when the watch started.
+    if (first && !this.#missingAtStart) return false;
+    this.#call();
+    return true;
+  }
+
+  /**
+   * Watches the wanted directories and records the file's digest.
+   *
+   * @returns Whether events cannot be relied on for now.
+   */
+  async #compare(): Promise<boolean> {
+    try {
+      const target = await realpath(this.#path).catch(() => null);
+      if (this.#closed) return true;
+      // Watch before reading, so a change after the read raises an event.
+      const watching = await this.#reconcile(target);
+      if (this.#closed) return true;
+      const digest = await this.#fingerprint();
+      if (this.#closed) return true;
+      if (digest === null) {
+        this.#missingAtStart ||= this.#reported === null && this.#last === null;
+        return true;
+      }
+      this.#last = digest;
+      if (watching) this.#report("");
+      return !watching;
+    } catch (error) {
+      this.#report(
+        "Cannot compare the config file with its last content: {path}: {error}",
+        renderError(error),
+      );
+      return true;
+    }
+  }
+
+  /** The SHA-256 of the file's bytes, or null when it cannot be read. */
+  async #fingerprint(): Promise<string | null> {
+    try {
+      const info = await stat(this.#path);
+      if (!info.isFile()) {
+        this.#report("The config file is not a regular file: {path}");
+        return null;
+      }
+      if (info.size > MAX_HASHED_BYTES) {
+        return `stat:${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
+      }
+      return await sha256(await readFile(this.#path));
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (code === "ENOENT" || code === "ENOTDIR") {
+        this.#report("The config file is missing: {path}");
+      } else {
+        this.#report(
+          "Cannot read the config file: {path}: {error}",
+          renderError(error),
+        );
+      }
+      return null;
+    }
+  }
+
+  /**
+   * Watches the file's directory and its target's, and nothing else;
+   * re-watches a directory that was replaced or whose watch failed.
+   *
+   * @returns Whether every wanted directory is watched.
+   */
+  async #reconcile(target: string | null): Promise<boolean> {
+    const wanted = new Set([this.#dir]);
+    if (target !== null) wanted.add(dirname(target));
+    for (const dir of [...this.#watches.keys()]) {
+      if (!wanted.has(dir)) this.#unwatchDir(dir);
+    }
+    let all = true;
+    for (const dir of wanted) {
+      let id: string;
+      try {
+        const info = await stat(dir);
+        if (!info.isDirectory()) throw new Error("not a directory");
+        id = `${info.dev}:${info.ino}`;
+      } catch (error) {
+        if (this.#closed) return false;
+        this.#unwatchDir(dir);
+        this.#report(
+          "Cannot watch the config file's directory: {dir}: {error}",
+          renderError(error),
+          dir,
+        );
+        all = false;
+        continue;
+      }
+      if (this.#closed) return false;
+      const current = this.#watches.get(dir);
+      if (current !== undefined && (current.id ?? id) === id) {
+        current.id = id;
+        continue;
+      }
+      this.#unwatchDir(dir);
+      if (!this.#watchDir(dir, id)) all = false;
+    }
+    return all;
+  }
+
+  #watchDir(dir: string, id: string | null): boolean {
+    let watcher: FSWatcher;
+    try {
+      watcher = watch(dir, this.#onEvent);
+    } catch (error) {
+      this.#report(
+        "Cannot watch the config file's directory, polling instead: {dir}: {error}",
+        renderError(error),
+        dir,
+      );
+      return false;
+    }
+    const entry: DirWatch = { watcher, id };
+    // Deno reports a failed watch here rather than by throwing; any runtime
+    // may report a later failure here too. Unhandled, it would be thrown.
+    watcher.on("error", (error: unknown) => {
+      if (this.#watches.get(dir) !== entry) return;
+      this.#unwatchDir(dir);
+      this.#report(
+        "Cannot watch the config file's directory, polling instead: {dir}: {error}",
+        renderError(error),
+        dir,
+      );
+      this.#onEvent();
+    });
+    this.#watches.set(dir, entry);
+    return true;
+  }
+
+  #unwatchDir(dir: string): void {
+    const entry = this.#watches.get(dir);
+    if (entry === undefined) return;
+    this.#watches.delete(dir);
+    try {
+      entry.watcher.close();
+    } catch (error) {
+      this.#log.debug("Cannot close the watch of {dir}: {error}", {
+        dir,
+        error: renderError(error),
+      });
+    }
+  }
+
+  #call(): void {
+    this.#log.info("The config file changed: {path}", { path: this.#path });
+    const failed = (error: unknown) =>
+      this.#log.error("The config file's onChange failed: {path}: {error}", {
+        path: this.#path,
+        error: renderError(error),
+      });
+    try {
+      const result: unknown = this.#onChange();
+      if (
+        result !== null && typeof result === "object" &&
+        typeof (result as { then?: unknown }).then === "function"
+      ) {
+        (result as PromiseLike<unknown>).then(undefined, failed);
+      }
+    } catch (error) {
+      failed(error);
+    }
+  }
+
+  /** Logs a problem when it differs from the last one; "" clears it. */
+  #report(message: string, error?: string, dir?: string): void {
+    const key = `${message}\0${error ?? ""}\0${dir ?? ""}`;
+    if (key === this.#problem) return;
+    const recovered = this.#problem !== "";
+    this.#problem = key;
+    if (message === "") {
+      if (recovered) {
+        this.#log.info("Watching the config file again: {path}", {
+          path: this.#path,
+        });
+      }
+      return;
+    }
+    this.#log.warn(message, { path: this.#path, dir, error });
+  }
+}
