@@ -6,6 +6,27 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+// The parts of the Kubernetes manifest the test reads.
+interface Manifest {
+  kind: string;
+  apiVersion: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  data: Record<string, string>;
+  spec: {
+    selector: { matchLabels: Record<string, string> };
+    template: {
+      metadata: { labels: Record<string, string> };
+      spec: {
+        containers: {
+          command: string[];
+          volumeMounts: { name: string; mountPath: string; subPath?: string }[];
+        }[];
+        volumes: { name: string; configMap: { name: string } }[];
+      };
+    };
+  };
+}
+
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const root = here("../");
 const bin = (name: string) => join(root, "node_modules/.bin", name);
@@ -73,28 +94,38 @@ async function exercise(example: Awaited<ReturnType<typeof start>>) {
   assert.deepEqual(await greet(), ["Hi, world\n", "2"]);
 }
 
-test("examples/node_http.ts serves and reloads on Node.js", async () => {
-  const example = await start(
-    "node",
-    (c) => [join(root, "build/examples/node_http.js"), c],
-  );
-  try {
-    await exercise(example);
-  } finally {
-    await example.stop();
-  }
-});
+test(
+  "examples/node_http.ts serves and reloads on Node.js",
+  { timeout: 60_000 },
+  async () => {
+    const example = await start(
+      "node",
+      (c) => [join(root, "build/examples/node_http.js"), c],
+    );
+    try {
+      await exercise(example);
+    } finally {
+      await example.stop();
+    }
+  },
+);
 
-test("examples/bun_serve.ts serves and reloads on Bun", async () => {
-  const example = await start(bin("bun"), (c) => [here("./bun_serve.ts"), c]);
-  try {
-    await exercise(example);
-  } finally {
-    await example.stop();
-  }
-});
+test(
+  "examples/bun_serve.ts serves and reloads on Bun",
+  { timeout: 60_000 },
+  async () => {
+    const example = await start(bin("bun"), (c) => [here("./bun_serve.ts"), c]);
+    try {
+      await exercise(example);
+    } finally {
+      await example.stop();
+    }
+  },
+);
 
-test("examples/hono.ts serves and reloads on Deno with Hono", async () => {
+test("examples/hono.ts serves and reloads on Deno with Hono", {
+  timeout: 60_000,
+}, async () => {
   const example = await start(Deno.execPath(), (c) => [
     "run",
     "--quiet",
@@ -111,7 +142,9 @@ test("examples/hono.ts serves and reloads on Deno with Hono", async () => {
   }
 });
 
-test("examples/systemd/hup-demo.service reloads with kill -HUP $MAINPID", async () => {
+test("examples/systemd/hup-demo.service reloads with kill -HUP $MAINPID", {
+  timeout: 60_000,
+}, async () => {
   const unit = await readFile(here("./systemd/hup-demo.service"), "utf8");
   const line = (key: string) =>
     unit.split("\n").find((l) => l.startsWith(`${key}=`))?.slice(
@@ -147,3 +180,104 @@ test("examples/systemd/hup-demo.service reloads with kill -HUP $MAINPID", async 
     await example.stop();
   }
 });
+
+test(
+  "examples/kubernetes: the manifest is valid and the app follows a ConfigMap ..data swap",
+  { timeout: 60_000 },
+  async () => {
+    const { loadAll } = await import("js-yaml");
+    const docs = loadAll(
+      await readFile(here("./kubernetes/manifest.yaml"), "utf8"),
+    ) as Manifest[];
+    const [configMap, deployment] = docs;
+    assert.equal(configMap.kind, "ConfigMap");
+    assert.equal(deployment.kind, "Deployment");
+    for (const doc of docs) {
+      assert.equal(typeof doc.apiVersion, "string");
+      assert.equal(typeof doc.metadata?.name, "string");
+    }
+    const pod = deployment.spec.template.spec;
+    assert.deepEqual(
+      deployment.spec.selector.matchLabels,
+      deployment.spec.template.metadata.labels,
+    );
+    const container = pod.containers[0];
+    const mount = container.volumeMounts[0];
+    const volume = pod.volumes.find((v) => v.name === mount.name);
+    assert.equal(volume?.configMap.name, configMap.metadata.name);
+    assert.equal(
+      mount.subPath,
+      undefined,
+      "a subPath mount never sees updates",
+    );
+    const configArg = container.command.at(-1);
+    assert.equal(configArg, `${mount.mountPath}/config.yaml`);
+    assert.ok(container.command.includes(`--allow-read=${mount.mountPath}`));
+    assert.ok(Object.hasOwn(configMap.data, "config.yaml"));
+
+    // The kubelet's layout: config.yaml -> ..data/config.yaml, ..data -> a
+    // timestamped directory, swapped by renaming a new ..data_tmp link.
+    const dir = await mkdtemp(join(tmpdir(), "hup-k8s-"));
+    const version = async (name: string, text: string) => {
+      await Deno.mkdir(join(dir, name));
+      await writeFile(join(dir, name, "config.yaml"), text);
+    };
+    const first = configMap.data["config.yaml"].replace(
+      "port: 8000",
+      "port: ${DEMO_PORT:-8000}",
+    );
+    await version("..2026_11_27_00_00_00.000000001", first);
+    await Deno.symlink("..2026_11_27_00_00_00.000000001", join(dir, "..data"));
+    await Deno.symlink("..data/config.yaml", join(dir, "config.yaml"));
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        "--allow-net=127.0.0.1",
+        `--allow-read=${dir}`,
+        "--allow-env=DEMO_PORT,DEMO_HOST,RELOAD_TOKEN",
+        here("./kubernetes/app.ts"),
+        join(dir, "config.yaml"),
+      ],
+      env: { DEMO_PORT: "0", DEMO_HOST: "127.0.0.1" },
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let output = "";
+    const readUntil = async (pattern: RegExp) => {
+      while (!pattern.test(output)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`app exited early: ${output}`);
+        output += value;
+      }
+      return output.match(pattern)!;
+    };
+    try {
+      const [, url] = await readUntil(/serving:\s+(\S+)/);
+      assert.equal(await (await fetch(url)).text(), "Hello, world\n");
+      await version(
+        "..2026_11_27_00_01_00.000000002",
+        first.replace("text: Hello", "text: Updated"),
+      );
+      await Deno.symlink(
+        "..2026_11_27_00_01_00.000000002",
+        join(dir, "..data_tmp"),
+      );
+      await Deno.rename(join(dir, "..data_tmp"), join(dir, "..data"));
+      await Deno.remove(join(dir, "..2026_11_27_00_00_00.000000001"), {
+        recursive: true,
+      });
+      await readUntil(/reload: full_success, generation 1/);
+      const response = await fetch(url);
+      assert.equal(await response.text(), "Updated, world\n");
+      assert.equal(response.headers.get("x-config-generation"), "1");
+    } finally {
+      child.kill("SIGTERM");
+      await child.status;
+      await reader.cancel().catch(() => {});
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+);
