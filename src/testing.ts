@@ -123,6 +123,13 @@ export interface HookCall<C> {
 export class RecordingHook<C> implements Hook<C> {
   /** The hook's name. */
   readonly name: string;
+  /**
+   * This hook's deadline in milliseconds, overriding the coordinator's
+   * `hookTimeout`.
+   *
+   * @default {undefined}
+   */
+  timeout?: number;
   /** Every call, in order. */
   readonly calls: HookCall<C>[] = [];
   /**
