@@ -1,8 +1,34 @@
 // Shared test helpers: deferreds, an env lookup, and the package's own
 // testing helpers.
 
+import { configure, type LogRecord, reset } from "@logtape/logtape";
+
 // The package's own testing helpers, used by the suite as users would.
 export { tempConfig } from "hup-reload/testing";
+
+/**
+ * Captures the LogTape records of `hup-reload` into `records` until
+ * disposed (`await using logs = await captureLogs()`).
+ */
+export async function captureLogs(
+  onRecord?: (record: LogRecord) => void,
+): Promise<{ records: LogRecord[] } & AsyncDisposable> {
+  const records: LogRecord[] = [];
+  await configure({
+    reset: true,
+    sinks: {
+      memory: (record) => {
+        records.push(record);
+        onRecord?.(record);
+      },
+    },
+    loggers: [
+      { category: ["hup-reload"], sinks: ["memory"], lowestLevel: "debug" },
+      { category: ["logtape", "meta"], sinks: [], lowestLevel: "error" },
+    ],
+  });
+  return { records, [Symbol.asyncDispose]: () => reset() };
+}
 
 export interface Deferred<T = void> {
   promise: Promise<T>;

@@ -11,25 +11,13 @@ import {
   type ReloadResult,
   SafeEventTarget,
 } from "hup-reload";
-import { deferred, envOf, tempConfig } from "./_helpers.ts";
+import { captureLogs, deferred, envOf, tempConfig } from "./_helpers.ts";
 
 async function withRecords(
   body: (records: LogRecord[]) => Promise<void>,
 ): Promise<void> {
-  const records: LogRecord[] = [];
-  await configure({
-    reset: true,
-    sinks: { memory: (record) => void records.push(record) },
-    loggers: [
-      { category: ["hup-reload"], sinks: ["memory"], lowestLevel: "debug" },
-      { category: ["logtape", "meta"], sinks: [], lowestLevel: "error" },
-    ],
-  });
-  try {
-    await body(records);
-  } finally {
-    await reset();
-  }
+  await using logs = await captureLogs();
+  await body(logs.records);
 }
 
 test("Coordinator dispatches a ReloadEvent per finished pass, whatever its status", async () => {

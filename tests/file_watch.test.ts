@@ -22,7 +22,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { configure, type LogRecord, reset } from "@logtape/logtape";
+import { captureLogs } from "./_helpers.ts";
 import {
   AtomicConfig,
   type ConfigFileWatcher,
@@ -489,16 +489,9 @@ test(
   "watchConfigFile() logs what fails, never the file's content, and never throws",
   TIMEOUT,
   async () => {
-    const records: LogRecord[] = [];
-    await configure({
-      reset: true,
-      sinks: { memory: (record) => void records.push(record) },
-      loggers: [
-        { category: ["hup-reload"], sinks: ["memory"], lowestLevel: "debug" },
-        { category: ["logtape", "meta"], sinks: [], lowestLevel: "error" },
-      ],
-    });
-    try {
+    await using logs = await captureLogs();
+    const { records } = logs;
+    {
       await using temp = await tempDir();
       const path = join(temp.dir, "config.yaml");
       const secret = (n: number) => `password: hunter2-secret-${n}\n`;
@@ -556,8 +549,6 @@ test(
           .length,
         2,
       );
-    } finally {
-      await reset();
     }
   },
 );

@@ -1,21 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { configure, type LogRecord, reset } from "@logtape/logtape";
 import { AtomicConfig, Coordinator, HookStatus } from "hup-reload";
+import { captureLogs } from "./_helpers.ts";
 
 const SECRET = "hunter2-db-password";
 
 test("Coordinator logs each pass, each failing hook and each requires-restart field, never a config value", async () => {
-  const records: LogRecord[] = [];
-  await configure({
-    reset: true,
-    sinks: { memory: (record) => void records.push(record) },
-    loggers: [
-      { category: ["hup-reload"], sinks: ["memory"], lowestLevel: "debug" },
-      { category: ["logtape", "meta"], sinks: [], lowestLevel: "error" },
-    ],
-  });
-  try {
+  await using logs = await captureLogs();
+  const { records } = logs;
+  {
     let round = 0;
     const c = new Coordinator<{ db: { password: string }; listen: string }>({
       configPath: "/etc/app/config.yaml",
@@ -82,7 +75,5 @@ test("Coordinator logs each pass, each failing hook and each requires-restart fi
     const failed = records.find((r) => r.properties.hook === "db");
     assert.equal(failed?.level, "error");
     assert.equal(failed?.properties.status, "partial_applied");
-  } finally {
-    await reset();
   }
 });

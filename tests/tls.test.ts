@@ -18,7 +18,7 @@ import {
   type TLSSocket,
 } from "node:tls";
 import { fileURLToPath } from "node:url";
-import { configure, type LogRecord, reset } from "@logtape/logtape";
+import type { LogRecord } from "@logtape/logtape";
 import { generate } from "selfsigned";
 import { AtomicConfig, Coordinator } from "hup-reload";
 import {
@@ -28,7 +28,7 @@ import {
   type TlsFiles,
   type TlsKeyPair,
 } from "../src/tls.ts";
-import { deferred } from "./_helpers.ts";
+import { captureLogs, deferred } from "./_helpers.ts";
 
 const isBun = process.versions.bun !== undefined;
 const HOUR = 60 * 60 * 1000;
@@ -90,27 +90,6 @@ async function tempDir(): Promise<TempDir> {
     },
     [Symbol.asyncDispose]: () => rm(dir, { recursive: true, force: true }),
   };
-}
-
-/** Captures LogTape records of `hup-reload` into `records` until disposed. */
-async function captureLogs(
-  onRecord?: (record: LogRecord) => void,
-): Promise<{ records: LogRecord[] } & AsyncDisposable> {
-  const records: LogRecord[] = [];
-  await configure({
-    reset: true,
-    sinks: {
-      memory: (record) => {
-        records.push(record);
-        onRecord?.(record);
-      },
-    },
-    loggers: [
-      { category: ["hup-reload"], sinks: ["memory"], lowestLevel: "debug" },
-      { category: ["logtape", "meta"], sinks: [], lowestLevel: "error" },
-    ],
-  });
-  return { records, [Symbol.asyncDispose]: () => reset() };
 }
 
 const rendered = (record: LogRecord) => record.message.map(String).join("");
