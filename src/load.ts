@@ -88,6 +88,10 @@ export interface LoadOptions<C = ConfigObject> {
 
 const YAML_SCHEMA: Schema = CORE_SCHEMA.withTags(mergeTag);
 const SETTLE_ATTEMPTS = 10;
+// Blank and comment lines, directives and a document start, then the start
+// of a block or flow sequence.
+const LEADING_SEQUENCE =
+  /^(?:\uFEFF)?(?:[ \t]*(?:#[^\n]*)?\r?\n|%[^\n]*\n|---[ \t]*\r?\n)*[ \t]*(-[ \t\r\n]|\[)/;
 
 /**
  * Reads a YAML config file, expands environment variables, parses it and
@@ -319,6 +323,16 @@ function parse(
   maxDepth: number,
   maxNodes: number,
 ): ConfigObject {
+  // A top level that is plainly a sequence is refused before parsing it
+  // whole: a 16 MiB list would cost seconds and most of a gigabyte.
+  const sequence = LEADING_SEQUENCE.exec(expansion.text);
+  if (sequence !== null) {
+    const at = sequence[0].length - sequence[1].length;
+    throw loadError(path, "the top level is a sequence, not a mapping", [{
+      ...lineColumn(source, expansion.originalOffset(at)),
+      reason: "",
+    }]);
+  }
   let value: unknown;
   try {
     value = parseYaml(expansion.text, { schema: YAML_SCHEMA, maxDepth });
