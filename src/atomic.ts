@@ -64,8 +64,31 @@ export function storeAt<C>(
  *
  * @typeParam C The config type.
  */
+// The state of an empty holder: a real object, so that load() is a plain
+// property read with no branch (the read path is called per request).
+const EMPTY: ConfigSnapshot<undefined> = Object.freeze({
+  config: undefined,
+  generation: 0,
+});
+
+// What snapshot() returns for an empty holder: reading it throws, so that
+// snapshot() itself needs no branch either.
+const emptyError = () =>
+  new TypeError(
+    "Cannot take a snapshot as the holder is empty: store a config first",
+  );
+const EMPTY_SNAPSHOT: ConfigSnapshot<never> = Object.freeze({
+  get config(): never {
+    throw emptyError();
+  },
+  get generation(): never {
+    throw emptyError();
+  },
+});
+
 export class AtomicConfig<C> {
-  #current: ConfigSnapshot<C> | undefined;
+  #current: ConfigSnapshot<C | undefined> = EMPTY;
+  #snapshot: ConfigSnapshot<C> = EMPTY_SNAPSHOT;
   readonly #listeners = new Set<(snapshot: ConfigSnapshot<C>) => void>();
 
   /**
@@ -74,9 +97,12 @@ export class AtomicConfig<C> {
    * @param initial The config in effect at start-up.
    */
   constructor(initial?: C) {
-    this.#current = initial === undefined
-      ? undefined
-      : Object.freeze({ config: initial, generation: 0 });
+    if (initial !== undefined) {
+      this.#current = this.#snapshot = Object.freeze({
+        config: initial,
+        generation: 0,
+      });
+    }
   }
 
   /**
@@ -94,7 +120,7 @@ export class AtomicConfig<C> {
    * @returns The current config, or `undefined` while the holder is empty.
    */
   load(): C | undefined {
-    return this.#current?.config;
+    return this.#current.config;
   }
 
   /**
@@ -114,7 +140,7 @@ export class AtomicConfig<C> {
    * @throws {TypeError} If `config` is `undefined`.
    */
   store(config: C): void {
-    replace(this, config, (this.#current?.generation ?? 0) + 1);
+    replace(this, config, this.#current.generation + 1);
   }
 
   /**
@@ -131,16 +157,11 @@ export class AtomicConfig<C> {
    * ```
    *
    * @returns The snapshot (frozen; the same object until the next store).
-   * @throws {TypeError} If the holder is empty.
+   * @throws {TypeError} On reading the snapshot of an empty holder (its
+   *   `config` or `generation`).
    */
   snapshot(): ConfigSnapshot<C> {
-    const current = this.#current;
-    if (current === undefined) {
-      throw new TypeError(
-        "Cannot take a snapshot as the holder is empty: store a config first",
-      );
-    }
-    return current;
+    return this.#snapshot;
   }
 
   /**
@@ -178,7 +199,7 @@ export class AtomicConfig<C> {
         throw new TypeError("Cannot store the config as it is undefined");
       }
       const snapshot = Object.freeze({ config, generation });
-      holder.#current = snapshot;
+      holder.#current = holder.#snapshot = snapshot;
       for (const listener of holder.#listeners) {
         try {
           listener(snapshot);

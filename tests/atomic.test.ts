@@ -28,8 +28,15 @@ test("AtomicConfig.snapshot() is one frozen object until the next store", () => 
   assert.deepEqual(snap, { config: { a: 1 }, generation: 0 });
 });
 
-test("AtomicConfig.snapshot() throws a TypeError while empty", () => {
-  assert.throws(() => new AtomicConfig().snapshot(), {
+test("AtomicConfig.snapshot() of an empty holder throws a TypeError when read", () => {
+  assert.throws(() => new AtomicConfig().snapshot().config, {
+    name: "TypeError",
+    message: /holder is empty/,
+  });
+  assert.throws(() => {
+    const { generation } = new AtomicConfig().snapshot();
+    void generation;
+  }, {
     name: "TypeError",
     message: /holder is empty/,
   });
