@@ -4,6 +4,7 @@ import { type AtomicConfig, storeAt } from "./atomic.ts";
 import { certificateHook, type CertificateReloader } from "./certificate.ts";
 import { realTimers, type Timers, withDeadline } from "./deadline.ts";
 import { digestOf, sha256 } from "./digest.ts";
+import { deepFreeze } from "./freeze.ts";
 import {
   type ConfigFileWatcher,
   watchConfigFile,
@@ -344,9 +345,7 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
     const known = this.#digest;
     if (this.#fileWatcher !== watcher || known === null) return;
     try {
-      const current = await sha256(
-        await runtime().readFile(this.#deps.configPath),
-      );
+      const current = sha256(await runtime().readFile(this.#deps.configPath));
       if (current !== known && this.#fileWatcher === watcher) {
         this.#log.info(
           "The config file changed before the watch started: reloading {path}",
@@ -753,23 +752,4 @@ function describe(value: unknown): string {
   if (typeof value === "string") return "a string that is not a status";
   if (value === null || value === undefined) return String(value);
   return `a value of type ${typeof value}`;
-}
-
-// Freezes plain objects and arrays, so no hook or reader can change a config
-// that is shared with the holder, or a result shared with lastResult().
-// Class instances from a custom loader are left alone.
-function deepFreeze(root: unknown): void {
-  const stack = [root];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (node === null || typeof node !== "object" || Object.isFrozen(node)) {
-      continue;
-    }
-    const proto = Object.getPrototypeOf(node);
-    if (
-      proto !== Object.prototype && proto !== null && proto !== Array.prototype
-    ) continue;
-    Object.freeze(node);
-    for (const child of Object.values(node)) stack.push(child);
-  }
 }

@@ -34,7 +34,8 @@ export const realTimers: Timers = {
  * signal is then aborted and the returned promise rejects, while a late
  * settlement of `task` is absorbed (never an unhandled rejection).
  *
- * @param task The work; a synchronous throw counts as a rejection.
+ * @param task The work; a synchronous throw counts as a rejection, and a
+ *   plain (non-promise) return value is done at once, with no timer.
  * @param options `ms` (`Infinity` for none), `timers`, and `what` for the
  *   message.
  * @returns What `task` returns.
@@ -45,7 +46,15 @@ export function withDeadline<T>(
 ): Promise<T> {
   const { ms, timers, what } = options;
   const controller = new AbortController();
-  const work = new Promise<T>((resolve) => resolve(task(controller.signal)));
+  let returned: T | Promise<T>;
+  try {
+    returned = task(controller.signal);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  // A task that returned a plain value is done: no deadline to keep.
+  if (!isThenable(returned)) return Promise.resolve(returned);
+  const work = Promise.resolve(returned);
   if (ms === Infinity) return work;
   let handle: unknown;
   const expired = new Promise<never>((_, reject) => {
@@ -61,4 +70,10 @@ export function withDeadline<T>(
   return Promise.race([work, expired]).finally(() =>
     timers.clearTimeout(handle)
   );
+}
+
+function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
+  return value !== null && (typeof value === "object" ||
+    typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function";
 }

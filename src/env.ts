@@ -44,6 +44,9 @@ export function expandEnv(
   text: string,
   getEnv: (name: string) => string | undefined,
 ): Expansion {
+  if (!text.includes("$")) {
+    return { text, problems: [], values: [], originalOffset: (at) => at };
+  }
   const out: string[] = [];
   const pieces: Piece[] = [];
   const problems: EnvProblem[] = [];

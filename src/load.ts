@@ -7,6 +7,7 @@ import {
 } from "js-yaml";
 import type { ConfigSchema, SchemaIssue, SchemaResult } from "./schema.ts";
 import { sha256, tagDigest } from "./digest.ts";
+import { deepFreeze } from "./freeze.ts";
 import { expandEnv, type Expansion } from "./env.ts";
 import { LoadError, type LoadErrorLocation } from "./errors.ts";
 import { redact, scrubYamlReason } from "./redact.ts";
@@ -102,7 +103,8 @@ const LEADING_SEQUENCE =
  * the variable's value, `${NAME:-default}` falls back when it is unset or
  * empty, `${NAME:?message}` fails with the message, `$$` is a literal `$`.
  * References in comments are left alone. An unset variable without a default
- * is an error. YAML 1.2 core schema plus merge keys (`<<: *base`).
+ * is an error. YAML 1.2 core schema plus merge keys (`<<: *base`). Without
+ * a schema, the mapping returned is deeply frozen.
  *
  * @example Loading with a schema
  * ```ts
@@ -182,14 +184,23 @@ export async function readConfig<C>(
     settle = 20,
   } = options;
   const bytes = await readBytes(path, maxBytes, settle);
-  const digest = sha256(bytes); // in parallel with the parse
+  const digest = sha256(bytes);
   const source = decodeUtf8(path, bytes);
   const expansion = expand(path, source, options.env ?? runtime().getEnv);
-  const value = parse(path, source, expansion, maxDepth, maxNodes);
+  // Without a schema the parsed mapping is the config: freeze it while
+  // measuring it. A schema gets it unfrozen (some transform their input).
+  const value = parse(
+    path,
+    source,
+    expansion,
+    maxDepth,
+    maxNodes,
+    options.schema === undefined,
+  );
   const config = options.schema === undefined
     ? value as C
     : await validate(path, value, options.schema, expansion.values);
-  tagDigest(config, await digest);
+  tagDigest(config, digest);
   return config;
 }
 
@@ -222,7 +233,7 @@ async function readBytes(
     for (let attempt = 1;; attempt++) {
       // Look before reading: a pipe or device would block or never end, and
       // a huge file would be read whole before its size could be refused.
-      const before = await runtime().stat(path);
+      const before = runtime().statSync(path);
       if (before.kind === "directory") {
         throw loadError(path, "the path is a directory, not a file");
       }
@@ -244,7 +255,7 @@ async function readBytes(
         continue;
       }
       const bytes = await runtime().readFile(path);
-      const after = await runtime().stat(path);
+      const after = runtime().statSync(path);
       const unchanged = after.mtimeMs === before.mtimeMs &&
         after.size === bytes.length;
       if (unchanged || attempt > SETTLE_ATTEMPTS) {
@@ -322,6 +333,7 @@ function parse(
   expansion: Expansion,
   maxDepth: number,
   maxNodes: number,
+  freeze: boolean,
 ): ConfigObject {
   // A top level that is plainly a sequence is refused before parsing it
   // whole: a 16 MiB list would cost seconds and most of a gigabyte.
@@ -364,7 +376,13 @@ function parse(
       : `a ${typeof value}`;
     throw loadError(path, `the top level is ${kind}, not a mapping`);
   }
-  const size = measure(value, maxNodes);
+  // Without an alias (`*name`) the document cannot expand or loop, and the
+  // parser already bounded its depth: measuring it would only cost time.
+  if (!expansion.text.includes("*")) {
+    if (freeze) deepFreeze(value);
+    return value as ConfigObject;
+  }
+  const size = measure(value, maxNodes, freeze);
   if (size.cycle) {
     throw loadError(
       path,
@@ -488,40 +506,49 @@ function renderField(
 // Measures the document as a walker would see it, with aliases expanded:
 // node count (stopping once past `maxNodes`), nesting depth, and whether an
 // alias points back into the node that holds it (a cycle). Each shared
-// subtree is measured once.
-function measure(
-  root: unknown,
+// subtree is measured once, and nothing is allocated per scalar. With
+// `freeze`, each mapping and sequence is frozen once measured, so the
+// coordinator does not walk the config a second time.
+export function measure(
+  root: object,
   maxNodes: number,
+  freeze: boolean,
 ): { nodes: number; depth: number; cycle: boolean } {
-  const known = new Map<object, { nodes: number; depth: number }>();
+  const nodesOf = new Map<object, number>();
+  const depthOf = new Map<object, number>();
   const open = new Set<object>();
   let cycle = false;
-  const visit = (node: unknown): { nodes: number; depth: number } => {
-    if (node === null || typeof node !== "object") {
-      return { nodes: 1, depth: 0 };
-    }
-    const seen = known.get(node);
-    if (seen !== undefined) return seen;
-    if (open.has(node)) {
-      cycle = true;
-      return { nodes: maxNodes + 1, depth: 0 };
-    }
+  const visit = (node: object): void => {
     open.add(node);
     let nodes = 1;
     let depth = 0;
-    for (const child of Object.values(node)) {
-      const m = visit(child);
-      nodes += m.nodes;
-      depth = Math.max(depth, m.depth);
-      if (nodes > maxNodes || cycle) break;
+    const children: unknown[] = Array.isArray(node)
+      ? node
+      : Object.values(node);
+    for (const child of children) {
+      if (child === null || typeof child !== "object") {
+        nodes++;
+        continue;
+      }
+      if (!nodesOf.has(child)) {
+        if (open.has(child)) {
+          cycle = true;
+          break;
+        }
+        visit(child);
+        if (cycle) break;
+      }
+      nodes += nodesOf.get(child)!;
+      depth = Math.max(depth, depthOf.get(child)!);
+      if (nodes > maxNodes) break;
     }
     open.delete(node);
-    const measured = { nodes, depth: depth + 1 };
-    known.set(node, measured);
-    return measured;
+    nodesOf.set(node, nodes);
+    depthOf.set(node, depth + 1);
+    if (freeze) Object.freeze(node);
   };
-  const { nodes, depth } = visit(root);
-  return { nodes, depth, cycle };
+  visit(root);
+  return { nodes: nodesOf.get(root)!, depth: depthOf.get(root)!, cycle };
 }
 
 function collectStrings(root: unknown): string[] {

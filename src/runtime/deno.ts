@@ -4,9 +4,12 @@ import { noSighup, type Runtime } from "./types.ts";
 // type-checks without Deno's types.
 interface DenoNamespace {
   readFile(path: string): Promise<Uint8Array>;
-  stat(path: string): Promise<
-    { isFile: boolean; isDirectory: boolean; size: number; mtime: Date | null }
-  >;
+  statSync(path: string): {
+    isFile: boolean;
+    isDirectory: boolean;
+    size: number;
+    mtime: Date | null;
+  };
   env: { get(name: string): string | undefined };
   build: { os: string };
   addSignalListener(signal: "SIGHUP", handler: () => void): void;
@@ -24,8 +27,8 @@ export function denoRuntime(deno: unknown): Runtime {
   return {
     name: "deno",
     readFile: (path) => d.readFile(path),
-    async stat(path) {
-      const info = await d.stat(path);
+    statSync(path) {
+      const info = d.statSync(path);
       return {
         kind: info.isFile ? "file" : info.isDirectory ? "directory" : "other",
         size: info.size,

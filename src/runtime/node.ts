@@ -1,4 +1,5 @@
-import { readFile, stat } from "node:fs/promises";
+import { statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { noSighup, type Runtime } from "./types.ts";
 
 // Just the members of `process` used here.
@@ -21,8 +22,8 @@ export function nodeRuntime(process: unknown): Runtime {
   return {
     name: p.versions.bun === undefined ? "node" : "bun",
     readFile: (path) => readFile(path),
-    async stat(path) {
-      const info = await stat(path);
+    statSync(path) {
+      const info = statSync(path);
       return {
         kind: info.isFile()
           ? "file"
