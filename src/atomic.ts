@@ -44,26 +44,6 @@ export function storeAt<C>(
   replace(holder, config, generation);
 }
 
-/**
- * A holder for the current config that readers can call on every request.
- *
- * The config and its generation live in one immutable snapshot that is
- * replaced by a single reference assignment, so a reader always sees one
- * whole config, never a mix of two, and never waits.
- *
- * @example Usage
- * ```ts
- * import { AtomicConfig } from "@hup/reload";
- * import assert from "node:assert/strict";
- *
- * const holder = new AtomicConfig({ greeting: "hello" });
- * assert.equal(holder.load()?.greeting, "hello");
- * holder.store({ greeting: "hi" });
- * assert.deepEqual(holder.snapshot(), { config: { greeting: "hi" }, generation: 1 });
- * ```
- *
- * @typeParam C The config type.
- */
 // The state of an empty holder: a real object, so that load() is a plain
 // property read with no branch (the read path is called per request).
 const EMPTY: ConfigSnapshot<undefined> = Object.freeze({
@@ -86,6 +66,26 @@ const EMPTY_SNAPSHOT: ConfigSnapshot<never> = Object.freeze({
   },
 });
 
+/**
+ * A holder for the current config that readers can call on every request.
+ *
+ * The config and its generation live in one immutable snapshot that is
+ * replaced by a single reference assignment, so a reader always sees one
+ * whole config, never a mix of two, and never waits.
+ *
+ * @example Usage
+ * ```ts
+ * import { AtomicConfig } from "@hup/reload";
+ * import assert from "node:assert/strict";
+ *
+ * const holder = new AtomicConfig({ greeting: "hello" });
+ * assert.equal(holder.load()?.greeting, "hello");
+ * holder.store({ greeting: "hi" });
+ * assert.deepEqual(holder.snapshot(), { config: { greeting: "hi" }, generation: 1 });
+ * ```
+ *
+ * @typeParam C The config type.
+ */
 export class AtomicConfig<C> {
   #current: ConfigSnapshot<C | undefined> = EMPTY;
   #snapshot: ConfigSnapshot<C> = EMPTY_SNAPSHOT;
