@@ -110,7 +110,7 @@ const server = Deno.serve({
       : ' -H "Authorization: Bearer $DEMO_TOKEN"';
     console.log(`hup-reload demo, PID ${Deno.pid}
   serving:  ${base}/
-  status:   ${base}/-/reload  (JSON; open it in a browser for the history)
+  admin:    ${base}/-/reload  (JSON; open it in a browser for the history)
   metrics:  ${base}/-/reload/metrics
   config:   ${configPath}
   reload:   kill -HUP ${Deno.pid}

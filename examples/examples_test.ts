@@ -94,6 +94,63 @@ async function exercise(example: Awaited<ReturnType<typeof start>>) {
   assert.deepEqual(await greet(), ["Hi, world\n", "2"]);
 }
 
+test("examples/demo.ts serves its config and reloads on kill -HUP and POST", {
+  timeout: 60_000,
+}, async () => {
+  const example = await start(Deno.execPath(), (c) => [
+    "run",
+    "--quiet",
+    "--allow-net=127.0.0.1",
+    `--allow-read=${c}`,
+    "--allow-env=DEMO_PORT,DEMO_TOKEN",
+    here("./demo.ts"),
+    c,
+  ]);
+  const { url, admin, config, child, readUntil } = example;
+  try {
+    await readUntil(new RegExp(`PID ${child.pid}`));
+    await readUntil(new RegExp(`kill -HUP ${child.pid}`));
+    assert.equal(await (await fetch(url)).text(), "Hello, world.\n");
+    const before = await (await fetch(admin)).json();
+    assert.equal(before.generation, 0);
+    assert.equal(before.last_result, null);
+    assert.match(before.config_digest, /^sha256:[0-9a-f]{64}$/);
+
+    const text = await readFile(config, "utf8");
+    await writeFile(
+      config,
+      text.replace("text: Hello", "text: Howdy").replace(
+        "shout: false",
+        "shout: true",
+      ),
+    );
+    Deno.kill(child.pid, "SIGHUP");
+    // The demo logs each pass (LogTape console sink) on stdout.
+    await readUntil(/Reload pass succeeded/);
+    const status = await (await fetch(admin)).json();
+    assert.equal(status.generation, 1);
+    assert.equal(status.last_result.status, "full_success");
+    const response = await fetch(url);
+    assert.equal(await response.text(), "HOWDY, WORLD!\n");
+    assert.equal(response.headers.get("x-config-generation"), "1");
+
+    // The curl -fsS -X POST of the banner: 200 on a good file ...
+    const good = await fetch(admin, { method: "POST" });
+    assert.equal(good.status, 200);
+    assert.equal((await good.json()).generation, 2);
+    // ... and a failure status (so curl -f fails) on a bad one.
+    await writeFile(config, text.replace("text: Hello", 'text: ""'));
+    const bad = await fetch(admin, { method: "POST" });
+    assert.equal(bad.status, 422);
+    const body = await bad.json();
+    assert.equal(body.status, "validation_failed");
+    assert.match(body.outcomes[1].error, /greeting\.text/);
+    assert.equal((await fetch(url)).headers.get("x-config-generation"), "2");
+  } finally {
+    await example.stop();
+  }
+});
+
 test(
   "examples/node_http.ts serves and reloads on Node.js",
   { timeout: 60_000 },
