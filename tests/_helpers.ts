@@ -1,6 +1,8 @@
 // Shared test helpers: deferreds, an env lookup, and the package's own
 // testing helpers.
 
+import type { ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
 
 // The package's own testing helpers, used by the suite as users would.
@@ -56,4 +58,60 @@ export function envOf(
   vars: Record<string, string>,
 ): (name: string) => string | undefined {
   return (name) => Object.hasOwn(vars, name) ? vars[name] : undefined;
+}
+
+/** A child process that prints one JSON object a line on stdout. */
+export interface JsonLinesChild {
+  /** Every line parsed so far. */
+  lines: Record<string, unknown>[];
+  /** Resolves with the first line (seen or to come) that matches; rejects
+   * if the child exits first. */
+  waitFor(
+    match: (line: Record<string, unknown>) => boolean,
+  ): Promise<Record<string, unknown>>;
+  /** Settles when the child exits. */
+  exited: Promise<{ code: number | null; signal: string | null }>;
+  /** Whether the child has exited. */
+  hasExited(): boolean;
+}
+
+/** Reads a child's stdout as JSON lines, waiting on events, never polling. */
+export function jsonLines(child: ChildProcess): JsonLinesChild {
+  const lines: Record<string, unknown>[] = [];
+  const waiters = new Set<() => void>();
+  let done = false;
+  const exited = new Promise<{ code: number | null; signal: string | null }>(
+    (resolve) =>
+      child.on("exit", (code, signal) => {
+        done = true;
+        resolve({ code, signal });
+        for (const wake of [...waiters]) wake();
+      }),
+  );
+  createInterface({ input: child.stdout! }).on("line", (line) => {
+    lines.push(JSON.parse(line));
+    for (const wake of [...waiters]) wake();
+  });
+  const waitFor = (match: (line: Record<string, unknown>) => boolean) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const look = () => {
+        const found = lines.find(match);
+        if (found !== undefined) {
+          waiters.delete(look);
+          resolve(found);
+        } else if (done) {
+          waiters.delete(look);
+          reject(
+            new Error(
+              `child exited first; last lines: ${
+                JSON.stringify(lines.slice(-5))
+              }`,
+            ),
+          );
+        }
+      };
+      waiters.add(look);
+      look();
+    });
+  return { lines, waitFor, exited, hasExited: () => done };
 }

@@ -3,9 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import process from "node:process";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { tempConfig } from "./_helpers.ts";
+import { jsonLines, tempConfig } from "./_helpers.ts";
 
 const isDeno = "Deno" in globalThis;
 const isTs = import.meta.url.endsWith(".ts");
@@ -20,39 +19,7 @@ function startChild(configPath: string) {
   const child = spawn(process.execPath, args, {
     stdio: ["pipe", "pipe", "inherit"],
   });
-  const lines: Record<string, unknown>[] = [];
-  const waiters = new Set<() => void>();
-  const exited = new Promise<{ code: number | null; signal: string | null }>(
-    (resolve) =>
-      child.on("exit", (code, signal) => {
-        resolve({ code, signal });
-        for (const wake of waiters) wake();
-      }),
-  );
-  let done = false;
-  exited.then(() => done = true);
-  createInterface({ input: child.stdout! }).on("line", (line) => {
-    lines.push(JSON.parse(line));
-    for (const wake of waiters) wake();
-  });
-  /** Resolves with the first line (seen or to come) that matches. */
-  const waitFor = (match: (line: Record<string, unknown>) => boolean) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const look = () => {
-        const found = lines.find(match);
-        if (found !== undefined) {
-          waiters.delete(look);
-          resolve(found);
-        } else if (done) {
-          waiters.delete(look);
-          reject(
-            new Error(`child exited first; lines: ${JSON.stringify(lines)}`),
-          );
-        }
-      };
-      waiters.add(look);
-      look();
-    });
+  const { lines, waitFor, exited } = jsonLines(child);
   const send = (line: string) => child.stdin!.write(line + "\n");
   return { child, waitFor, send, exited, lines };
 }

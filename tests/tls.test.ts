@@ -11,7 +11,6 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { createInterface } from "node:readline";
 import {
   connect,
   createServer as createTlsServer,
@@ -28,7 +27,7 @@ import {
   type TlsFiles,
   type TlsKeyPair,
 } from "../src/tls.ts";
-import { captureLogs, deferred } from "./_helpers.ts";
+import { captureLogs, deferred, jsonLines } from "./_helpers.ts";
 
 const isBun = process.versions.bun !== undefined;
 const HOUR = 60 * 60 * 1000;
@@ -665,33 +664,8 @@ function startChild(configPath: string) {
   const child = spawn(process.execPath, args, {
     stdio: ["pipe", "pipe", "inherit"],
   });
-  const lines: Record<string, unknown>[] = [];
-  const waiters = new Set<() => void>();
-  let exited = false;
-  const exit = new Promise<number | null>((resolve) =>
-    child.on("exit", (code) => {
-      exited = true;
-      resolve(code);
-      for (const wake of waiters) wake();
-    })
-  );
-  createInterface({ input: child.stdout! }).on("line", (line) => {
-    lines.push(JSON.parse(line));
-    for (const wake of waiters) wake();
-  });
-  const waitFor = (match: (line: Record<string, unknown>) => boolean) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const look = () => {
-        const found = lines.find(match);
-        if (found !== undefined || exited) waiters.delete(look);
-        if (found !== undefined) resolve(found);
-        else if (exited) {
-          reject(new Error(`child exited first: ${JSON.stringify(lines)}`));
-        }
-      };
-      waiters.add(look);
-      look();
-    });
+  const { lines, waitFor, exited } = jsonLines(child);
+  const exit = exited.then(({ code }) => code);
   return { child, lines, waitFor, exit };
 }
 

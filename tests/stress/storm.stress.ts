@@ -7,9 +7,8 @@ import { spawn } from "node:child_process";
 import { rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { tempConfig } from "../_helpers.ts";
+import { jsonLines, tempConfig } from "../_helpers.ts";
 
 const root = fileURLToPath(
   new URL(
@@ -56,34 +55,7 @@ for (const [name, command] of Object.entries(runtimes)) {
       stdio: ["pipe", "pipe", "inherit"],
       cwd: root,
     });
-    const lines: Record<string, unknown>[] = [];
-    const waiters = new Set<() => void>();
-    let exited = false;
-    child.on("exit", () => {
-      exited = true;
-      waiters.forEach((w) => w());
-    });
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      lines.push(JSON.parse(line));
-      waiters.forEach((w) => w());
-    });
-    const waitFor = (match: (l: Record<string, unknown>) => boolean) =>
-      new Promise<Record<string, unknown>>((resolve, reject) => {
-        const look = () => {
-          const found = lines.find(match);
-          if (found) {
-            waiters.delete(look);
-            resolve(found);
-          } else if (exited) {
-            waiters.delete(look);
-            reject(
-              new Error(`child exited: ${JSON.stringify(lines.slice(-5))}`),
-            );
-          }
-        };
-        waiters.add(look);
-        look();
-      });
+    const { lines, waitFor, hasExited } = jsonLines(child);
     const report = async () => {
       const before = lines.length;
       child.stdin!.write("report\n");
@@ -126,10 +98,10 @@ for (const [name, command] of Object.entries(runtimes)) {
       assert.equal(counters.maxActive, 1, "passes never overlap");
       assert.ok((counters.passes as number) < sent / 2, "bursts are coalesced");
       assert.equal(counters.value, "final");
-      assert.equal(exited, false, "still alive");
+      assert.equal(hasExited(), false, "still alive");
     } finally {
       child.stdin!.write("exit\n");
-      if (!exited) child.kill("SIGKILL");
+      if (!hasExited()) child.kill("SIGKILL");
     }
   });
 }
