@@ -94,6 +94,16 @@ async function exercise(example: Awaited<ReturnType<typeof start>>) {
   assert.deepEqual(await greet(), ["Hi, world\n", "2"]);
 }
 
+/** Starts an example, runs `exercise()` on it, and stops it. */
+async function startAndExercise(...args: Parameters<typeof start>) {
+  const example = await start(...args);
+  try {
+    await exercise(example);
+  } finally {
+    await example.stop();
+  }
+}
+
 test("examples/demo.ts serves its config and reloads on kill -HUP and POST", {
   timeout: 60_000,
 }, async () => {
@@ -155,15 +165,10 @@ test(
   "examples/node_http.ts serves and reloads on Node.js",
   { timeout: 60_000 },
   async () => {
-    const example = await start(
+    await startAndExercise(
       "node",
       (c) => [join(root, "build/examples/node_http.js"), c],
     );
-    try {
-      await exercise(example);
-    } finally {
-      await example.stop();
-    }
   },
 );
 
@@ -171,19 +176,14 @@ test(
   "examples/bun_serve.ts serves and reloads on Bun",
   { timeout: 60_000 },
   async () => {
-    const example = await start(bin("bun"), (c) => [here("./bun_serve.ts"), c]);
-    try {
-      await exercise(example);
-    } finally {
-      await example.stop();
-    }
+    await startAndExercise(bin("bun"), (c) => [here("./bun_serve.ts"), c]);
   },
 );
 
 test("examples/hono.ts serves and reloads on Deno with Hono", {
   timeout: 60_000,
 }, async () => {
-  const example = await start(Deno.execPath(), (c) => [
+  await startAndExercise(Deno.execPath(), (c) => [
     "run",
     "--quiet",
     "--allow-net=127.0.0.1",
@@ -192,11 +192,6 @@ test("examples/hono.ts serves and reloads on Deno with Hono", {
     here("./hono.ts"),
     c,
   ]);
-  try {
-    await exercise(example);
-  } finally {
-    await example.stop();
-  }
 });
 
 test("examples/systemd/hup-demo.service reloads with kill -HUP $MAINPID", {
