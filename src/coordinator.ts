@@ -13,6 +13,7 @@ import {
 import { ReloadEvent, SafeEventTarget } from "./events.ts";
 import { Ring } from "./history.ts";
 import { renderError } from "./render.ts";
+import { insidePass, type PassScope, runInPass } from "./pass_scope.ts";
 import { type ReloadStats, StatsRecorder } from "./stats.ts";
 import type { ApplyContext, Hook } from "./hook.ts";
 import { readConfig } from "./load.ts";
@@ -192,7 +193,7 @@ const defaultLogLevelOf = (config: unknown): unknown =>
  */
 export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
   readonly #deps: Deps<C>;
-  readonly #hooks: readonly Hook<C>[];
+  readonly #hooks: readonly RegisteredHook<C>[];
   readonly #load: (path: string) => C | Promise<C>;
   readonly #startup: C;
   readonly #signals: SignalSource | undefined;
@@ -218,6 +219,8 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
    * @throws {RangeError} If `deps.historySize` is not a whole number from 1.
    * @throws {TypeError} If `deps.hookTimeout` or a hook's `timeout` is not a
    *   positive number.
+   * @throws {RangeError} If `deps.hookTimeout` or a hook's `timeout` is
+   *   finite and above 2147483647 ms, the longest a timer can wait.
    */
   constructor(deps: Deps<C>) {
     super();
@@ -233,12 +236,14 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
       );
     }
     this.#deps = deps;
+    // Readers and hooks share the start-up config: nobody may change it.
+    deepFreeze(startup);
     this.#startup = startup;
     this.#digest = digestOf(startup) ?? null;
     this.#history = new Ring(deps.historySize ?? 32);
     this.#signals = deps.signals;
     this.#now = deps.now ?? (() => new Date());
-    this.#hooks = deps.hooks ? [...deps.hooks] : [
+    const hooks = deps.hooks ? [...deps.hooks] : [
       logLevelHook<C>(
         deps.logLevel,
         deps.logLevelOf ?? defaultLogLevelOf,
@@ -251,13 +256,19 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
       certificateHook<C>(deps.certificates),
     ];
     checkTimeout(deps.hookTimeout, "deps.hookTimeout");
-    this.#hooks.forEach((hook, i) => {
-      if (typeof hook?.name !== "string" || hook.name === "") {
+    const defaultTimeout = deps.hookTimeout ?? 10_000;
+    // Name and deadline are read once: a getter cannot change them, or
+    // throw, in the middle of a pass.
+    this.#hooks = hooks.map((hook, i) => {
+      const name = hook?.name;
+      if (typeof name !== "string" || name === "") {
         throw new TypeError(
           `Cannot create the coordinator as hook ${i} has no name: deps.hooks[${i}].name`,
         );
       }
-      checkTimeout(hook.timeout, `deps.hooks[${i}].timeout`);
+      const timeout = hook.timeout;
+      checkTimeout(timeout, `deps.hooks[${i}].timeout`);
+      return { hook, name, timeout: timeout ?? defaultTimeout };
     });
     this.#load = deps.load ?? ((path) =>
       readConfig<C>(path, {
@@ -318,7 +329,7 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
       this.#log.info("Received SIGHUP: reloading {path}", {
         path: this.#deps.configPath,
       });
-      void this.reload();
+      this.#fireAndForget();
     };
     (this.#signals ?? runtime()).addSignalListener("SIGHUP", listener);
     this.#listener = listener;
@@ -351,7 +362,7 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
           "The config file changed before the watch started: reloading {path}",
           { path: this.#deps.configPath },
         );
-        void this.reload();
+        this.#fireAndForget();
       }
     } catch {
       // Unreadable now: the next change or signal reports why.
@@ -362,7 +373,16 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
    * Runs one reload pass, or joins the one that will run next: if a pass is
    * running, the returned promise settles with the pass that starts right
    * after it (shared by every call made meanwhile), so the caller's change
-   * to the file is always seen. Never rejects.
+   * to the file is always seen. Whatever hooks, loaders and listeners
+   * throw, the promise resolves with a result, and the next pass still runs.
+   *
+   * The one exception: called from code the running pass is waiting for (a
+   * hook's `check` or `apply`, `deps.load`, `deps.nonReloadable`), awaiting
+   * the pass would wait for itself. There the promise rejects at once with
+   * an `Error` saying so (it counts as handled: a call that is not awaited
+   * leaves no unhandled rejection, and is logged). Ask for a pass from a
+   * `"reload"` event listener or a config subscriber instead: a call from
+   * there runs right after the current pass.
    *
    * @example Usage
    * ```ts
@@ -384,16 +404,42 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
    * @returns The result of the pass.
    */
   reload(): Promise<ReloadResult> {
+    if (insidePass(this)) return this.#refuseReentry();
     // A queued pass has not started yet, so it will see this caller's file;
     // check it first: between the end of a pass and the start of the queued
     // one, nothing is running, yet starting another pass would overlap.
     if (this.#queued !== null) return this.#queued;
     if (this.#running === null) return this.#start();
-    this.#queued = this.#running.then(() => {
+    const next = () => {
       this.#queued = null;
       return this.#start();
-    });
+    };
+    // A running pass never rejects; should one ever, the queue goes on.
+    this.#queued = this.#running.then(next, next);
     return this.#queued;
+  }
+
+  // For triggers nobody awaits (SIGHUP, the file watch's catch-up).
+  #fireAndForget(): void {
+    this.reload().catch((error) =>
+      this.#log.error("A reload could not be started: {error}", {
+        path: this.#deps.configPath,
+        error: renderError(error),
+      })
+    );
+  }
+
+  #refuseReentry(): Promise<never> {
+    const error = new Error(
+      "Cannot reload from inside the running reload pass, as the pass would wait for itself: ask for a pass from a \"reload\" event listener or a config subscriber instead",
+    );
+    this.#log.warn(
+      "Refused a reload asked for from inside the running pass: {path}",
+      { path: this.#deps.configPath },
+    );
+    const refused = Promise.reject(error);
+    refused.catch(() => {});
+    return refused;
   }
 
   /**
@@ -526,46 +572,45 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
   }
 
   #start(): Promise<ReloadResult> {
-    const pass: Promise<ReloadResult> = this.#pass().finally(() => {
-      if (this.#running === pass) this.#running = null;
-    });
+    const startedAt = this.#safeNow();
+    const pass: Promise<ReloadResult> = this.#pass(startedAt)
+      .catch((error) => this.#passFailed(startedAt, error))
+      .finally(() => {
+        if (this.#running === pass) this.#running = null;
+      });
     this.#running = pass;
     return pass;
   }
 
-  async #pass(): Promise<ReloadResult> {
-    const startedAt = this.#now();
-    const path = this.#deps.configPath;
-    const log = this.#log;
-    log.info("Reload pass started for {path}", { path });
-    const finish = (
-      status: ReloadStatus,
-      outcomes: HookOutcome[],
-      requiresRestart: string[],
-      loadError?: string,
-      digest?: string,
-    ): ReloadResult => {
-      // Keys in the order of the wire format, for people reading the JSON.
-      const result: ReloadResult = {
-        generation: this.#generation,
-        status,
-        outcomes,
-        ...(requiresRestart.length > 0 &&
-          { requires_restart: requiresRestart }),
-        ...(loadError !== undefined && { load_error: loadError }),
-        ...(digest !== undefined && { config_digest: digest }),
-        started_at: startedAt.toISOString(),
-        ended_at: this.#now().toISOString(),
-      };
-      deepFreeze(result);
-      this.#last = result;
-      this.#history.push(result);
-      this.#stats.record(result);
-      this.#logResult(result);
-      this.dispatchEvent(new ReloadEvent(result));
-      return result;
-    };
+  // Only a fault in the coordinator itself gets here (every stage catches
+  // what user code throws); the pass still ends with a result.
+  #passFailed(startedAt: Date, error: unknown): ReloadResult {
+    this.#log.fatal("Reload pass failed unexpectedly: {error}", {
+      path: this.#deps.configPath,
+      error: renderError(error),
+    });
+    return this.#finish({
+      status: ReloadStatus.LoadFailed,
+      startedAt,
+      loadError: `The reload pass failed unexpectedly: ${renderError(error)}`,
+    });
+  }
 
+  async #pass(startedAt: Date): Promise<ReloadResult> {
+    const path = this.#deps.configPath;
+    this.#log.info("Reload pass started for {path}", { path });
+    // While the pass waits for user code, a reload() from that code is
+    // refused rather than left waiting for this very pass.
+    const scope: PassScope = { owner: this, open: true };
+    try {
+      return await runInPass(scope, () => this.#run(startedAt, scope));
+    } finally {
+      scope.open = false;
+    }
+  }
+
+  async #run(startedAt: Date, scope: PassScope): Promise<ReloadResult> {
+    const path = this.#deps.configPath;
     let next: C;
     let requiresRestart: string[];
     try {
@@ -576,18 +621,24 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
         );
       }
       requiresRestart = this.#requiresRestart(next);
+      deepFreeze(next);
     } catch (error) {
-      return finish(ReloadStatus.LoadFailed, [], [], renderError(error));
+      scope.open = false;
+      return this.#finish({
+        status: ReloadStatus.LoadFailed,
+        startedAt,
+        loadError: renderError(error, MAX_LOAD_ERROR),
+      });
     }
-    deepFreeze(next);
     const digest = digestOf(next);
     const old = this.#deps.config.load() as C;
 
     const checks: (string | undefined)[] = [];
-    for (const hook of this.#hooks) {
+    for (const entry of this.#hooks) {
       try {
-        await withDeadline(() => hook.check(old, next), {
-          ...this.#deadline(hook),
+        await withDeadline(() => entry.hook.check(old, next), {
+          ms: entry.timeout,
+          timers: this.#timers,
           what: "check",
         });
         checks.push(undefined);
@@ -596,25 +647,26 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
       }
     }
     if (checks.some((error) => error !== undefined)) {
-      return finish(
-        ReloadStatus.ValidationFailed,
-        this.#hooks.map((hook, i) =>
+      scope.open = false;
+      return this.#finish({
+        status: ReloadStatus.ValidationFailed,
+        startedAt,
+        outcomes: this.#hooks.map(({ name }, i) =>
           outcome(
-            hook.name,
+            name,
             checks[i] === undefined ? HookStatus.Skipped : HookStatus.Failed,
             checks[i],
           )
         ),
         requiresRestart,
-        undefined,
         digest,
-      );
+      });
     }
 
     const generation = this.#generation + 1;
     const lookup = this.#deps.lookup;
     const outcomes: HookOutcome[] = [];
-    for (const hook of this.#hooks) {
+    for (const { hook, name, timeout } of this.#hooks) {
       try {
         const status: unknown = await withDeadline(
           (signal) => {
@@ -625,46 +677,87 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
             };
             return hook.apply(ctx, old, next);
           },
-          { ...this.#deadline(hook), what: "apply" },
+          { ms: timeout, timers: this.#timers, what: "apply" },
         );
         if (!isHookStatus(status)) {
           outcomes.push(outcome(
-            hook.name,
+            name,
             HookStatus.Failed,
             `Cannot tell what the hook did as apply returned ${
               describe(status)
             }, not "applied", "skipped" or "failed"`,
           ));
         } else if (status === HookStatus.Failed) {
-          outcomes.push(outcome(hook.name, status, "apply reported failed"));
+          outcomes.push(outcome(name, status, "apply reported failed"));
         } else {
-          outcomes.push(outcome(hook.name, status));
+          outcomes.push(outcome(name, status));
         }
       } catch (error) {
-        outcomes.push(
-          outcome(hook.name, HookStatus.Failed, renderError(error)),
-        );
+        outcomes.push(outcome(name, HookStatus.Failed, renderError(error)));
       }
     }
+    scope.open = false;
     storeAt(this.#deps.config, next, generation);
     this.#generation = generation;
     this.#digest = digest ?? null;
-    return finish(
-      outcomes.some((o) => o.status === HookStatus.Failed)
+    return this.#finish({
+      status: outcomes.some((o) => o.status === HookStatus.Failed)
         ? ReloadStatus.PartialApplied
         : ReloadStatus.FullSuccess,
+      startedAt,
       outcomes,
       requiresRestart,
-      undefined,
       digest,
-    );
+    });
   }
 
-  #deadline(hook: Hook<C>): { ms: number; timers: Timers } {
-    return {
-      ms: hook.timeout ?? this.#deps.hookTimeout ?? 10_000,
-      timers: this.#deps.timers ?? realTimers,
+  // Records a finished pass everywhere it is read; nothing here throws.
+  #finish(fields: {
+    status: ReloadStatus;
+    startedAt: Date;
+    outcomes?: HookOutcome[];
+    requiresRestart?: string[];
+    loadError?: string;
+    digest?: string;
+  }): ReloadResult {
+    const { status, startedAt, outcomes = [], requiresRestart = [] } = fields;
+    // Keys in the order of the wire format, for people reading the JSON.
+    const result: ReloadResult = {
+      generation: this.#generation,
+      status,
+      outcomes,
+      ...(requiresRestart.length > 0 && { requires_restart: requiresRestart }),
+      ...(fields.loadError !== undefined && { load_error: fields.loadError }),
+      ...(fields.digest !== undefined && { config_digest: fields.digest }),
+      started_at: startedAt.toISOString(),
+      ended_at: this.#safeNow().toISOString(),
     };
+    deepFreeze(result);
+    this.#last = result;
+    this.#history.push(result);
+    this.#stats.record(result);
+    try {
+      this.#logResult(result);
+    } catch {
+      // A sink that throws must not cost the pass its result.
+    }
+    this.dispatchEvent(new ReloadEvent(result));
+    return result;
+  }
+
+  // The injected clock may fail; a pass still needs its times.
+  #safeNow(): Date {
+    try {
+      const now = this.#now();
+      if (now instanceof Date && !Number.isNaN(now.getTime())) return now;
+    } catch {
+      // Fall through to the runtime's clock.
+    }
+    return new Date();
+  }
+
+  get #timers(): Timers {
+    return this.#deps.timers ?? realTimers;
   }
 
   #requiresRestart(next: C): string[] {
@@ -732,12 +825,32 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
   }
 }
 
+// Timers fire at once for a delay above 2^31 - 1 ms (about 24.8 days) on
+// every runtime: such a deadline would be no deadline at all.
+const MAX_TIMEOUT = 2 ** 31 - 1;
+
+// The longest `load_error` of a result, in UTF-16 code units.
+const MAX_LOAD_ERROR = 4096;
+
 function checkTimeout(ms: unknown, field: string): void {
-  if (ms !== undefined && !(typeof ms === "number" && ms > 0)) {
+  if (ms === undefined) return;
+  if (!(typeof ms === "number" && ms > 0)) {
     throw new TypeError(
       `Cannot create the coordinator as a timeout is not a positive number of milliseconds: ${field}`,
     );
   }
+  if (ms > MAX_TIMEOUT && ms !== Infinity) {
+    throw new RangeError(
+      `Cannot create the coordinator as a timeout is longer than ${MAX_TIMEOUT} ms (about 24.8 days, the longest a timer can wait); use Infinity for no deadline: ${field}`,
+    );
+  }
+}
+
+// A hook as registered: its name and deadline read once, at construction.
+interface RegisteredHook<C> {
+  hook: Hook<C>;
+  name: string;
+  timeout: number;
 }
 
 function outcome(

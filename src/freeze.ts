@@ -1,18 +1,44 @@
-// Freezes plain objects and arrays, so no hook or reader can change a config
-// that is shared with the holder, or a result shared with lastResult().
-// Class instances from a custom loader are left alone.
+// Roots whose whole tree is known to be frozen: walking them again would only
+// cost time.
+const deeplyFrozen = new WeakSet<object>();
+
+/**
+ * Freezes plain objects and arrays all the way down, so no hook or reader can
+ * change a config that is shared with the holder, or a result shared with
+ * `lastResult()`. Children of objects that were already frozen are frozen
+ * too (a custom loader may freeze only the top), cycles and shared subtrees
+ * are walked once, and class instances (and what they hold) are left alone.
+ *
+ * @param root The value to freeze.
+ */
 export function deepFreeze(root: unknown): void {
-  const stack = [root];
+  if (root === null || typeof root !== "object" || deeplyFrozen.has(root)) {
+    return;
+  }
+  const seen = new Set<object>();
+  const stack: object[] = [root];
   while (stack.length > 0) {
-    const node = stack.pop();
-    if (node === null || typeof node !== "object" || Object.isFrozen(node)) {
-      continue;
-    }
+    const node = stack.pop()!;
+    if (seen.has(node) || deeplyFrozen.has(node)) continue;
+    seen.add(node);
     const proto = Object.getPrototypeOf(node);
     if (
       proto !== Object.prototype && proto !== null && proto !== Array.prototype
     ) continue;
     Object.freeze(node);
-    for (const child of Object.values(node)) stack.push(child);
+    for (const child of Object.values(node)) {
+      if (child !== null && typeof child === "object") stack.push(child);
+    }
   }
+  deeplyFrozen.add(root);
+}
+
+/**
+ * Records that every plain object and array under `root` is frozen, so that
+ * {@linkcode deepFreeze} does not walk it again.
+ *
+ * @param root A value frozen all the way down by its creator.
+ */
+export function markDeeplyFrozen(root: object): void {
+  deeplyFrozen.add(root);
 }

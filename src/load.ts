@@ -7,7 +7,7 @@ import {
 } from "js-yaml";
 import type { ConfigSchema, SchemaIssue, SchemaResult } from "./schema.ts";
 import { sha256, tagDigest } from "./digest.ts";
-import { deepFreeze } from "./freeze.ts";
+import { deepFreeze, markDeeplyFrozen } from "./freeze.ts";
 import { expandEnv, type Expansion } from "./env.ts";
 import { LoadError, type LoadErrorLocation } from "./errors.ts";
 import { redact, scrubYamlReason } from "./redact.ts";
@@ -401,6 +401,7 @@ function parse(
       `aliases nest the document deeper than ${maxDepth} levels`,
     );
   }
+  if (freeze) markDeeplyFrozen(value);
   return value as ConfigObject;
 }
 

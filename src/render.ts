@@ -1,30 +1,126 @@
+/** The longest rendering of one hook error, in UTF-16 code units. */
+export const MAX_HOOK_ERROR = 1024;
+
+// How deep causes and inner errors of an AggregateError are followed, and how
+// many inner errors are shown.
+const MAX_DEPTH = 3;
+const MAX_INNER = 5;
+
 /**
  * Renders a thrown value as the one-line message shown in outcomes and logs:
  * an `Error`'s message (each inner message for an `AggregateError`), a
  * string as is, anything else described by its type.
  *
+ * Total: whatever was thrown (an error whose `message` getter throws, a
+ * `Proxy`, an `AggregateError` that contains itself, a symbol, an object
+ * whose `toString` throws, a message of megabytes), it returns a string of at
+ * most `max` code units, cut with "…", and never throws.
+ *
  * @param error The thrown value.
+ * @param max The longest result, in UTF-16 code units.
  * @returns The message.
  */
-export function renderError(error: unknown): string {
-  if (error instanceof AggregateError) {
-    const inner = error.errors.map(renderError);
-    return inner.length === 0
-      ? error.message
-      : `${error.message}: ${inner.join("; ")}`;
+export function renderError(
+  error: unknown,
+  max: number = MAX_HOOK_ERROR,
+): string {
+  let text: string;
+  try {
+    text = render(error, 0, new Set(), max);
+  } catch {
+    text = "unreadable value thrown";
   }
-  if (error instanceof Error) {
-    return error.message === "" ? error.name : error.message;
+  return truncate(text, max);
+}
+
+/**
+ * Cuts `text` to at most `max` UTF-16 code units, ending with "…" when it was
+ * longer, and never inside a surrogate pair.
+ *
+ * @param text The text.
+ * @param max The longest result.
+ * @returns The text, or its start and "…".
+ */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = Math.max(0, max - 1);
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${text.slice(0, end)}…`;
+}
+
+function render(
+  error: unknown,
+  depth: number,
+  seen: Set<unknown>,
+  max: number,
+): string {
+  if (typeof error !== "object" || error === null) return primitive(error);
+  if (seen.has(error)) return "(cycle)";
+  seen.add(error);
+  if (!isError(error)) {
+    return `non-Error value thrown (${tagOf(error)})`;
   }
-  if (typeof error === "string") {
-    return error === "" ? "empty string thrown" : error;
+  const message = read(error, "message");
+  const name = read(error, "name");
+  let text = typeof message === "string" && message !== ""
+    ? message
+    : typeof name === "string" && name !== ""
+    ? name
+    : "Error";
+  if (depth >= MAX_DEPTH || text.length >= max) return text;
+  const inner = read(error, "errors");
+  if (Array.isArray(inner) && isAggregate(error)) {
+    const shown: string[] = [];
+    const count = safe(() => inner.length, 0);
+    for (let i = 0; i < Math.min(count, MAX_INNER); i++) {
+      const item = safe(() => inner[i], undefined);
+      shown.push(truncate(render(item, depth + 1, seen, max), max));
+    }
+    if (count > MAX_INNER) shown.push(`and ${count - MAX_INNER} more`);
+    if (shown.length > 0) text = `${text}: ${shown.join("; ")}`;
   }
-  if (
-    typeof error === "number" || typeof error === "boolean" ||
-    typeof error === "bigint"
-  ) {
-    return `${typeof error} ${String(error)} thrown`;
+  return text;
+}
+
+function primitive(value: unknown): string {
+  switch (typeof value) {
+    case "string":
+      return value === "" ? "empty string thrown" : value;
+    case "number":
+    case "boolean":
+    case "bigint":
+      return `${typeof value} ${String(value)} thrown`;
+    case "symbol":
+      return "symbol thrown";
+    case "function":
+      return "function thrown";
+    default:
+      return `${value} thrown`;
   }
-  if (error === undefined || error === null) return `${error} thrown`;
-  return `non-Error value thrown (${Object.prototype.toString.call(error)})`;
+}
+
+// Reads a property that may be a throwing getter or a Proxy trap.
+function read(target: object, key: string): unknown {
+  return safe(() => (target as Record<string, unknown>)[key], undefined);
+}
+
+function safe<T>(get: () => T, fallback: T): T {
+  try {
+    return get();
+  } catch {
+    return fallback;
+  }
+}
+
+function isError(value: object): boolean {
+  return safe(() => value instanceof Error, false);
+}
+
+function isAggregate(value: object): boolean {
+  return safe(() => value instanceof AggregateError, false);
+}
+
+function tagOf(value: object): string {
+  return safe(() => Object.prototype.toString.call(value), "[object Object]");
 }

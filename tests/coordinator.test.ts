@@ -8,10 +8,13 @@ import {
   HookStatus,
   loadConfig,
   LogLevelVar,
+  type ReloadEvent,
+  type ReloadResult,
   ReloadStatus,
 } from "hup-reload";
+import process from "node:process";
 import { ManualSignals, nextReload, tempConfig } from "hup-reload/testing";
-import { type Deferred, deferred } from "./_helpers.ts";
+import { captureLogs, type Deferred, deferred } from "./_helpers.ts";
 
 interface Config {
   server: { listen: string; log_level?: string };
@@ -727,4 +730,162 @@ test("Coordinator.watch() with watchFile reloads on a file change until shutdown
   assert.equal((await reloaded).status, "full_success");
   assert.equal(config.load()?.n, 2);
   await coordinator.shutdown();
+});
+
+describe("Coordinator.reload() from inside a pass", () => {
+  /** Timers that never fire: a pass that waited on itself would hang. */
+  const stuckTimers = {
+    armed: 0,
+    setTimeout() {
+      this.armed++;
+      return 0;
+    },
+    clearTimeout() {},
+  };
+
+  test("awaited in apply, it fails that hook at once with a clear error, and the pass ends", async () => {
+    // deno-lint-ignore prefer-const
+    let coordinator: Coordinator<{ n: number }>;
+    coordinator = new Coordinator({
+      configPath: "c.yaml",
+      config: new AtomicConfig({ n: 0 }),
+      load: () => ({ n: 1 }),
+      timers: stuckTimers,
+      hooks: [{
+        name: "reloader",
+        check() {},
+        async apply() {
+          await coordinator.reload();
+          return HookStatus.Applied;
+        },
+      }, { name: "other", check() {}, apply: () => HookStatus.Applied }],
+    });
+    const result = await coordinator.reload();
+    assert.equal(result.status, "partial_applied");
+    assert.deepEqual(result.outcomes, [{
+      name: "reloader",
+      status: "failed",
+      error:
+        'Cannot reload from inside the running reload pass, as the pass would wait for itself: ask for a pass from a "reload" event listener or a config subscriber instead',
+    }, { name: "other", status: "applied" }]);
+    assert.equal(coordinator.history().length, 1);
+  });
+
+  test("awaited in check or in the loader, it fails the pass at once", async () => {
+    // deno-lint-ignore prefer-const
+    let coordinator: Coordinator<object>;
+    let inLoader = true;
+    coordinator = new Coordinator<object>({
+      configPath: "c.yaml",
+      config: new AtomicConfig({}),
+      load: async () => {
+        if (inLoader) await coordinator.reload();
+        return {};
+      },
+      timers: stuckTimers,
+      hooks: [{
+        name: "checker",
+        async check() {
+          await coordinator.reload();
+        },
+        apply: () => HookStatus.Applied,
+      }],
+    });
+    const loaded = await coordinator.reload();
+    assert.equal(loaded.status, "load_failed");
+    assert.match(loaded.load_error ?? "", /^Cannot reload from inside/);
+    inLoader = false;
+    const checked = await coordinator.reload();
+    assert.equal(checked.status, "validation_failed");
+    assert.match(checked.outcomes[0].error ?? "", /^Cannot reload from inside/);
+  });
+
+  test("not awaited, it leaves no unhandled rejection and logs a warning", async () => {
+    await using logs = await captureLogs();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      // deno-lint-ignore prefer-const
+      let coordinator: Coordinator<object>;
+      coordinator = new Coordinator<object>({
+        configPath: "c.yaml",
+        config: new AtomicConfig({}),
+        load: () => ({}),
+        hooks: [{
+          name: "fire-and-forget",
+          check() {},
+          apply() {
+            void coordinator.reload();
+            return HookStatus.Applied;
+          },
+        }],
+      });
+      assert.equal((await coordinator.reload()).status, "full_success");
+      for (const _ of [1, 2, 3]) await new Promise((r) => setImmediate(r));
+      assert.deepEqual(unhandled, []);
+      assert.equal(coordinator.history().length, 1);
+      assert.ok(
+        logs.records.some((r) =>
+          r.level === "warning" &&
+          String(r.rawMessage).startsWith("Refused a reload asked for")
+        ),
+      );
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+
+  test("from a reload event listener or a config subscriber, it runs one more pass right after", async () => {
+    const config = new AtomicConfig({ n: 0 });
+    let n = 0;
+    const coordinator = new Coordinator({
+      configPath: "c.yaml",
+      config,
+      load: () => ({ n: ++n }),
+      hooks: [],
+    });
+    const follow: Promise<unknown>[] = [];
+    const unsubscribe = config.subscribe(({ generation }) => {
+      if (generation === 1) follow.push(coordinator.reload());
+    });
+    coordinator.addEventListener("reload", (event) => {
+      if ((event as ReloadEvent).result.generation === 2) {
+        follow.push(coordinator.reload());
+      }
+    });
+    await coordinator.reload();
+    assert.equal(follow.length, 1);
+    await follow[0];
+    assert.equal(follow.length, 2);
+    await follow[1];
+    unsubscribe();
+    assert.equal(coordinator.generation(), 3);
+  });
+
+  test("after the pass, a timer a hook left behind may reload as usual", async () => {
+    const later = deferred<Promise<ReloadResult>>();
+    // deno-lint-ignore prefer-const
+    let coordinator: Coordinator<object>;
+    coordinator = new Coordinator<object>({
+      configPath: "c.yaml",
+      config: new AtomicConfig({}),
+      load: () => ({}),
+      hooks: [{
+        name: "deferred",
+        check() {},
+        apply(ctx) {
+          // Runs once the pass is over, in the hook's async context.
+          if (ctx.generation === 1) {
+            setTimeout(() => later.resolve(coordinator.reload()), 0);
+          }
+          return HookStatus.Applied;
+        },
+      }],
+    });
+    assert.equal((await coordinator.reload()).generation, 1);
+    const result = await (await later.promise);
+    assert.equal(result.status, "full_success");
+    assert.equal(result.generation, 2);
+  });
 });

@@ -194,3 +194,50 @@ test("new Coordinator() rejects a timeout that is not a positive number", () => 
     { name: "TypeError", message: /deps\.hooks\[0\]\.timeout/ },
   );
 });
+
+test("new Coordinator() refuses a finite timeout past the longest a timer can wait", () => {
+  const build = (hookTimeout?: number, timeout?: number) =>
+    new Coordinator({
+      configPath: "c.yaml",
+      config: new AtomicConfig({}),
+      ...(hookTimeout !== undefined && { hookTimeout }),
+      hooks: [{
+        name: "h",
+        ...(timeout !== undefined && { timeout }),
+        check() {},
+        apply: () => HookStatus.Applied,
+      }],
+    });
+  for (const ms of [2 ** 31, 30 * 24 * 3600 * 1000, Number.MAX_VALUE]) {
+    assert.throws(() => build(ms), {
+      name: "RangeError",
+      message:
+        /longer than 2147483647 ms .*use Infinity for no deadline: deps\.hookTimeout$/,
+    });
+    assert.throws(() => build(undefined, ms), {
+      name: "RangeError",
+      message: /deps\.hooks\[0\]\.timeout$/,
+    });
+  }
+  // The longest timer a runtime can arm, and no deadline at all, are fine.
+  build(2 ** 31 - 1);
+  build(Infinity, Infinity);
+});
+
+test("Coordinator arms no timer for an Infinity deadline and waits for the hook", async () => {
+  const clock = fakeTimers();
+  const done = deferred<typeof HookStatus.Applied>();
+  const coordinator = new Coordinator({
+    configPath: "c.yaml",
+    config: new AtomicConfig({}),
+    load: () => ({}),
+    timers: clock.timers,
+    hookTimeout: Infinity,
+    hooks: [{ name: "slow", check() {}, apply: () => done.promise }],
+  });
+  const pass = coordinator.reload();
+  await new Promise((r) => setImmediate(r));
+  assert.equal(clock.pending, 0);
+  done.resolve(HookStatus.Applied);
+  assert.equal((await pass).status, "full_success");
+});

@@ -13,6 +13,7 @@ import {
   type ReloadResult,
 } from "hup-reload";
 import { ManualSignals } from "hup-reload/testing";
+import { nastyValues } from "./_nasty.ts";
 
 const RUNS = Number(process.env.HUP_FUZZ_RUNS ?? 1000);
 
@@ -155,4 +156,96 @@ test("Coordinator invariants hold for every sequence of loads, hook behaviours a
     }),
     { numRuns: RUNS },
   );
+});
+
+// Anything at all, and the values that break naive rendering.
+const thrown: fc.Arbitrary<() => unknown> = fc.oneof(
+  fc.anything({ withBigInt: true, withMap: true, withSet: true }).map(
+    (v) => () => v,
+  ),
+  fc.string().map((message) => () => new Error(message)),
+  fc.constantFrom(...Object.values(nastyValues)),
+  fc.array(fc.anything(), { maxLength: 4 }).map((errors) => () =>
+    new AggregateError(errors, "several")
+  ),
+);
+type Fault =
+  | { at: "none" }
+  | { at: "check" | "apply" | "apply-async" | "load"; make: () => unknown };
+const fault: fc.Arbitrary<Fault> = fc.oneof(
+  fc.constant<Fault>({ at: "none" }),
+  fc.record({
+    at: fc.constantFrom("check", "apply", "apply-async", "load"),
+    make: thrown,
+  }) as fc.Arbitrary<Fault>,
+);
+
+test("Coordinator passes resolve whatever hooks and loaders throw, and the next pass still runs", async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+  process.on("unhandledRejection", onUnhandled);
+  try {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fault, fault), { minLength: 1, maxLength: 6 }),
+        fc.boolean(),
+        async (plans, overlap) => {
+          const queue = [...plans];
+          let current: [Fault, Fault] = [{ at: "none" }, { at: "none" }];
+          const raise = (i: 0 | 1, at: Fault["at"]) => {
+            const f = current[i];
+            if (f.at !== "none" && f.at === at) throw f.make();
+          };
+          const hook = (i: 0 | 1) => ({
+            name: `h${i}`,
+            check: () => raise(i, "check"),
+            apply() {
+              raise(i, "apply");
+              return Promise.resolve().then(() => {
+                raise(i, "apply-async");
+                return "applied" as HookStatus;
+              });
+            },
+          });
+          const signals = new ManualSignals();
+          const coordinator = new Coordinator<object>({
+            configPath: "fuzz.yaml",
+            config: new AtomicConfig({}),
+            signals,
+            load: () => {
+              current = queue.shift() ?? [{ at: "none" }, { at: "none" }];
+              raise(0, "load");
+              raise(1, "load");
+              return {};
+            },
+            hooks: [hook(0), hook(1)],
+          });
+          coordinator.watch();
+          const results: ReloadResult[] = [];
+          for (let i = 0; i < plans.length; i++) {
+            if (overlap) signals.fire();
+            results.push(await coordinator.reload());
+          }
+          // Every pass resolved with a well-formed, bounded result.
+          for (const result of results) {
+            assert.deepEqual(JSON.parse(JSON.stringify(result)), result);
+            for (const o of result.outcomes) {
+              assert.ok((o.error ?? "").length <= 1024);
+            }
+            assert.ok((result.load_error ?? "").length <= 4096);
+          }
+          await coordinator.shutdown();
+          // And the coordinator still works.
+          queue.length = 0;
+          const after = await coordinator.reload();
+          assert.equal(after.status, "full_success");
+        },
+      ),
+      { numRuns: Math.min(RUNS, 300) },
+    );
+    for (const _ of [1, 2, 3]) await new Promise((r) => setImmediate(r));
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off("unhandledRejection", onUnhandled);
+  }
 });
