@@ -12,7 +12,8 @@ import {
 } from "./file_watch.ts";
 import { ReloadEvent, SafeEventTarget } from "./events.ts";
 import { Ring } from "./history.ts";
-import { renderError } from "./render.ts";
+import { MAX_HOOK_ERROR, renderError } from "./render.ts";
+import { Redactor, stringsIn } from "./redact.ts";
 import { insidePass, type PassScope, runInPass } from "./pass_scope.ts";
 import { type ReloadStats, StatsRecorder } from "./stats.ts";
 import type { ApplyContext, Hook } from "./hook.ts";
@@ -431,7 +432,7 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
 
   #refuseReentry(): Promise<never> {
     const error = new Error(
-      "Cannot reload from inside the running reload pass, as the pass would wait for itself: ask for a pass from a \"reload\" event listener or a config subscriber instead",
+      'Cannot reload from inside the running reload pass, as the pass would wait for itself: ask for a pass from a "reload" event listener or a config subscriber instead',
     );
     this.#log.warn(
       "Refused a reload asked for from inside the running pass: {path}",
@@ -632,6 +633,7 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
     }
     const digest = digestOf(next);
     const old = this.#deps.config.load() as C;
+    const hookError = hookErrorRenderer(old, next);
 
     const checks: (string | undefined)[] = [];
     for (const entry of this.#hooks) {
@@ -643,7 +645,7 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
         });
         checks.push(undefined);
       } catch (error) {
-        checks.push(renderError(error));
+        checks.push(hookError(error));
       }
     }
     if (checks.some((error) => error !== undefined)) {
@@ -693,7 +695,7 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
           outcomes.push(outcome(name, status));
         }
       } catch (error) {
-        outcomes.push(outcome(name, HookStatus.Failed, renderError(error)));
+        outcomes.push(outcome(name, HookStatus.Failed, hookError(error)));
       }
     }
     scope.open = false;
@@ -845,6 +847,28 @@ function checkTimeout(ms: unknown, field: string): void {
     );
   }
 }
+
+// Hook errors may quote the config: every string of the config in effect
+// and of the new one, of 8 characters or more, is removed from them. The
+// redactor is built on the first failure of a pass, if any.
+function hookErrorRenderer(
+  old: unknown,
+  next: unknown,
+): (error: unknown) => string {
+  let redactor: Redactor | undefined;
+  return (error) => {
+    redactor ??= new Redactor(
+      [...stringsIn(old, 8, false), ...stringsIn(next, 8, false)],
+      8,
+    );
+    // Render generously first, so a value that starts inside the part kept
+    // is seen whole and removed, never cut in half.
+    return redactor.scrub(renderError(error, MAX_RENDERED), MAX_HOOK_ERROR);
+  };
+}
+
+// How much of a hook error is rendered before values are removed from it.
+const MAX_RENDERED = 1024 * 1024;
 
 // A hook as registered: its name and deadline read once, at construction.
 interface RegisteredHook<C> {

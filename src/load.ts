@@ -5,12 +5,14 @@ import {
   type Schema,
   YAMLException,
 } from "js-yaml";
-import type { ConfigSchema, SchemaIssue, SchemaResult } from "./schema.ts";
+import type { ConfigSchema, SchemaResult } from "./schema.ts";
 import { sha256, tagDigest } from "./digest.ts";
 import { deepFreeze, markDeeplyFrozen } from "./freeze.ts";
 import { expandEnv, type Expansion } from "./env.ts";
 import { LoadError, type LoadErrorLocation } from "./errors.ts";
-import { redact, scrubYamlReason } from "./redact.ts";
+import { scrubYamlReason } from "./redact.ts";
+import { locateYamlPaths } from "./locate.ts";
+import { type IssueContext, reportSchemaIssues } from "./schema_issues.ts";
 import { runtime } from "./runtime/mod.ts";
 
 /**
@@ -199,7 +201,16 @@ export async function readConfig<C>(
   );
   const config = options.schema === undefined
     ? value as C
-    : await validate(path, value, options.schema, expansion.values);
+    : await validate(path, value, options.schema, {
+      input: value,
+      envValues: expansion.values,
+      locate: (paths) =>
+        locateYamlPaths(expansion.text, paths, maxDepth).map((at) =>
+          at === undefined
+            ? undefined
+            : lineColumn(source, expansion.originalOffset(at))
+        ),
+    });
   tagDigest(config, digest);
   return config;
 }
@@ -409,7 +420,7 @@ async function validate<C>(
   path: string,
   value: ConfigObject,
   schema: ConfigSchema<C>,
-  substituted: readonly string[],
+  context: IssueContext,
 ): Promise<C> {
   let outcome: SchemaResult<C>;
   try {
@@ -420,16 +431,13 @@ async function validate<C>(
     }]);
   }
   if (outcome.issues === undefined) return outcome.value;
-  // Schema libraries may quote the offending value: scrub every value the
-  // file and the environment supplied.
-  const secrets = [...collectStrings(value), ...substituted];
+  // Schema libraries may quote the offending value, or a key: report the
+  // field and line without them.
+  const { reports, more } = reportSchemaIssues(outcome.issues, context);
   throw loadError(
     path,
     "it does not match the schema",
-    outcome.issues.map((issue) => ({
-      field: renderField(issue.path),
-      reason: redact(issue.message, secrets),
-    })),
+    more === 0 ? reports : [...reports, { reason: `and ${more} more` }],
   );
 }
 
@@ -493,17 +501,6 @@ function findReference(text: string, name: string): number {
   return at === -1 ? 0 : at;
 }
 
-function renderField(
-  path: SchemaIssue["path"],
-): string | undefined {
-  if (path === undefined || path.length === 0) return undefined;
-  return path
-    .map((segment) =>
-      String(typeof segment === "object" ? segment.key : segment)
-    )
-    .join(".");
-}
-
 // Measures the document as a walker would see it, with aliases expanded:
 // node count (stopping once past `maxNodes`), nesting depth, and whether an
 // alias points back into the node that holds it (a cycle). Each shared
@@ -550,20 +547,4 @@ export function measure(
   };
   visit(root);
   return { nodes: nodesOf.get(root)!, depth: depthOf.get(root)!, cycle };
-}
-
-function collectStrings(root: unknown): string[] {
-  const seen = new Set<unknown>();
-  const found: string[] = [];
-  const walk = (node: unknown) => {
-    if (typeof node === "string") found.push(node);
-    else if (typeof node === "number" || typeof node === "bigint") {
-      found.push(String(node));
-    } else if (node !== null && typeof node === "object" && !seen.has(node)) {
-      seen.add(node);
-      for (const child of Object.values(node)) walk(child);
-    }
-  };
-  walk(root);
-  return found;
 }

@@ -295,12 +295,17 @@ describe("loadConfig()", () => {
     });
     assert.match(error.message, /it does not match the schema:\n/);
     assert.equal(error.problems.length, 2);
+    // In the order of the file; an issue the file has no place for, last.
     assert.match(
       error.problems[0],
-      / field server\.port: Expected number, received …$/,
+      / line 2, column 1 field mode: Invalid option …$/,
     );
-    assert.match(error.problems[1], / field mode: Invalid option …$/);
-    assert.equal(error.field, "server.port");
+    assert.match(
+      error.problems[1],
+      /config\.yaml field server\.port: Expected number, received …$/,
+    );
+    assert.equal(error.field, "mode");
+    assert.equal(error.line, 2);
 
     await using good = await tempConfig("port: 1\nmode: a\n");
     const config: { port: number; mode: string } = await loadConfig(

@@ -459,8 +459,10 @@ test("Coordinator with a TlsCertificateReloader rejects a bad certificate (valid
     {
       name: "tls_certificate",
       status: "failed",
+      // The key's path is a string of the config: hook errors never show
+      // one.
       error:
-        `Cannot rotate the TLS certificate as the key does not match the certificate: ${mismatched.key}`,
+        "Cannot rotate the TLS certificate as the key does not match the certificate: …",
     },
   ]);
   assert.equal(config.load(), initial);
@@ -471,7 +473,7 @@ test("Coordinator with a TlsCertificateReloader rejects a bad certificate (valid
   assert.equal(expiredResult.status, "validation_failed");
   assert.match(
     expiredResult.outcomes[1].error ?? "",
-    /^Cannot rotate the TLS certificate as it expired at .+: .+expired\.crt$/,
+    /^Cannot rotate the TLS certificate as it expired at .+: …$/,
   );
   assertNoPem(JSON.stringify(expiredResult), expired.key, a.key, b.key);
 
@@ -704,7 +706,7 @@ test(
       );
       assert.equal(
         rejected.log,
-        `Hook tls_certificate failed: Cannot rotate the TLS certificate as the key does not match the certificate: ${files.key}`,
+        "Hook tls_certificate failed: Cannot rotate the TLS certificate as the key does not match the certificate: …",
       );
       const during = await dial(port);
       sockets.push(during);

@@ -1,0 +1,44 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { locateYamlPaths } from "../src/locate.ts";
+
+const TEXT = [
+  "# comment",
+  "server:",
+  "  port: 80",
+  '  "a:b": 1',
+  "list:",
+  "  - x",
+  '  - {k: v, "z": [1, 2]}',
+  "base: &b {q: 1}",
+  "m:",
+  "  <<: *b",
+  "  r: 2",
+  "",
+].join("\n");
+
+const lineOf = (offset: number | undefined) =>
+  offset === undefined ? undefined : TEXT.slice(0, offset).split("\n").length;
+
+test("locateYamlPaths() finds mapping keys and sequence items at any depth, in one pass", () => {
+  const paths = [
+    ["server"],
+    ["server", "port"],
+    ["server", "a:b"],
+    ["list", 0],
+    ["list", 1, "z", 1],
+    ["m", "r"],
+  ];
+  const found = locateYamlPaths(TEXT, paths, 100);
+  assert.deepEqual(found.map(lineOf), [2, 3, 4, 6, 7, 11]);
+  assert.equal(TEXT.slice(found[1], found[1]! + 4), "port");
+  assert.equal(TEXT.slice(found[4], found[4]! + 1), "2");
+});
+
+test("locateYamlPaths() gives no place for a path through a merge key, or one the file lacks", () => {
+  assert.deepEqual(
+    locateYamlPaths(TEXT, [["m", "q"], ["nope"], ["list", 5], []], 100),
+    [undefined, undefined, undefined, undefined],
+  );
+  assert.deepEqual(locateYamlPaths("a: [", [["a"]], 100), [undefined]);
+});
