@@ -70,6 +70,7 @@ export {
 export { reloadHandler, type ReloadHandlerOptions } from "./src/handler.ts";
 export {
   nodeListener,
+  type NodeListenerOptions,
   type NodeRequestLike,
   type NodeResponseLike,
 } from "./src/node_http.ts";

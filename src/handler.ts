@@ -1,8 +1,15 @@
 import { getLogger } from "@logtape/logtape";
-import { hasBearerToken } from "./auth.ts";
+import { hasBearerToken, isBearerToken } from "./auth.ts";
 import type { Coordinator } from "./coordinator.ts";
 import { renderHistoryPage } from "./html.ts";
+import {
+  isAmbiguousPath,
+  rawPath,
+  SAFE_HEADERS,
+  textResponse,
+} from "./http_common.ts";
 import { renderMetrics } from "./metrics.ts";
+import { renderError } from "./render.ts";
 import type { ReloadStatus } from "./status.ts";
 
 /**
@@ -12,20 +19,27 @@ import type { ReloadStatus } from "./status.ts";
  * ```ts
  * import type { ReloadHandlerOptions } from "@hup/reload";
  *
- * const options: ReloadHandlerOptions = { prefix: "/admin/reload", token: "from-a-secret-store" };
+ * const options: ReloadHandlerOptions = {
+ *   prefix: "/admin/reload",
+ *   token: "from-a-secret-store",
+ *   protectReads: true, // the status, history and metrics need the token too
+ * };
  * ```
  */
 export interface ReloadHandlerOptions {
   /**
    * Where the routes live: `GET|POST <prefix>`, `GET <prefix>/metrics`,
-   * `GET <prefix>/history`.
+   * `GET <prefix>/history`. A path of plain segments (letters, digits and
+   * `-._~!$&'()*+,;=:@%`); a final `/` is ignored.
    *
    * @default {"/-/reload"}
    */
   prefix?: string;
   /**
    * The bearer token that `POST` must carry (`Authorization: Bearer
-   * <token>`), compared in constant time.
+   * <token>`), compared in constant time. It must be an RFC 6750
+   * `b64token` (letters, digits, `-._~+/`, then any `=`), the only form a
+   * request can carry, such as `openssl rand -base64 32` prints.
    *
    * @default {undefined}
    */
@@ -33,11 +47,37 @@ export interface ReloadHandlerOptions {
   /**
    * Lets `POST` run a pass without a token, when no `token` is set: only for
    * a listener that untrusted clients cannot reach (loopback, a private
-   * admin port).
+   * admin port). Browsers' cross-origin `POST`s are refused all the same.
    *
    * @default {false}
    */
   allowUnauthenticated?: boolean;
+  /**
+   * Makes the read routes (`GET`/`HEAD` of the status JSON, the history
+   * page, `/history` and `/metrics`) need the bearer `token` too, answering
+   * 401 without it. Needs `token`. A Prometheus scrape then sets
+   * `authorization: { credentials: <token> }`; a browser cannot show the
+   * history page unless a proxy in front adds the header.
+   *
+   * @example Protecting the reads
+   * ```ts
+   * import { AtomicConfig, Coordinator, reloadHandler } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}), load: () => ({}), hooks: [] });
+   * const handler = reloadHandler(coordinator, { token: "t0ken", protectReads: true });
+   *
+   * const denied = await handler(new Request("http://localhost/-/reload/metrics"));
+   * assert.equal(denied.status, 401);
+   * const metrics = await handler(new Request("http://localhost/-/reload/metrics", {
+   *   headers: { authorization: "Bearer t0ken" },
+   * }));
+   * assert.equal(metrics.status, 200);
+   * ```
+   *
+   * @default {false}
+   */
+  protectReads?: boolean;
 }
 
 /** The HTTP status that answers a `POST` whose pass ended with each status. */
@@ -48,10 +88,8 @@ const POST_STATUS: Record<ReloadStatus, number> = {
   load_failed: 422,
 };
 
-const JSON_HEADERS = {
-  "content-type": "application/json; charset=utf-8",
-  "cache-control": "no-store",
-};
+/** What a prefix may hold: `/`-separated RFC 3986 path characters. */
+const PREFIX = /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@%]+)*\/?$/;
 
 /**
  * Builds the operator surface of a coordinator as a web-standard
@@ -67,12 +105,23 @@ const JSON_HEADERS = {
  *   `partial_applied`, 422 on `validation_failed` and `load_failed`, so
  *   `curl -f` fails when the reload did. Needs the bearer `token`, or
  *   `allowUnauthenticated`; otherwise 401 (wrong or missing token, no
- *   detail) or 403 (no token configured).
+ *   detail) or 403 (no token configured). A browser's cross-origin `POST`
+ *   (`Sec-Fetch-Site` other than `same-origin` or `none`, or else an
+ *   `Origin` whose host is not the request's) gets 403 in every mode. The
+ *   request body is never read.
  * - `GET <prefix>/metrics`: Prometheus text format.
  * - `GET <prefix>/history`: the recent results as JSON, newest first.
  *
- * Other methods get 405 with `Allow`; other paths 404. No response carries a
- * config value: results hold rendered errors only.
+ * With `protectReads`, the `GET` routes need the token too. Routing looks at
+ * the path only (never the host, the query, or a method-override header),
+ * as sent: a path with a backslash, a dot segment (`/../`, `/%2e/`) or a
+ * control character gets 400, and an encoded `/` (`%2F`) is not a
+ * separator. Other methods get 405 with `Allow`; other paths 404. Every
+ * response, errors and `HEAD` included, carries `X-Content-Type-Options:
+ * nosniff`, `Cache-Control: no-store` and a `Content-Security-Policy` that
+ * forbids framing; `HEAD` has no body. If anything throws, the answer is a
+ * bare 500 and the error is logged. No response carries a config value:
+ * results hold rendered errors only.
  *
  * @example Usage
  * ```ts
@@ -84,6 +133,7 @@ const JSON_HEADERS = {
  *
  * const denied = await handler(new Request("http://localhost/-/reload", { method: "POST" }));
  * assert.equal(denied.status, 401);
+ * assert.equal(denied.headers.get("x-content-type-options"), "nosniff");
  * const ok = await handler(new Request("http://localhost/-/reload", {
  *   method: "POST",
  *   headers: { authorization: "Bearer t0ken" },
@@ -92,30 +142,76 @@ const JSON_HEADERS = {
  * assert.equal((await ok.json()).status, "full_success");
  * ```
  *
+ * @example Refusing a cross-site POST on an open admin port
+ * ```ts
+ * import { AtomicConfig, Coordinator, reloadHandler } from "@hup/reload";
+ * import assert from "node:assert/strict";
+ *
+ * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}), load: () => ({}), hooks: [] });
+ * const handler = reloadHandler(coordinator, { allowUnauthenticated: true });
+ *
+ * const forged = await handler(new Request("http://127.0.0.1:9090/-/reload", {
+ *   method: "POST",
+ *   headers: { origin: "https://evil.example" },
+ * }));
+ * assert.equal(forged.status, 403);
+ * assert.equal(coordinator.lastResult(), null); // no pass ran
+ * const curl = await handler(new Request("http://127.0.0.1:9090/-/reload", { method: "POST" }));
+ * assert.equal(curl.status, 200);
+ * ```
+ *
  * @typeParam C The config type.
  * @param coordinator The coordinator to serve.
- * @param options Prefix and write access.
+ * @param options Prefix, write access and read access.
  * @returns The handler.
- * @throws {TypeError} If `prefix` does not start with `/`, or `token` is
- *   given but empty.
+ * @throws {TypeError} If `prefix` is not a path of plain segments, `token`
+ *   is given but is not a bearer token (empty, or with a space or a
+ *   character outside the RFC 6750 `b64token` syntax), or `protectReads` is
+ *   set without a `token`.
  */
 export function reloadHandler<C>(
   coordinator: Coordinator<C>,
   options: ReloadHandlerOptions = {},
 ): (request: Request) => Promise<Response> {
-  const prefix = (options.prefix ?? "/-/reload").replace(/\/+$/, "");
-  if (!(options.prefix ?? "/").startsWith("/")) {
+  const rawPrefix = options.prefix ?? "/-/reload";
+  if (
+    typeof rawPrefix !== "string" || !rawPrefix.startsWith("/") ||
+    !PREFIX.test(rawPrefix) || isAmbiguousPath(rawPrefix)
+  ) {
     throw new TypeError(
-      `Cannot mount the reload handler as the prefix does not start with "/": options.prefix`,
+      `Cannot mount the reload handler as the prefix is not a path of plain segments starting with "/": options.prefix`,
     );
   }
-  const { token, allowUnauthenticated = false } = options;
-  if (token !== undefined && (typeof token !== "string" || token === "")) {
+  const prefix = trimSlashes(rawPrefix);
+  const { token, allowUnauthenticated = false, protectReads = false } = options;
+  if (token !== undefined && !isBearerToken(token)) {
     throw new TypeError(
-      "Cannot protect the reload handler with an empty token: options.token",
+      "Cannot protect the reload handler as the token is not a bearer token (one or more of A-Z a-z 0-9 - . _ ~ + / then any =): options.token",
+    );
+  }
+  if (protectReads && token === undefined) {
+    throw new TypeError(
+      "Cannot protect the read routes as no token is configured: options.protectReads",
     );
   }
   const log = getLogger(["hup-reload", "http"]);
+
+  const unauthorized = (): Response =>
+    textResponse(401, "Unauthorized", {
+      "www-authenticate": 'Bearer realm="hup-reload"',
+    });
+
+  /** Runs `serve` if reads are open or the request carries the token. */
+  const read = async (
+    request: Request,
+    serve: () => Response,
+  ): Promise<Response> => {
+    if (protectReads && !(await hasBearerToken(request, token!))) {
+      log.warn("Refused an HTTP read request: bad or missing token");
+      return unauthorized();
+    }
+    return serve();
+  };
 
   const status = (request: Request): Response => {
     if (prefersHtml(request)) {
@@ -128,31 +224,55 @@ export function reloadHandler<C>(
         }),
         {
           headers: {
+            ...SAFE_HEADERS,
             "content-type": "text/html; charset=utf-8",
-            "cache-control": "no-store",
             "content-security-policy":
-              "default-src 'none'; style-src 'unsafe-inline'",
+              "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+            "vary": "Accept",
           },
         },
       );
     }
-    return json({
-      generation: coordinator.generation(),
-      config_digest: coordinator.digest(),
-      last_result: coordinator.lastResult(),
-    });
+    return json(
+      {
+        generation: coordinator.generation(),
+        config_digest: coordinator.digest(),
+        last_result: coordinator.lastResult(),
+      },
+      200,
+      { "vary": "Accept" },
+    );
   };
 
+  const metrics = (): Response =>
+    new Response(
+      renderMetrics({
+        generation: coordinator.generation(),
+        stats: coordinator.stats(),
+        lastStatus: coordinator.lastResult()?.status ?? null,
+        requiresRestart: coordinator.lastResult()?.requires_restart?.length ??
+          0,
+      }),
+      {
+        headers: {
+          ...SAFE_HEADERS,
+          "content-type": "text/plain; version=0.0.4; charset=utf-8",
+        },
+      },
+    );
+
   const reload = async (request: Request): Promise<Response> => {
+    if (isCrossOrigin(request)) {
+      log.warn("Refused an HTTP reload request: it came from another origin");
+      return textResponse(403, "Forbidden: cross-origin request");
+    }
     if (token !== undefined) {
       if (!(await hasBearerToken(request, token))) {
         log.warn("Refused an HTTP reload request: bad or missing token");
-        return text(401, "Unauthorized", {
-          "www-authenticate": 'Bearer realm="hup-reload"',
-        });
+        return unauthorized();
       }
     } else if (!allowUnauthenticated) {
-      return text(
+      return textResponse(
         403,
         "Forbidden: reloading over HTTP is disabled (no token is configured)",
       );
@@ -162,47 +282,78 @@ export function reloadHandler<C>(
     return json(result, POST_STATUS[result.status]);
   };
 
-  return async (request) => {
-    const path = new URL(request.url).pathname.replace(/\/+$/, "");
+  const route = async (request: Request): Promise<Response> => {
+    const path = rawPath(request.url);
+    if (path === undefined || isAmbiguousPath(path)) {
+      return textResponse(400, "Bad Request");
+    }
+    const at = trimSlashes(path);
     const method = request.method;
-    const read = method === "GET" || method === "HEAD";
-    let response: Response;
-    if (path === prefix) {
-      response = read
-        ? status(request)
+    const isRead = method === "GET" || method === "HEAD";
+    if (at === prefix) {
+      return isRead
+        ? await read(request, () => status(request))
         : method === "POST"
         ? await reload(request)
         : notAllowed("GET, HEAD, POST");
-    } else if (path === `${prefix}/metrics`) {
-      response = read
-        ? new Response(
-          renderMetrics({
-            generation: coordinator.generation(),
-            stats: coordinator.stats(),
-            lastStatus: coordinator.lastResult()?.status ?? null,
-            requiresRestart:
-              coordinator.lastResult()?.requires_restart?.length ?? 0,
-          }),
-          {
-            headers: {
-              "content-type": "text/plain; version=0.0.4; charset=utf-8",
-              "cache-control": "no-store",
-            },
-          },
-        )
-        : notAllowed("GET, HEAD");
-    } else if (path === `${prefix}/history`) {
-      response = read ? json(coordinator.history()) : notAllowed("GET, HEAD");
-    } else {
-      response = text(404, "Not Found");
     }
-    return method === "HEAD"
-      ? new Response(null, {
-        status: response.status,
-        headers: response.headers,
-      })
-      : response;
+    if (at === `${prefix}/metrics`) {
+      return isRead ? await read(request, metrics) : notAllowed("GET, HEAD");
+    }
+    if (at === `${prefix}/history`) {
+      return isRead
+        ? await read(request, () => json(coordinator.history()))
+        : notAllowed("GET, HEAD");
+    }
+    return textResponse(404, "Not Found");
   };
+
+  return async (request) => {
+    let response: Response;
+    try {
+      response = await route(request);
+    } catch (error) {
+      log.error("The reload handler failed: {error}", {
+        error: renderError(error),
+      });
+      response = textResponse(500, "Internal Server Error");
+    }
+    const headers = new Headers(response.headers);
+    for (const [name, value] of Object.entries(SAFE_HEADERS)) {
+      if (!headers.has(name)) headers.set(name, value);
+    }
+    return new Response(request.method === "HEAD" ? null : response.body, {
+      status: response.status,
+      headers,
+    });
+  };
+}
+
+/**
+ * Whether a browser sent the request from a page of another origin, as Go's
+ * `http.CrossOriginProtection` decides: by `Sec-Fetch-Site` when present
+ * (only `same-origin` and `none`, a typed URL or bookmark, are the same
+ * origin; `same-site` is another origin too), else by comparing `Origin`
+ * with the request's host. A request with neither header (curl, scripts,
+ * old browsers) is not cross-origin.
+ */
+function isCrossOrigin(request: Request): boolean {
+  const site = request.headers.get("sec-fetch-site");
+  if (site !== null) return site !== "same-origin" && site !== "none";
+  const origin = request.headers.get("origin");
+  if (origin === null) return false;
+  try {
+    return new URL(origin).host !== new URL(request.url).host;
+  } catch {
+    return true; // "null" (sandboxed pages, file: URLs) or garbage
+  }
+}
+
+/** `path` without its final slashes, in linear time (a regex would not be). */
+function trimSlashes(path: string): string {
+  let end = path.length;
+  while (end > 0 && path.charCodeAt(end - 1) === 0x2f) end--;
+  return path.slice(0, end);
 }
 
 function prefersHtml(request: Request): boolean {
@@ -210,24 +361,21 @@ function prefersHtml(request: Request): boolean {
   return /\btext\/html\b/.test(accept);
 }
 
-function json(body: unknown, status = 200): Response {
-  return new Response(JSON.stringify(body, null, 2) + "\n", {
-    status,
-    headers: JSON_HEADERS,
-  });
-}
-
-function text(
-  status: number,
-  body: string,
+function json(
+  body: unknown,
+  status = 200,
   headers: Record<string, string> = {},
 ): Response {
-  return new Response(`${body}\n`, {
+  return new Response(JSON.stringify(body, null, 2) + "\n", {
     status,
-    headers: { "content-type": "text/plain; charset=utf-8", ...headers },
+    headers: {
+      ...SAFE_HEADERS,
+      "content-type": "application/json; charset=utf-8",
+      ...headers,
+    },
   });
 }
 
 function notAllowed(allow: string): Response {
-  return text(405, "Method Not Allowed", { allow });
+  return textResponse(405, "Method Not Allowed", { allow });
 }

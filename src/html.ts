@@ -8,12 +8,12 @@ export interface PageInput {
   configPath: string;
 }
 
-const COLOURS: Record<string, string> = {
-  full_success: "#1a7f37",
-  partial_applied: "#b35900",
-  validation_failed: "#cf222e",
-  load_failed: "#82071e",
-};
+const COLOURS: ReadonlyMap<unknown, string> = new Map([
+  ["full_success", "#1a7f37"],
+  ["partial_applied", "#b35900"],
+  ["validation_failed", "#cf222e"],
+  ["load_failed", "#82071e"],
+]);
 
 /**
  * Renders the reload history as a self-contained HTML page (inline CSS, no
@@ -21,45 +21,23 @@ const COLOURS: Record<string, string> = {
  * status colour, generation, time, duration, failing hooks, load error and
  * requires-restart fields.
  *
+ * Rendering is total: whatever the input holds (a number or an object where
+ * a string belongs, a symbol, a getter or `toString` that throws, a list
+ * that is not an array), it renders a page, every value escaped.
+ *
  * @param input What to show.
  * @returns The page.
  */
 export function renderHistoryPage(input: PageInput): string {
-  const { generation, digest, history, configPath } = input;
-  const items = history.map((r) => {
-    const ms = Date.parse(r.ended_at) - Date.parse(r.started_at);
-    const failed = r.outcomes.filter((o) => o.status === "failed");
-    const details = [
-      ...failed.map((o) =>
-        `<li><span class="hook">${esc(o.name)}</span> failed: ${
-          esc(o.error ?? "")
-        }</li>`
-      ),
-      ...(r.load_error === undefined
-        ? []
-        : [`<li class="load">${esc(r.load_error)}</li>`]),
-      ...(r.requires_restart ?? []).map((f) =>
-        `<li class="restart">restart needed: <code>${esc(f)}</code></li>`
-      ),
-    ];
-    return `<li class="pass" data-status="${esc(r.status)}" style="--c:${
-      COLOURS[r.status] ?? "#57606a"
-    }">
-  <div class="head"><span class="status">${
-      esc(r.status.replaceAll("_", " "))
-    }</span> <span class="gen">generation ${r.generation}</span>
-  <time datetime="${esc(r.started_at)}">${esc(r.started_at)}</time>
-  <span class="ms">${ms} ms</span></div>${
-      details.length === 0 ? "" : `\n  <ul>${details.join("")}</ul>`
-    }
-</li>`;
-  });
+  const generation = show(field(input, "generation"));
+  const digest = field(input, "digest");
+  const items = list(field(input, "history")).map(renderPass);
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Config reloads: generation ${generation}</title>
+<title>Config reloads: generation ${esc(generation)}</title>
 <style>
 body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#1f2328;background:#fff}
 h1{font-size:1.4rem;margin:0 0 .3rem}
@@ -79,8 +57,12 @@ time,.ms{color:#57606a;font-variant-numeric:tabular-nums}
 </head>
 <body>
 <h1>Config reloads</h1>
-<p class="meta">${esc(configPath)} · generation <b>${generation}</b> · ${
-    digest === null ? "digest unknown" : `<code>${esc(digest)}</code>`
+<p class="meta">${esc(show(field(input, "configPath")))} · generation <b>${
+    esc(generation)
+  }</b> · ${
+    digest === null || digest === undefined
+      ? "digest unknown"
+      : `<code>${esc(show(digest))}</code>`
   }</p>
 ${
     items.length === 0
@@ -90,6 +72,78 @@ ${
 </body>
 </html>
 `;
+}
+
+/** One pass of the timeline. */
+function renderPass(result: unknown): string {
+  const status = show(field(result, "status"));
+  const started = show(field(result, "started_at"));
+  const ms = Date.parse(show(field(result, "ended_at"))) - Date.parse(started);
+  const failed = list(field(result, "outcomes")).filter((o) =>
+    field(o, "status") === "failed"
+  );
+  const loadError = field(result, "load_error");
+  const details = [
+    ...failed.map((o) =>
+      `<li><span class="hook">${esc(show(field(o, "name")))}</span> failed: ${
+        esc(show(field(o, "error") ?? ""))
+      }</li>`
+    ),
+    ...(loadError === undefined
+      ? []
+      : [`<li class="load">${esc(show(loadError))}</li>`]),
+    ...list(field(result, "requires_restart")).map((f) =>
+      `<li class="restart">restart needed: <code>${esc(show(f))}</code></li>`
+    ),
+  ];
+  return `<li class="pass" data-status="${esc(status)}" style="--c:${
+    COLOURS.get(status) ?? "#57606a"
+  }">
+  <div class="head"><span class="status">${
+    esc(status.replaceAll("_", " "))
+  }</span> <span class="gen">generation ${
+    esc(show(field(result, "generation")))
+  }</span>
+  <time datetime="${esc(started)}">${esc(started)}</time>
+  <span class="ms">${Number.isFinite(ms) ? `${ms} ms` : "? ms"}</span></div>${
+    details.length === 0 ? "" : `\n  <ul>${details.join("")}</ul>`
+  }
+</li>`;
+}
+
+/** `value[key]` for an object, `undefined` for anything else or a getter that throws. */
+function field(value: unknown, key: string): unknown {
+  if (value === null || typeof value !== "object") return undefined;
+  try {
+    return (value as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The items of an array (a copy), or none for anything else. */
+function list(value: unknown): unknown[] {
+  try {
+    return Array.isArray(value) ? Array.from(value as unknown[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Any value as text, never throwing: a string as is, a primitive (symbols
+ * included) as `String()` gives it, an object as its `[object Type]` tag.
+ */
+function show(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value === null || typeof value !== "object") {
+    return typeof value === "function" ? "[function]" : String(value);
+  }
+  try {
+    return Object.prototype.toString.call(value);
+  } catch {
+    return "[object]"; // a proxy whose toStringTag getter throws
+  }
 }
 
 function esc(text: string): string {

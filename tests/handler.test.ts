@@ -1,16 +1,14 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import {
   AtomicConfig,
   Coordinator,
   type Hook,
   HookStatus,
-  nodeListener,
   reloadHandler,
 } from "hup-reload";
-import { deferred, tempConfig } from "./_helpers.ts";
+import { renderHistoryPage } from "../src/html.ts";
+import { captureLogs, deferred, tempConfig } from "./_helpers.ts";
 
 const SECRET = "pa55w0rd-in-config";
 const URL_BASE = "http://localhost/-/reload";
@@ -233,6 +231,13 @@ describe("reloadHandler()", () => {
       TypeError,
     );
     assert.throws(() => reloadHandler(coordinator, { token: "" }), TypeError);
+    for (const prefix of ["", "/a/../b", "/a/./b", "/a b", "/a//b", "/a\\b"]) {
+      assert.throws(
+        () => reloadHandler(coordinator, { prefix }),
+        /^TypeError: Cannot mount the reload handler .*: options\.prefix$/,
+        prefix,
+      );
+    }
   });
 
   test("reloadHandler() GET /metrics serves Prometheus text with every family", async () => {
@@ -351,40 +356,490 @@ describe("reloadHandler()", () => {
   });
 });
 
-test("nodeListener() serves a web-standard handler from node:http", async () => {
-  const { coordinator } = setup();
-  const handler = reloadHandler(coordinator, { allowUnauthenticated: true });
-  const server = createServer(nodeListener(handler));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  try {
-    const base = `http://127.0.0.1:${port}/-/reload`;
-    const posted = await fetch(base, { method: "POST", body: "ignored" });
+/** A request whose `url` is the target as sent, unparsed, as `Deno.serve`
+ * passes it (a `new Request()` resolves dot segments and backslashes). */
+function rawRequest(url: string, init: RequestInit = {}): Request {
+  const request = new Request("http://localhost/", init);
+  Object.defineProperty(request, "url", { value: url });
+  return request;
+}
+
+describe("reloadHandler() as an attacker sees it", () => {
+  test("reloadHandler() routes on the path as sent, never on the host, the query or an encoded slash", async () => {
+    const { coordinator } = setup();
+    const handler = reloadHandler(coordinator, { allowUnauthenticated: true });
+    const status = async (request: Request) => {
+      const response = await handler(request);
+      await response.body?.cancel();
+      return response.status;
+    };
+    const post = { method: "POST" };
+    const cases: [Request, number][] = [
+      [new Request("http://localhost//evil.example/-/reload", post), 404],
+      [new Request("http://localhost/-%2Freload", post), 404],
+      [new Request("http://localhost/-/reload%2Fmetrics"), 404],
+      [new Request("http://localhost/-/reload/..%2Fhistory"), 404],
+      [new Request("http://localhost/-/reload/%2e%2e/x"), 404],
+      [new Request("http://localhost/-/RELOAD", post), 404],
+      [rawRequest("http://localhost/x/../-/reload", post), 400],
+      [rawRequest("http://localhost/-/reload/../x"), 400],
+      [rawRequest("http://localhost/-/reload/./metrics"), 400],
+      [rawRequest("http://localhost/x/%2E%2e/-/reload", post), 400],
+      [rawRequest("http://localhost/-\\reload", post), 400],
+      [rawRequest("http://localhost/-/re\tload", post), 400],
+      [rawRequest("*", post), 400],
+    ];
+    for (const [request, code] of cases) {
+      assert.equal(await status(request), code, request.url);
+    }
+    assert.equal(coordinator.lastResult(), null, "no pass ran");
+    // The host and the query play no part.
+    assert.equal(
+      await status(new Request("http://evil.example/-/reload?x=/metrics")),
+      200,
+    );
+    assert.equal(
+      await status(rawRequest("http://evil.example/-/reload//", post)),
+      200,
+    );
+    assert.equal(coordinator.generation(), 1);
+  });
+
+  test("reloadHandler() ignores method-override headers and parameters", async () => {
+    const { coordinator } = setup();
+    const handler = reloadHandler(coordinator, { allowUnauthenticated: true });
+    const names = [
+      "x-http-method-override",
+      "x-http-method",
+      "x-method-override",
+    ];
+    for (const [i, name] of names.entries()) {
+      const response = await handler(
+        new Request(`${URL_BASE}?_method=POST`, {
+          headers: { [name]: "POST" },
+        }),
+      );
+      assert.equal(response.status, 200);
+      assert.equal((await response.json()).generation, i, `GET with ${name}`);
+      assert.equal(coordinator.generation(), i, `GET with ${name} ran no pass`);
+      const deleted = await handler(
+        new Request(URL_BASE, {
+          method: "POST",
+          headers: { [name]: "DELETE" },
+        }),
+      );
+      assert.equal(deleted.status, 200, `POST with ${name}: DELETE is a POST`);
+      await deleted.body?.cancel();
+    }
+    assert.equal(coordinator.generation(), 3);
+  });
+
+  test("reloadHandler() puts nosniff and no-store on every response, HEAD and errors included", async () => {
+    const { coordinator, setMode } = setup();
+    const open = reloadHandler(coordinator, { allowUnauthenticated: true });
+    const locked = reloadHandler(coordinator, { token: "t0ken" });
+    const closed = reloadHandler(coordinator);
+    const broken = reloadHandler(
+      { history: () => [], lastResult: () => null } as unknown as Coordinator<
+        unknown
+      >,
+      { allowUnauthenticated: true },
+    );
+    const cases: [(r: Request) => Promise<Response>, Request, number][] = [
+      [open, get(), 200],
+      [open, get("", { accept: "text/html" }), 200],
+      [open, get("/metrics"), 200],
+      [open, get("/history"), 200],
+      [open, post(), 200],
+      [open, new Request(URL_BASE, { method: "HEAD" }), 200],
+      [open, rawRequest("http://localhost/-/../-/reload"), 400],
+      [locked, post(), 401],
+      [locked, new Request(URL_BASE, { method: "HEAD" }), 200],
+      [open, post({ "sec-fetch-site": "cross-site" }), 403],
+      [closed, post(), 403],
+      [open, get("/nope"), 404],
+      [open, new Request("http://localhost/nope", { method: "HEAD" }), 404],
+      [open, new Request(URL_BASE, { method: "PUT" }), 405],
+      [open, new Request(URL_BASE, { method: "OPTIONS" }), 405],
+      [broken, get(), 500],
+      [broken, new Request(URL_BASE, { method: "HEAD" }), 500],
+    ];
+    for (const [handler, request, code] of cases) {
+      const response = await handler(request);
+      const what = `${request.method} ${request.url} -> ${response.status}`;
+      assert.equal(response.status, code, what);
+      assert.equal(
+        response.headers.get("x-content-type-options"),
+        "nosniff",
+        what,
+      );
+      assert.equal(response.headers.get("cache-control"), "no-store", what);
+      assert.match(
+        response.headers.get("content-security-policy") ?? "",
+        /frame-ancestors 'none'/,
+        what,
+      );
+      const body = await response.text();
+      if (request.method === "HEAD") assert.equal(body, "", what);
+    }
+    setMode("check");
+    const failed = await open(post());
+    assert.equal(failed.status, 422);
+    assert.equal(failed.headers.get("x-content-type-options"), "nosniff");
+    await failed.body?.cancel();
+  });
+
+  test("reloadHandler() answers a bare 500 and logs when the coordinator throws", async () => {
+    await using logs = await captureLogs();
+    const handler = reloadHandler(
+      {
+        configPath: "/etc/app/config.yaml",
+        generation: () => 0,
+        digest: () => null,
+        lastResult: () => null,
+        history() {
+          throw new Error(`history lost ${SECRET}`);
+        },
+        reload: () => Promise.reject(new TypeError("bug")),
+      } as unknown as Coordinator<unknown>,
+      { allowUnauthenticated: true },
+    );
+    for (
+      const request of [
+        get("/history"),
+        get("", { accept: "text/html" }),
+        post(),
+      ]
+    ) {
+      const response = await handler(request);
+      assert.equal(response.status, 500);
+      assert.equal(await response.text(), "Internal Server Error\n");
+    }
+    const errors = logs.records.filter((r) => r.level === "error");
+    assert.equal(errors.length, 3);
+    assert.deepEqual(errors[2].properties, { error: "bug" });
+  });
+
+  test("reloadHandler() refuses cross-origin POSTs from browsers with 403, with or without a token", async () => {
+    const { coordinator } = setup();
+    const open = reloadHandler(coordinator, { allowUnauthenticated: true });
+    const locked = reloadHandler(coordinator, { token: "t0ken" });
+    const bearer = { authorization: "Bearer t0ken" };
+    const at = (origin: string, headers: Record<string, string> = {}) =>
+      new Request("http://127.0.0.1:9090/-/reload", {
+        method: "POST",
+        headers: { ...headers, origin },
+      });
+    const refused: Request[] = [
+      post({ "sec-fetch-site": "cross-site" }),
+      post({ "sec-fetch-site": "same-site" }),
+      post({ "sec-fetch-site": "cross-site", origin: "http://localhost" }),
+      post({ "sec-fetch-site": "something-new" }),
+      at("https://evil.example"),
+      at("http://127.0.0.1:9091"),
+      at("http://127.0.0.1"),
+      at("http://localhost:9090"),
+      at("null"),
+      at("not a url"),
+    ];
+    for (const [handler, extra] of [[open, {}], [locked, bearer]] as const) {
+      for (const template of refused) {
+        const headers = new Headers(template.headers);
+        for (const [k, v] of Object.entries(extra)) headers.set(k, v);
+        const response = await handler(
+          new Request(template.url, { method: "POST", headers }),
+        );
+        assert.equal(response.status, 403, JSON.stringify([...headers]));
+        assert.equal(
+          await response.text(),
+          "Forbidden: cross-origin request\n",
+        );
+      }
+    }
+    assert.equal(coordinator.lastResult(), null, "no pass ran");
+    const allowed: Request[] = [
+      post(),
+      post({ "sec-fetch-site": "same-origin" }),
+      post({ "sec-fetch-site": "none" }),
+      post({ "sec-fetch-site": "same-origin", origin: "https://evil.example" }),
+      at("http://127.0.0.1:9090"),
+    ];
+    let generation = 0;
+    for (const [handler, extra] of [[open, {}], [locked, bearer]] as const) {
+      for (const template of allowed) {
+        const headers = new Headers(template.headers);
+        for (const [k, v] of Object.entries(extra)) headers.set(k, v);
+        const response = await handler(
+          new Request(template.url, { method: "POST", headers }),
+        );
+        assert.equal(response.status, 200, JSON.stringify([...headers]));
+        assert.equal((await response.json()).generation, ++generation);
+      }
+    }
+    // Reads are safe methods: a cross-site GET is answered (a browser does
+    // not let the other page see the response).
+    const read = await open(get("", { "sec-fetch-site": "cross-site" }));
+    assert.equal(read.status, 200);
+    await read.body?.cancel();
+  });
+
+  test("reloadHandler() refuses a token that no request could carry, without quoting it", () => {
+    const { coordinator } = setup();
+    const bad: unknown[] = [
+      "",
+      " ",
+      "Zq9 x7",
+      "Zq9x7 ",
+      " Zq9x7",
+      "Zq9\tx7",
+      "Zq9\nx7",
+      "Zq9ö-x7",
+      "Zq9,x7",
+      'Zq9"x7',
+      "=Zq9x7",
+      "Zq9=x7",
+      "Zq9\u0000x7",
+      42,
+      null,
+    ];
+    for (const token of bad) {
+      assert.throws(
+        () => reloadHandler(coordinator, { token: token as string }),
+        (error: unknown) => {
+          assert.ok(error instanceof TypeError, String(token));
+          assert.match(error.message, /^Cannot protect .*: options\.token$/);
+          assert.ok(!/Zq9|x7/.test(error.message), error.message);
+          return true;
+        },
+      );
+    }
+    for (
+      const token of [
+        "t",
+        "s3cret-token",
+        "a-b.c_d~e+f/g",
+        "dGhpcyBpcyBhIHRva2Vu==",
+        "A1/+=",
+      ]
+    ) {
+      assert.doesNotThrow(() => reloadHandler(coordinator, { token }), token);
+    }
+  });
+
+  test("reloadHandler() with protectReads needs the token on every read route", async () => {
+    const { coordinator } = setup();
+    await coordinator.reload();
+    const handler = reloadHandler(coordinator, {
+      token: "t0ken",
+      protectReads: true,
+    });
+    const bearer = { authorization: "Bearer t0ken" };
+    const reads: [string, Record<string, string>][] = [
+      ["", {}],
+      ["", { accept: "text/html" }],
+      ["/history", {}],
+      ["/metrics", {}],
+    ];
+    for (const [path, headers] of reads) {
+      for (const method of ["GET", "HEAD"]) {
+        const auths: Record<string, string>[] = [
+          {},
+          { authorization: "Bearer wrong" },
+          { authorization: "Basic dDBrZW4=" },
+        ];
+        for (const auth of auths) {
+          const response = await handler(
+            new Request(`${URL_BASE}${path}`, {
+              method,
+              headers: { ...headers, ...auth },
+            }),
+          );
+          const what = `${method} ${path} ${JSON.stringify(auth)}`;
+          assert.equal(response.status, 401, what);
+          assert.equal(
+            response.headers.get("www-authenticate"),
+            'Bearer realm="hup-reload"',
+          );
+          const body = await response.text();
+          assert.ok(!/generation|hup_reload|db/.test(body), body);
+        }
+        const ok = await handler(
+          new Request(`${URL_BASE}${path}`, {
+            method,
+            headers: { ...headers, ...bearer },
+          }),
+        );
+        assert.equal(ok.status, 200, `${method} ${path} with the token`);
+        await ok.body?.cancel();
+      }
+    }
+    const posted = await handler(post(bearer));
     assert.equal(posted.status, 200);
-    assert.equal((await posted.json()).generation, 1);
-    const got = await fetch(base);
-    assert.match(got.headers.get("content-type")!, /^application\/json/);
-    assert.equal((await got.json()).generation, 1);
-    const denied = await fetch(`${base}/metrics`, { method: "DELETE" });
-    assert.equal(denied.status, 405);
-    assert.equal(denied.headers.get("allow"), "GET, HEAD");
-    await denied.body?.cancel();
-  } finally {
-    await new Promise((resolve) => server.close(resolve));
-  }
+    assert.equal((await posted.json()).generation, 2);
+    assert.equal((await handler(post())).status, 401);
+    assert.equal((await handler(get("/nope"))).status, 404);
+    // Without protectReads, reads stay open even with a token.
+    const open = reloadHandler(coordinator, { token: "t0ken" });
+    assert.equal((await open(get("/metrics"))).status, 200);
+    assert.throws(
+      () => reloadHandler(coordinator, { protectReads: true }),
+      /^TypeError: Cannot protect the read routes as no token is configured: options\.protectReads$/,
+    );
+    assert.throws(
+      () =>
+        reloadHandler(coordinator, {
+          protectReads: true,
+          allowUnauthenticated: true,
+        }),
+      TypeError,
+    );
+  });
 });
 
-test("nodeListener() answers 500 when the handler throws", async () => {
-  const server = createServer(nodeListener(() => {
-    throw new Error("handler bug");
-  }));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  try {
-    const response = await fetch(`http://127.0.0.1:${port}/`);
-    assert.equal(response.status, 500);
-    assert.equal(await response.text(), "Internal Server Error\n");
-  } finally {
-    await new Promise((resolve) => server.close(resolve));
-  }
+describe("renderHistoryPage()", () => {
+  const pass = (fields: Record<string, unknown>) => ({
+    generation: 1,
+    status: "partial_applied",
+    outcomes: [],
+    started_at: "2026-01-01T00:00:00.000Z",
+    ended_at: "2026-01-01T00:00:00.012Z",
+    ...fields,
+  });
+  const throwing = {
+    [Symbol.toPrimitive]() {
+      throw new Error("no primitive");
+    },
+    toString() {
+      throw new Error("no string");
+    },
+  };
+  const hostile = new Proxy({}, {
+    get() {
+      throw new Error("no property");
+    },
+    getPrototypeOf() {
+      throw new Error("no prototype");
+    },
+  });
+
+  test("renderHistoryPage() renders every field of any type, escaped, without throwing", () => {
+    const failed = (error: unknown) => ({
+      name: "cache",
+      status: "failed",
+      error,
+    });
+    const history = [
+      pass({
+        outcomes: [
+          failed(42),
+          failed({ code: 7 }),
+          failed(Symbol("sym")),
+          failed(throwing),
+          failed(Object.create(null)),
+          failed(hostile),
+          failed(10n),
+          failed(null),
+          failed(() => 1),
+          failed("<script>alert(1)</script>"),
+          { name: Symbol("hook"), status: "failed", error: "x" },
+          null,
+          42,
+          hostile,
+        ],
+        requires_restart: ["a.b", 42, throwing],
+      }),
+      pass({
+        status: 7,
+        generation: "<b>7</b>",
+        started_at: {},
+        ended_at: throwing,
+        load_error: throwing,
+        outcomes: "not a list",
+        requires_restart: "not a list",
+      }),
+      pass({ status: "__proto__", generation: throwing }),
+      pass({ status: "constructor", outcomes: hostile }),
+      hostile,
+      null,
+      "a string",
+    ];
+    const html = renderHistoryPage({
+      generation: { toString: () => "<i>" } as unknown as number,
+      digest: 5 as unknown as string,
+      history: history as never,
+      configPath: Symbol("path") as unknown as string,
+    });
+    assert.match(html, /^<!doctype html>/);
+    assert.match(html, /<\/html>\n$/);
+    for (
+      const shown of [
+        "failed: 42</li>",
+        "failed: [object Object]</li>",
+        "failed: Symbol(sym)</li>",
+        "failed: 10</li>",
+        "failed: </li>",
+        "failed: [function]</li>",
+        "failed: &lt;script&gt;alert(1)&lt;/script&gt;</li>",
+        '<span class="hook">Symbol(hook)</span>',
+        "<code>42</code>",
+        "generation &lt;b&gt;7&lt;/b&gt;",
+        'data-status="7"',
+        'data-status="__proto__" style="--c:#57606a"',
+        'data-status="constructor" style="--c:#57606a"',
+        "? ms",
+        "Symbol(path)",
+        "<code>5</code>",
+      ]
+    ) {
+      assert.ok(html.includes(shown), `${shown}\n---\n${html}`);
+    }
+    assert.doesNotMatch(html, /<script|<b>7|<i>/);
+    assert.equal(html.match(/<li class="pass"/g)?.length, history.length);
+  });
+
+  test("renderHistoryPage() survives a history that is not a list", () => {
+    for (const history of [null, 42, "x", {}, hostile]) {
+      const html = renderHistoryPage({
+        generation: 0,
+        digest: null,
+        history: history as never,
+        configPath: "c.yaml",
+      });
+      assert.match(html, /No reload pass yet/);
+    }
+  });
+
+  test("reloadHandler() serves the history page when a hook throws an error whose message is not a string", async () => {
+    const messages: unknown[] = [
+      42,
+      { reason: "x" },
+      Symbol("why"),
+      throwing,
+      Object.create(null),
+      10n,
+    ];
+    let next = 0;
+    const { coordinator } = setup({
+      hooks: [{
+        name: "boom",
+        check() {},
+        apply() {
+          throw Object.assign(new Error(), { message: messages[next++] });
+        },
+      }],
+    });
+    const handler = reloadHandler(coordinator, { allowUnauthenticated: true });
+    for (let i = 0; i < messages.length; i++) {
+      const result = await coordinator.reload();
+      assert.equal(result.status, "partial_applied");
+      const page = await handler(get("", { accept: "text/html" }));
+      assert.equal(page.status, 200, `message ${i}`);
+      const html = await page.text();
+      assert.equal(
+        html.match(/<span class="hook">boom<\/span> failed: /g)?.length,
+        i + 1,
+        html,
+      );
+    }
+  });
 });
