@@ -53,7 +53,7 @@ const PACKAGE = "hup-reload";
 const JSR_NAME = "@hup/reload";
 
 /** Splits README.md into its fenced code blocks, each with its marker. */
-export function readmeBlocks(text) {
+function readmeBlocks(text) {
   const lines = text.split("\n");
   const blocks = [];
   let prose = [];
