@@ -6,7 +6,10 @@
  *   curl http://127.0.0.1:8000/
  *   kill -HUP <pid>       (after editing examples/config.yaml)
  *   curl http://127.0.0.1:8000/-/reload
- *   curl -fsS -X POST http://127.0.0.1:8000/-/reload
+ *   curl -sS --fail-with-body -X POST http://127.0.0.1:8000/-/reload
+ *
+ * DEMO_PORT picks the port (examples/config.yaml reads it; 0 lets the
+ * system choose) and DEMO_TOKEN, when set, is the bearer token POST needs.
  *
  * @module
  */
@@ -100,34 +103,50 @@ const operator = reloadHandler(coordinator, {
   allowUnauthenticated: token === undefined,
 });
 const port = initial.server.port;
-const server = Deno.serve({
-  hostname: "127.0.0.1",
-  port,
-  onListen({ port }) {
-    const base = `http://127.0.0.1:${port}`;
-    const auth = token === undefined
-      ? ""
-      : ' -H "Authorization: Bearer $DEMO_TOKEN"';
-    console.log(`hup-reload demo, PID ${Deno.pid}
+let server: Deno.HttpServer;
+try {
+  server = serve();
+} catch (error) {
+  if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+  // A busy port is the usual first-run problem: say what to do about it.
+  console.error(
+    `Cannot start the demo as 127.0.0.1:${port} is already in use: pick another port with DEMO_PORT, e.g. DEMO_PORT=${
+      port === 65535 ? 8000 : port + 1
+    } npm run demo (DEMO_PORT=0 picks a free one)`,
+  );
+  Deno.exit(1);
+}
+
+function serve(): Deno.HttpServer {
+  return Deno.serve({
+    hostname: "127.0.0.1",
+    port,
+    onListen({ port }) {
+      const base = `http://127.0.0.1:${port}`;
+      const auth = token === undefined
+        ? ""
+        : ' -H "Authorization: Bearer $DEMO_TOKEN"';
+      console.log(`hup-reload demo, PID ${Deno.pid}
   serving:  ${base}/
   admin:    ${base}/-/reload  (JSON; open it in a browser for the history)
   metrics:  ${base}/-/reload/metrics
   config:   ${configPath}
   reload:   kill -HUP ${Deno.pid}
-       or:  curl -fsS -X POST${auth} ${base}/-/reload
+       or:  curl -sS --fail-with-body -X POST${auth} ${base}/-/reload
   stop:     Ctrl-C`);
-  },
-}, (request) => {
-  const url = new URL(request.url);
-  if (url.pathname.startsWith("/-/reload")) return operator(request);
-  if (url.pathname === "/") {
-    const { generation } = config.snapshot();
-    return new Response(`${greeting}\n`, {
-      headers: { "x-config-generation": String(generation) },
-    });
-  }
-  return new Response("Not Found\n", { status: 404 });
-});
+    },
+  }, (request) => {
+    const url = new URL(request.url);
+    if (url.pathname.startsWith("/-/reload")) return operator(request);
+    if (url.pathname === "/") {
+      const { generation } = config.snapshot();
+      return new Response(`${greeting}\n`, {
+        headers: { "x-config-generation": String(generation) },
+      });
+    }
+    return new Response("Not Found\n", { status: 404 });
+  });
+}
 coordinator.watch();
 
 Deno.addSignalListener("SIGINT", async () => {

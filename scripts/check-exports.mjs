@@ -31,6 +31,29 @@ for (const key of Object.keys(pkg.exports ?? {})) {
     problems.push(`package.json exports["${key}"] has no deno.json twin`);
   }
 }
+// A library's runtime dependencies take caret ranges, the same as the
+// deno.json import map; the tools it is built and tested with stay pinned
+// (package-lock.json pins what CI installs either way).
+for (const [name, range] of Object.entries(pkg.dependencies ?? {})) {
+  if (!/^\^\d+\.\d+\.\d+$/.test(range)) {
+    problems.push(
+      `package.json dependencies["${name}"] is ${range}, expected a caret range (^x.y.z)`,
+    );
+  }
+  const mapped = deno.imports?.[name];
+  if (mapped !== `npm:${name}@${range}`) {
+    problems.push(
+      `deno.json imports["${name}"] is ${mapped}, expected npm:${name}@${range} (package.json dependencies)`,
+    );
+  }
+}
+for (const [name, version] of Object.entries(pkg.devDependencies ?? {})) {
+  if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(version)) {
+    problems.push(
+      `package.json devDependencies["${name}"] is ${version}, expected an exact version`,
+    );
+  }
+}
 if (pkg.version !== deno.version) {
   problems.push(
     `package.json version ${pkg.version} differs from deno.json version ${deno.version}`,
