@@ -1,33 +1,28 @@
 /**
- * Reload a service's YAML config on SIGHUP, safely, while it keeps serving.
+ * Reload a service's config on SIGHUP, safely, while it keeps serving.
  *
  * A reload pass reads the file, expands `${ENV}` variables, parses and
  * validates it; runs every hook's `check`, then every hook's `apply`; and
- * swaps the new config into an {@linkcode AtomicConfig} tagged with a new
- * generation. The {@linkcode ReloadResult} of each pass is plain JSON that
- * {@linkcode reloadHandler} serves to operators (JSON, Prometheus metrics,
- * an HTML history) beside a POST that runs a pass.
+ * swaps the new config into the holder tagged with a new generation. The
+ * {@linkcode ReloadResult} of each pass is plain JSON. The core knows only
+ * {@linkcode Hook}s and {@linkcode ReloadTrigger}s; the rest comes from its
+ * own entry points: `@hup/reload/http` (the operator surface),
+ * `@hup/reload/tls`, `@hup/reload/log-level`, `@hup/reload/watch` (reload
+ * on file changes) and `@hup/reload/testing`.
  *
  * @example Quickstart
  * ```ts
- * import {
- *   AtomicConfig,
- *   Coordinator,
- *   HookStatus,
- *   loadConfig,
- * } from "@hup/reload";
+ * import { Coordinator, HookStatus } from "@hup/reload";
  * import assert from "node:assert/strict";
  * import { mkdtemp, writeFile } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
  *
- * const path = join(await mkdtemp(join(tmpdir(), "hup-")), "config.yaml");
- * await writeFile(path, "greeting: hello\n");
+ * const configPath = join(await mkdtemp(join(tmpdir(), "hup-")), "config.yaml");
+ * await writeFile(configPath, "greeting: hello\n");
  *
- * const config = new AtomicConfig(await loadConfig(path));
- * const coordinator = new Coordinator({
- *   configPath: path,
- *   config,
+ * const coordinator = await Coordinator.create({
+ *   configPath,
  *   hooks: [{
  *     name: "greeter",
  *     check(_old, next) {
@@ -38,62 +33,35 @@
  * });
  * coordinator.watch(); // kill -HUP <pid> reloads from now on
  *
- * await writeFile(path, "greeting: hi\n");
+ * await writeFile(configPath, "greeting: hi\n");
  * const result = await coordinator.reload(); // or send SIGHUP
  * assert.equal(result.status, "full_success");
- * assert.equal(config.load()?.greeting, "hi");
+ * assert.equal(coordinator.config.load().greeting, "hi");
  * await coordinator.shutdown();
  * ```
  *
  * @module
  */
 
-export { AtomicConfig, type ConfigSnapshot } from "./src/atomic.ts";
 export {
-  certificateHook,
-  type CertificateReloader,
-} from "./src/certificate.ts";
-export { Coordinator, type Deps } from "./src/coordinator.ts";
+  AtomicConfig,
+  type ConfigReader,
+  type ConfigSnapshot,
+} from "./src/atomic.ts";
+export {
+  Coordinator,
+  type CoordinatorOptions,
+  type CreateOptions,
+  type Deps,
+} from "./src/coordinator.ts";
 export type { Timers } from "./src/deadline.ts";
-export {
-  type EventListenerLike,
-  ReloadEvent,
-  SafeEventTarget,
-} from "./src/events.ts";
-export type { ReloadStats } from "./src/stats.ts";
 export { LoadError, type LoadErrorLocation } from "./src/errors.ts";
-export {
-  type ConfigFileWatcher,
-  watchConfigFile,
-  type WatchConfigFileOptions,
-} from "./src/file_watch.ts";
-export { reloadHandler, type ReloadHandlerOptions } from "./src/handler.ts";
-export {
-  nodeListener,
-  type NodeListenerOptions,
-  type NodeRequestLike,
-  type NodeResponseLike,
-} from "./src/node_http.ts";
+export { ReloadEvent } from "./src/events.ts";
 export type { ApplyContext, Hook } from "./src/hook.ts";
 export { type ConfigObject, loadConfig, type LoadOptions } from "./src/load.ts";
-export {
-  type LogLevel,
-  logLevelHook,
-  type LogLevelHookOptions,
-  LogLevelVar,
-} from "./src/log_level.ts";
 export type { HookOutcome, ReloadResult } from "./src/result.ts";
-export type { ConfigSchema, SchemaIssue, SchemaResult } from "./src/schema.ts";
 export type { SignalSource } from "./src/runtime/types.ts";
+export type { ConfigSchema, SchemaIssue, SchemaResult } from "./src/schema.ts";
+export type { ReloadStats } from "./src/stats.ts";
 export { HookStatus, ReloadStatus } from "./src/status.ts";
-export {
-  rotateSecureContext,
-  type RotateSecureContextOptions,
-  type SecureContextServer,
-  type TlsCertificateInfo,
-  type TlsCertificateListener,
-  TlsCertificateReloader,
-  type TlsCertificateReloaderOptions,
-  type TlsFiles,
-  type TlsKeyPair,
-} from "./src/tls.ts";
+export type { ReloadTrigger, TriggerContext } from "./src/trigger.ts";

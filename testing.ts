@@ -6,7 +6,7 @@
  *
  * @example A complete test of a service's reload wiring
  * ```ts
- * import { AtomicConfig, Coordinator, loadConfig } from "@hup/reload";
+ * import { type ConfigObject, Coordinator } from "@hup/reload";
  * import {
  *   ManualSignals,
  *   nextReload,
@@ -17,16 +17,15 @@
  *
  * await using file = await tempConfig("greeting: hello\n");
  * const signals = new ManualSignals();
- * const hook = new RecordingHook<{ greeting: string }>("greeter");
- * const config = new AtomicConfig(await loadConfig(file.path) as { greeting: string });
- * const coordinator = new Coordinator({ configPath: file.path, config, hooks: [hook], signals });
+ * const hook = new RecordingHook<ConfigObject>("greeter");
+ * const coordinator = await Coordinator.create({ configPath: file.path, hooks: [hook], signals });
  * coordinator.watch();
  *
  * await file.write("greeting: hi\n");
  * const reloaded = nextReload(coordinator);
  * signals.fire("SIGHUP");
  * assert.equal((await reloaded).status, "full_success");
- * assert.equal(config.load()?.greeting, "hi");
+ * assert.equal(coordinator.config.load().greeting, "hi");
  * assert.deepEqual(hook.calls.map((c) => c.phase), ["check", "apply"]);
  *
  * hook.failApply = new Error("Cannot greet: greeting");

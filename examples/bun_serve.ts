@@ -7,12 +7,9 @@
  * @module
  */
 import process from "node:process";
-import {
-  AtomicConfig,
-  Coordinator,
-  loadConfig,
-  reloadHandler,
-} from "hup-reload";
+import { z } from "zod";
+import { Coordinator } from "hup-reload";
+import { reloadHandler } from "hup-reload/http";
 
 // Just what this example uses of Bun's types.
 declare const Bun: {
@@ -23,15 +20,15 @@ declare const Bun: {
   }): { port: number };
 };
 
-interface Config {
-  server: { port: number };
-  greeting: { text: string };
-}
+const schema = z.object({
+  server: z.object({ port: z.number().int() }),
+  greeting: z.object({ text: z.string().min(1) }),
+});
 
 const path = process.argv[2] ??
   new URL("./config.yaml", import.meta.url).pathname;
-const config = new AtomicConfig(await loadConfig(path) as unknown as Config);
-const coordinator = new Coordinator({ configPath: path, config });
+const coordinator = await Coordinator.create({ configPath: path, schema });
+const config = coordinator.config;
 coordinator.watch();
 coordinator.addEventListener("reload", ({ result }) => {
   console.log(`reload: ${result.status}, generation ${result.generation}`);
@@ -40,7 +37,7 @@ const admin = reloadHandler(coordinator, { allowUnauthenticated: true });
 
 const server = Bun.serve({
   hostname: "127.0.0.1",
-  port: config.load()!.server.port,
+  port: config.load().server.port,
   fetch(request) {
     if (new URL(request.url).pathname.startsWith("/-/reload")) {
       return admin(request);

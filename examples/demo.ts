@@ -14,22 +14,32 @@
  * @module
  */
 import { configure, getConsoleSink } from "@logtape/logtape";
-import {
-  AtomicConfig,
-  Coordinator,
-  type Hook,
-  HookStatus,
-  loadConfig,
-  LoadError,
-  logLevelHook,
-  LogLevelVar,
-  reloadHandler,
-} from "../mod.ts";
+import { z } from "zod";
+import { Coordinator, type Hook, HookStatus, LoadError } from "../mod.ts";
+import { reloadHandler } from "../http.ts";
+import { logLevelHook, LogLevelVar } from "../log_level.ts";
 
-interface DemoConfig {
-  server: { port: number; log_level: string };
-  greeting: { text: string; shout?: boolean };
-}
+// What the config must hold; every reload is checked against it too.
+const schema = z.object({
+  server: z.object({
+    port: z.number().int().min(0).max(65535),
+    log_level: z.enum([
+      "trace",
+      "debug",
+      "info",
+      "warning",
+      "warn",
+      "error",
+      "fatal",
+    ])
+      .default("info"),
+  }),
+  greeting: z.object({
+    text: z.string().trim().min(1),
+    shout: z.boolean().default(false),
+  }),
+});
+type DemoConfig = z.infer<typeof schema>;
 
 // The bundled config, or the path given as the first argument.
 const configPath = Deno.args[0] ??
@@ -47,17 +57,8 @@ await configure({
   ],
 });
 
-let initial: DemoConfig;
-try {
-  initial = await loadConfig(configPath) as unknown as DemoConfig;
-} catch (error) {
-  console.error(error instanceof LoadError ? error.message : error);
-  Deno.exit(1);
-}
-const config = new AtomicConfig<DemoConfig>(initial);
-
 // What the service serves; the greeting hook swaps it on reload.
-let greeting = render(initial);
+let greeting = "";
 function render(c: DemoConfig): string {
   const text = `${c.greeting.text}, world`;
   return c.greeting.shout ? `${text.toUpperCase()}!` : `${text}.`;
@@ -66,10 +67,9 @@ function render(c: DemoConfig): string {
 const greetingHook: Hook<DemoConfig> = {
   name: "greeting",
   check(_old, next) {
-    const text = next.greeting?.text;
-    if (typeof text !== "string" || text.trim() === "") {
+    if (/[<>]/.test(next.greeting.text)) {
       throw new TypeError(
-        "Cannot use the greeting as it is not a non-empty string: greeting.text",
+        "Cannot use the greeting as it holds < or >: greeting.text",
       );
     }
   },
@@ -81,18 +81,28 @@ const greetingHook: Hook<DemoConfig> = {
   },
 };
 
-const coordinator = new Coordinator<DemoConfig>({
-  configPath,
-  config,
-  // The port is bound once: a change is reported, not applied.
-  nonReloadable: ["server.port"],
-  hooks: [
-    logLevelHook(level, (c: DemoConfig) => c.server?.log_level, {
-      field: "server.log_level",
-    }),
-    greetingHook,
-  ],
-});
+let coordinator: Coordinator<DemoConfig>;
+try {
+  // Loads the start-up config exactly as every reload will.
+  coordinator = await Coordinator.create({
+    configPath,
+    schema,
+    // The port is bound once: a change is reported, not applied.
+    nonReloadable: ["server.port"],
+    hooks: [
+      logLevelHook(level, (c: DemoConfig) => c.server.log_level, {
+        field: "server.log_level",
+      }),
+      greetingHook,
+    ],
+  });
+} catch (error) {
+  console.error(error instanceof LoadError ? error.message : error);
+  Deno.exit(1);
+}
+const config = coordinator.config;
+greeting = render(config.load());
+level.set(config.load().server.log_level);
 
 // The operator surface under /-/reload. POST needs DEMO_TOKEN when it is
 // set; without one it is open, which is fine only because the demo listens
@@ -102,7 +112,7 @@ const operator = reloadHandler(coordinator, {
   token,
   allowUnauthenticated: token === undefined,
 });
-const port = initial.server.port;
+const port = config.load().server.port;
 let server: Deno.HttpServer;
 try {
   server = serve();

@@ -148,13 +148,21 @@ test("examples/demo.ts serves its config and reloads on kill -HUP and POST", {
     const good = await fetch(admin, { method: "POST" });
     assert.equal(good.status, 200);
     assert.equal((await good.json()).generation, 2);
-    // ... and a failure status (so curl -f fails) on a bad one.
+    // ... and a failure status (so curl -f fails) on a bad one: a file the
+    // schema refuses ...
     await writeFile(config, text.replace("text: Hello", 'text: ""'));
     const bad = await fetch(admin, { method: "POST" });
     assert.equal(bad.status, 422);
     const body = await bad.json();
-    assert.equal(body.status, "validation_failed");
-    assert.match(body.outcomes[1].error, /greeting\.text/);
+    assert.equal(body.status, "load_failed");
+    assert.match(body.load_error, /line \d+, column \d+ field greeting\.text/);
+    // ... or one a hook's check refuses.
+    await writeFile(config, text.replace("text: Hello", "text: <b>Hi</b>"));
+    const refused = await fetch(admin, { method: "POST" });
+    assert.equal(refused.status, 422);
+    const outcome = (await refused.json()).outcomes[1];
+    assert.equal(outcome.name, "greeting");
+    assert.match(outcome.error, /greeting\.text/);
     assert.equal((await fetch(url)).headers.get("x-config-generation"), "2");
   } finally {
     await example.stop();

@@ -7,22 +7,19 @@
  * @module
  */
 import { Hono } from "hono";
-import {
-  AtomicConfig,
-  Coordinator,
-  loadConfig,
-  reloadHandler,
-} from "../mod.ts";
+import { z } from "zod";
+import { Coordinator } from "../mod.ts";
+import { reloadHandler } from "../http.ts";
 
-interface Config {
-  server: { port: number };
-  greeting: { text: string };
-}
+const schema = z.object({
+  server: z.object({ port: z.number().int() }),
+  greeting: z.object({ text: z.string().min(1) }),
+});
 
 const path = Deno.args[0] ??
   new URL("./config.yaml", import.meta.url).pathname;
-const config = new AtomicConfig(await loadConfig(path) as unknown as Config);
-const coordinator = new Coordinator({ configPath: path, config });
+const coordinator = await Coordinator.create({ configPath: path, schema });
+const config = coordinator.config;
 coordinator.watch();
 coordinator.addEventListener("reload", ({ result }) => {
   console.log(`reload: ${result.status}, generation ${result.generation}`);
@@ -40,7 +37,7 @@ app.get("/", (c) => {
 
 Deno.serve({
   hostname: "127.0.0.1",
-  port: config.load()!.server.port,
+  port: config.load().server.port,
   onListen({ port }) {
     console.log(`Hono example, PID ${Deno.pid}
   serving:  http://127.0.0.1:${port}/

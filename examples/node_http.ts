@@ -10,27 +10,23 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import process from "node:process";
-import {
-  AtomicConfig,
-  Coordinator,
-  loadConfig,
-  nodeListener,
-  reloadHandler,
-} from "hup-reload";
+import { z } from "zod";
+import { Coordinator } from "hup-reload";
+import { nodeListener, reloadHandler } from "hup-reload/http";
 
-interface Config {
-  server: { port: number };
-  greeting: { text: string };
-}
+const schema = z.object({
+  server: z.object({ port: z.number().int() }),
+  greeting: z.object({ text: z.string().min(1) }),
+});
 
 const path = process.argv[2] ??
   new URL("./config.yaml", import.meta.url).pathname;
-const config = new AtomicConfig(await loadConfig(path) as unknown as Config);
-const coordinator = new Coordinator({
+const coordinator = await Coordinator.create({
   configPath: path,
-  config,
+  schema,
   nonReloadable: ["server.port"],
 });
+const config = coordinator.config;
 coordinator.watch();
 coordinator.addEventListener("reload", ({ result }) => {
   console.log(`reload: ${result.status}, generation ${result.generation}`);
@@ -44,7 +40,7 @@ const app = createServer((_req, res) => {
 const admin = createServer(
   nodeListener(reloadHandler(coordinator, { allowUnauthenticated: true })),
 );
-app.listen(config.load()!.server.port, "127.0.0.1", () => {
+app.listen(config.load().server.port, "127.0.0.1", () => {
   admin.listen(0, "127.0.0.1", () => {
     const port = (server: typeof app) => (server.address() as AddressInfo).port;
     console.log(`node:http example, PID ${process.pid}

@@ -1,6 +1,7 @@
 // Packs the npm package, installs the tarball into a clean temp project and
-// uses it there from Node.js and Bun, as a user would: both entry points, a
-// real reload of a real file, and a type check of the consumer's code.
+// uses it there from Node.js and Bun, as a user would: every entry point, a
+// real reload of a real file, and a type check of the consumer's code as a
+// strict consumer would run it (ES2022 and @types/node only, no skipLibCheck).
 import { execFileSync } from "node:child_process";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -27,45 +28,68 @@ try {
   );
   const program = `
 import assert from "node:assert/strict";
-import { AtomicConfig, Coordinator, loadConfig, reloadHandler } from "hup-reload";
+import { Coordinator } from "hup-reload";
+import { metricsText, reloadHandler } from "hup-reload/http";
+import { logLevelHook, LogLevelVar } from "hup-reload/log-level";
+import { tlsHook } from "hup-reload/tls";
+import { fileChanges } from "hup-reload/watch";
 import { ManualSignals, nextReload, tempConfig } from "hup-reload/testing";
 
-const file = await tempConfig("greeting: hello\\n");
-const config = new AtomicConfig(await loadConfig(file.path));
+const file = await tempConfig("greeting: hello\\nlevel: info\\n");
 const signals = new ManualSignals();
-const coordinator = new Coordinator({ configPath: file.path, config, signals });
+const level = new LogLevelVar("info");
+const rotated = [];
+const coordinator = await Coordinator.create({
+  configPath: file.path,
+  signals,
+  triggers: [fileChanges()],
+  hooks: [
+    logLevelHook(level, (config) => config.level),
+    tlsHook({ reload: (config) => void rotated.push(config) }),
+  ],
+});
 coordinator.watch();
-await file.replace("greeting: hi\\n");
+await file.replace("greeting: hi\\nlevel: debug\\n");
 const next = nextReload(coordinator);
 signals.fire("SIGHUP");
 const result = await next;
 assert.equal(result.status, "full_success");
-assert.equal(config.load().greeting, "hi");
+assert.equal(coordinator.config.load().greeting, "hi");
+assert.equal(level.level, "debug");
+assert.equal(rotated.length, 1);
 const response = await reloadHandler(coordinator)(new Request("http://localhost/-/reload"));
 assert.equal((await response.json()).generation, 1);
+assert.match(metricsText(coordinator), /^hup_reload_generation 1$/m);
 await coordinator.shutdown();
 await file[Symbol.asyncDispose]();
 console.log("ok", result.config_digest);
 `;
   await writeFile(join(dir, "smoke.mjs"), program);
+  // The same program as a strict TypeScript consumer: ES2022 and Node's
+  // types only, every declaration file checked.
   await writeFile(
     join(dir, "smoke.ts"),
-    program.replace(
-      "config.load().greeting",
-      "(config.load() as { greeting?: unknown }).greeting",
-    ),
+    program
+      .replace("const rotated = [];", "const rotated: unknown[] = [];")
+      .replaceAll("(config) =>", "(config: Record<string, unknown>) =>")
+      .replace(
+        "(await response.json()).generation",
+        "((await response.json()) as { generation: number }).generation",
+      ),
   );
   const node = run(process.execPath, ["smoke.mjs"], dir);
   const bun = run(bin("bun"), ["smoke.mjs"], dir);
   run(bin("tsc"), [
     "--noEmit",
     "--strict",
+    "--skipLibCheck",
+    "false",
     "--target",
     "es2022",
     "--module",
     "nodenext",
     "--lib",
-    "es2022,dom,esnext.disposable",
+    "es2022",
     "--types",
     "node",
     "--typeRoots",

@@ -1,5 +1,4 @@
-import { getLogger } from "@logtape/logtape";
-import { renderError } from "./render.ts";
+import { notifyAll } from "./listeners.ts";
 
 /**
  * A config together with the generation of the reload pass that stored it.
@@ -20,28 +19,43 @@ export interface ConfigSnapshot<C> {
   readonly generation: number;
 }
 
-// Set in a static block of AtomicConfig, so it can reach the private field.
-let replace: <C>(
-  holder: AtomicConfig<C>,
-  config: C,
-  generation: number,
-) => void;
-
 /**
- * Stores `config` in `holder` tagged with `generation`. Internal: the
- * coordinator tags the config a pass swaps in with that pass's generation.
+ * The reading side of a holder that is never empty, as
+ * `coordinator.config` gives it: what request handlers need.
  *
- * @param holder The holder.
- * @param config The new config.
- * @param generation Its generation.
- * @throws {TypeError} If `config` is `undefined`.
+ * @example Usage
+ * ```ts
+ * import { AtomicConfig, type ConfigReader } from "@hup/reload";
+ * import assert from "node:assert/strict";
+ *
+ * const reader: ConfigReader<{ port: number }> = new AtomicConfig({ port: 8080 }) as ConfigReader<{ port: number }>;
+ * assert.equal(reader.load().port, 8080);
+ * assert.equal(reader.snapshot().generation, 0);
+ * ```
+ *
+ * @typeParam C The config type.
  */
-export function storeAt<C>(
-  holder: AtomicConfig<C>,
-  config: C,
-  generation: number,
-): void {
-  replace(holder, config, generation);
+export interface ConfigReader<C> {
+  /**
+   * Returns the config in effect: one property read, never waits, never a
+   * mix of two configs.
+   *
+   * @returns The config.
+   */
+  load(): C;
+  /**
+   * Returns the config in effect with its generation, read together.
+   *
+   * @returns The snapshot.
+   */
+  snapshot(): ConfigSnapshot<C>;
+  /**
+   * Calls `listener` after every swap; see {@linkcode AtomicConfig.subscribe}.
+   *
+   * @param listener Called with the new snapshot.
+   * @returns A function that unsubscribes `listener`.
+   */
+  subscribe(listener: (snapshot: ConfigSnapshot<C>) => unknown): () => void;
 }
 
 // The state of an empty holder: a real object, so that load() is a plain
@@ -89,7 +103,7 @@ const EMPTY_SNAPSHOT: ConfigSnapshot<never> = Object.freeze({
 export class AtomicConfig<C> {
   #current: ConfigSnapshot<C | undefined> = EMPTY;
   #snapshot: ConfigSnapshot<C> = EMPTY_SNAPSHOT;
-  readonly #listeners = new Set<(snapshot: ConfigSnapshot<C>) => void>();
+  readonly #listeners = new Set<(snapshot: ConfigSnapshot<C>) => unknown>();
 
   /**
    * Creates a holder, empty or holding `initial` at generation 0.
@@ -140,7 +154,19 @@ export class AtomicConfig<C> {
    * @throws {TypeError} If `config` is `undefined`.
    */
   store(config: C): void {
-    replace(this, config, this.#current.generation + 1);
+    if (config === undefined) {
+      throw new TypeError("Cannot store the config as it is undefined");
+    }
+    const snapshot = Object.freeze({
+      config,
+      generation: this.#current.generation + 1,
+    });
+    this.#current = this.#snapshot = snapshot;
+    notifyAll(this.#listeners, [snapshot], {
+      category: ["config"],
+      message: "A config subscriber failed: {error}",
+      properties: { generation: snapshot.generation },
+    });
   }
 
   /**
@@ -187,29 +213,9 @@ export class AtomicConfig<C> {
    * @param listener Called with the new snapshot.
    * @returns A function that unsubscribes `listener`.
    */
-  subscribe(listener: (snapshot: ConfigSnapshot<C>) => void): () => void {
+  subscribe(listener: (snapshot: ConfigSnapshot<C>) => unknown): () => void {
     const own = (snapshot: ConfigSnapshot<C>) => listener(snapshot);
     this.#listeners.add(own);
     return () => void this.#listeners.delete(own);
-  }
-
-  static {
-    replace = (holder, config, generation) => {
-      if (config === undefined) {
-        throw new TypeError("Cannot store the config as it is undefined");
-      }
-      const snapshot = Object.freeze({ config, generation });
-      holder.#current = holder.#snapshot = snapshot;
-      for (const listener of holder.#listeners) {
-        try {
-          listener(snapshot);
-        } catch (error) {
-          getLogger(["hup-reload", "config"]).error(
-            "A config subscriber failed: {error}",
-            { generation, error: renderError(error) },
-          );
-        }
-      }
-    };
   }
 }

@@ -1,74 +1,56 @@
 import { getLogger, type Logger } from "@logtape/logtape";
-import type { ConfigSchema } from "./schema.ts";
-import { type AtomicConfig, storeAt } from "./atomic.ts";
-import { certificateHook, type CertificateReloader } from "./certificate.ts";
-import { realTimers, type Timers, withDeadline } from "./deadline.ts";
-import { digestOf, sha256 } from "./digest.ts";
+import { AtomicConfig, type ConfigReader } from "./atomic.ts";
+import { realTimers, type Timers } from "./deadline.ts";
+import { ReloadEvent } from "./events.ts";
 import { deepFreeze } from "./freeze.ts";
-import {
-  type ConfigFileWatcher,
-  watchConfigFile,
-  type WatchConfigFileOptions,
-} from "./file_watch.ts";
-import { ReloadEvent, SafeEventTarget } from "./events.ts";
 import { Ring } from "./history.ts";
-import { MAX_HOOK_ERROR, renderError } from "./render.ts";
-import { Redactor, stringsIn } from "./redact.ts";
-import { insidePass, type PassScope, runInPass } from "./pass_scope.ts";
-import { type ReloadStats, StatsRecorder } from "./stats.ts";
-import type { ApplyContext, Hook } from "./hook.ts";
-import { readConfig } from "./load.ts";
-import { logLevelHook, type LogLevelVar } from "./log_level.ts";
+import type { Hook } from "./hook.ts";
+import { callListener } from "./listeners.ts";
+import { type ConfigObject, type LoadOptions, readConfigFile } from "./load.ts";
+import {
+  checkTimeout,
+  insidePass,
+  type Loaded,
+  MAX_LOAD_ERROR,
+  type RegisteredHook,
+  registerHooks,
+  runPass,
+} from "./pass.ts";
+import { logResult } from "./pass_log.ts";
 import { changedPaths } from "./paths.ts";
-import type { HookOutcome, ReloadResult } from "./result.ts";
+import { renderError, truncate } from "./render.ts";
+import { buildResult, type ReloadResult, type ResultFields } from "./result.ts";
 import { runtime, type SignalSource } from "./runtime/mod.ts";
-import { HookStatus, isHookStatus, ReloadStatus } from "./status.ts";
+import type { ConfigSchema } from "./schema.ts";
+import { type ReloadStats, StatsRecorder } from "./stats.ts";
+import { ReloadStatus } from "./status.ts";
+import type { ReloadTrigger } from "./trigger.ts";
 
 /**
- * Everything a {@linkcode Coordinator} reads or changes on reload.
+ * How a {@linkcode Coordinator} runs passes, whichever way it was built.
  *
  * @example Usage
  * ```ts
- * import { AtomicConfig, type Deps } from "@hup/reload";
+ * import type { CoordinatorOptions } from "@hup/reload";
  *
- * interface Config { server: { listen: string; log_level: string } }
- * const deps: Deps<Config> = {
+ * const options: CoordinatorOptions<{ port: number }> = {
  *   configPath: "/etc/app/config.yaml",
- *   config: new AtomicConfig<Config>({ server: { listen: ":8080", log_level: "info" } }),
- *   nonReloadable: ["server.listen"],
+ *   nonReloadable: ["port"],
+ *   hookTimeout: 5_000,
  * };
  * ```
  *
  * @typeParam C The config type.
  */
-export interface Deps<C> {
-  /** The YAML file a pass reloads. */
+export interface CoordinatorOptions<C> {
+  /** The config file a pass reloads. */
   configPath: string;
   /**
-   * The holder the rest of the process reads; it must already hold the
-   * config loaded at start-up (see `loadConfig()`).
-   */
-  config: AtomicConfig<C>;
-  /**
-   * The hooks a pass runs, in order; replaces the default set (`log_level`,
-   * `tls_certificate`, built from `logLevel` and `certificates`).
+   * The hooks a pass runs, in order. A result lists exactly these.
    *
-   * @default {the default hook set}
+   * @default {[]}
    */
   hooks?: readonly Hook<C>[];
-  /**
-   * Validation for the default loader.
-   *
-   * @default {undefined}
-   */
-  schema?: ConfigSchema<C>;
-  /**
-   * Replaces the default loader (`loadConfig()` with `schema` and
-   * `env`). Throwing makes the pass `load_failed`.
-   *
-   * @default {loadConfig}
-   */
-  load?: (path: string) => C | Promise<C>;
   /**
    * Fields (dotted paths, `a.b.0.c`) that a reload cannot change, or a
    * function that lists the changed ones given the start-up config and the
@@ -78,24 +60,6 @@ export interface Deps<C> {
    * @default {[]}
    */
   nonReloadable?: readonly string[] | ((oldCfg: C, newCfg: C) => string[]);
-  /**
-   * The log level the `log_level` hook updates; the hook skips without it.
-   *
-   * @default {undefined}
-   */
-  logLevel?: LogLevelVar;
-  /**
-   * Reads the log level name from a config, for the `log_level` hook.
-   *
-   * @default {(config) => config.server?.log_level}
-   */
-  logLevelOf?: (config: C) => unknown;
-  /**
-   * Rotates the TLS certificate; the `tls_certificate` hook skips without it.
-   *
-   * @default {undefined}
-   */
-  certificates?: CertificateReloader<C>;
   /**
    * Looks up optional subsystems by name for hooks
    * ({@linkcode ApplyContext.lookup}).
@@ -110,20 +74,12 @@ export interface Deps<C> {
    */
   signals?: SignalSource;
   /**
-   * Reads environment variables for the default loader.
+   * What else asks for reloads once `watch()` is called (and stops at
+   * `shutdown()`), e.g. `fileChanges()` to reload when the file changes.
    *
-   * @default {the process environment}
+   * @default {[]}
    */
-  env?: (name: string) => string | undefined;
-  /**
-   * Also reload when the config file changes: `watch()` then starts a
-   * {@linkcode watchConfigFile} watch of `configPath` (editor saves, in-place
-   * writes, the Kubernetes ConfigMap `..data` swap), and `shutdown()` stops
-   * it. `true` for the default options.
-   *
-   * @default {false}
-   */
-  watchFile?: boolean | WatchConfigFileOptions;
+  triggers?: readonly ReloadTrigger[];
   /**
    * How many results {@linkcode Coordinator.history} keeps.
    *
@@ -153,75 +109,228 @@ export interface Deps<C> {
   now?: () => Date;
 }
 
-const DEFAULT_LEVEL_FIELD = "server.log_level";
-const defaultLogLevelOf = (config: unknown): unknown =>
-  (config as { server?: { log_level?: unknown } } | null)?.server?.log_level;
-
 /**
- * Runs reload passes: load, check every hook, apply every hook, swap the
- * config. Passes never overlap: a reload asked for during a pass runs once
- * right after it, however many were asked for.
+ * Options of {@linkcode Coordinator.create}: how to load the config (the
+ * same for the start-up config and every reload) and how to run passes.
  *
- * @example Reloading from a test, without signals
+ * @example Usage
  * ```ts
- * import { AtomicConfig, Coordinator, HookStatus } from "@hup/reload";
- * import assert from "node:assert/strict";
+ * import type { CreateOptions } from "@hup/reload";
  *
- * const config = new AtomicConfig({ greeting: "hello" });
- * const coordinator = new Coordinator({
- *   configPath: "config.yaml",
- *   config,
- *   load: () => ({ greeting: "hi" }),
- *   hooks: [{ name: "noop", check() {}, apply: () => HookStatus.Applied }],
- * });
- * const result = await coordinator.reload();
- * assert.equal(result.status, "full_success");
- * assert.equal(result.generation, 1);
- * assert.equal(config.load()?.greeting, "hi");
+ * const options: CreateOptions = {
+ *   configPath: "/etc/app/config.yaml",
+ *   env: (name) => ({ PORT: "8080" })[name],
+ * };
  * ```
  *
- * @example Reloading on SIGHUP
- * ```ts ignore
- * import { AtomicConfig, Coordinator, loadConfig } from "@hup/reload";
+ * @typeParam C The config type, inferred from `schema`.
+ */
+export interface CreateOptions<C = ConfigObject>
+  extends CoordinatorOptions<C>, LoadOptions<C> {}
+
+/**
+ * Everything a coordinator built with `new Coordinator()` reads or changes:
+ * the holder, filled at start-up by the caller, and how a pass loads the
+ * file: with the default loader (`schema`, `env` and the limits of
+ * {@linkcode LoadOptions}) or a custom `load`. A typed config needs one of
+ * `schema` or `load`, so a reload can never swap in an unchecked file.
  *
- * const path = "config.yaml";
- * const config = new AtomicConfig(await loadConfig(path));
- * const coordinator = new Coordinator({ configPath: path, config });
- * coordinator.watch(); // kill -HUP <pid> now reloads
+ * @example Usage
+ * ```ts
+ * import { AtomicConfig, type Deps } from "@hup/reload";
+ *
+ * interface Config { server: { listen: string } }
+ * const deps: Deps<Config> = {
+ *   configPath: "/etc/app/config.yaml",
+ *   config: new AtomicConfig<Config>({ server: { listen: ":8080" } }),
+ *   load: () => ({ server: { listen: ":8080" } }),
+ *   nonReloadable: ["server.listen"],
+ * };
  * ```
  *
  * @typeParam C The config type.
  */
-export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
-  readonly #deps: Deps<C>;
+export type Deps<C> =
+  & CoordinatorOptions<C>
+  & {
+    /**
+     * The holder the rest of the process reads; it must already hold the
+     * config in effect.
+     */
+    config: AtomicConfig<C>;
+  }
+  & (
+    | (LoadOptions<C> & {
+      /** Validates (and may transform) every reloaded file. */
+      schema: ConfigSchema<C>;
+      load?: undefined;
+    })
+    | {
+      /** Replaces the default loader; throwing makes a pass `load_failed`. */
+      load: (path: string) => C | Promise<C>;
+      schema?: undefined;
+    }
+    | (
+      & LoadOptions<ConfigObject>
+      & { schema?: undefined; load?: undefined }
+      & (ConfigObject extends C ? unknown : { schema: ConfigSchema<C> })
+    )
+  );
+
+/**
+ * Runs reload passes: load, check every hook, apply every hook, swap the
+ * config. Passes never overlap: a reload asked for during a pass runs once
+ * right after it, however many were asked for. Dispatches a
+ * {@linkcode ReloadEvent} (`"reload"`) after every pass; a listener that
+ * throws or rejects is logged, never allowed to break a pass or end the
+ * process.
+ *
+ * @example Creating it, reloading, reading the config
+ * ```ts
+ * import { Coordinator, HookStatus } from "@hup/reload";
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ *
+ * const configPath = join(await mkdtemp(join(tmpdir(), "hup-")), "config.yaml");
+ * await writeFile(configPath, "greeting: hello\n");
+ *
+ * const coordinator = await Coordinator.create({
+ *   configPath,
+ *   hooks: [{ name: "noop", check() {}, apply: () => HookStatus.Applied }],
+ * });
+ * assert.equal(coordinator.config.load().greeting, "hello");
+ *
+ * await writeFile(configPath, "greeting: hi\n");
+ * const result = await coordinator.reload(); // or kill -HUP after watch()
+ * assert.equal(result.status, "full_success");
+ * assert.equal(result.generation, 1);
+ * assert.equal(coordinator.config.load().greeting, "hi");
+ * ```
+ *
+ * @typeParam C The config type.
+ */
+export class Coordinator<C> extends EventTarget {
+  readonly #configPath: string;
+  readonly #holder: AtomicConfig<C>;
   readonly #hooks: readonly RegisteredHook<C>[];
-  readonly #load: (path: string) => C | Promise<C>;
+  readonly #load: (path: string) => Promise<Loaded<C>>;
   readonly #startup: C;
+  readonly #nonReloadable: CoordinatorOptions<C>["nonReloadable"];
+  readonly #lookup: ((name: string) => unknown) | undefined;
   readonly #signals: SignalSource | undefined;
+  readonly #triggers: readonly ReloadTrigger[];
+  readonly #timers: Timers;
   readonly #now: () => Date;
   readonly #log: Logger = getLogger(["hup-reload", "coordinator"]);
-  #generation = 0;
-  #last: ReloadResult | null = null;
-  #digest: string | null;
   readonly #history: Ring<ReloadResult>;
   readonly #stats = new StatsRecorder();
+  readonly #wrapped = new WeakMap<object, EventListener>();
+  #last: ReloadResult | null = null;
+  #digest: string | null = null;
   #running: Promise<ReloadResult> | null = null;
   #queued: Promise<ReloadResult> | null = null;
   #listener: (() => void) | null = null;
-  #fileWatcher: ConfigFileWatcher | null = null;
+  #stops: (() => void)[] = [];
 
   /**
-   * Creates a coordinator. Call {@linkcode Coordinator.watch} to reload on
+   * Loads the start-up config through the very loader, schema and
+   * environment that every reload uses, and returns a coordinator holding
+   * it in {@linkcode Coordinator.config}: the way to start a service. A file
+   * that does not load stops the start, as a service must not start on a
+   * bad config.
+   *
+   * @example Usage
+   * ```ts
+   * import { Coordinator, LoadError } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * await assert.rejects(
+   *   Coordinator.create({ configPath: "/nonexistent/config.yaml" }),
+   *   LoadError,
+   * );
+   * ```
+   *
+   * @param options The config file, how to load it and how to run passes.
+   * @returns The coordinator, holding the start-up config at generation 0.
+   * @throws {LoadError} If the file cannot be read, expanded, parsed or
+   *   validated.
+   * @throws {TypeError} As `new Coordinator()` for bad options.
+   */
+  static create(
+    options: CreateOptions<ConfigObject> & { schema?: undefined },
+  ): Promise<Coordinator<ConfigObject>>;
+  /**
+   * Loads the start-up config with `schema` and returns a coordinator typed
+   * from it.
+   *
+   * @example With a schema
+   * ```ts ignore
+   * import { Coordinator } from "@hup/reload";
+   * import { z } from "zod";
+   *
+   * const coordinator = await Coordinator.create({
+   *   configPath: "config.yaml",
+   *   schema: z.object({ port: z.number() }),
+   * });
+   * coordinator.config.load().port; // number
+   * ```
+   *
+   * @typeParam C The config type, inferred from `schema`.
+   * @param options The config file, its schema, how to load it and how to
+   *   run passes.
+   * @returns The coordinator, holding the start-up config at generation 0.
+   * @throws {LoadError} If the file does not load or match the schema.
+   */
+  static create<C>(
+    options: CreateOptions<C> & { schema: ConfigSchema<C> },
+  ): Promise<Coordinator<C>>;
+  static async create<C>(options: CreateOptions<C>): Promise<Coordinator<C>> {
+    if (typeof options?.configPath !== "string" || options.configPath === "") {
+      throw new TypeError(
+        "Cannot create the coordinator as options.configPath is not a non-empty string",
+      );
+    }
+    const loaded = await readConfigFile(options.configPath, options);
+    const coordinator = new Coordinator<C>({
+      ...options,
+      config: new AtomicConfig(loaded.config),
+    } as Deps<C>);
+    coordinator.#digest = loaded.digest ?? null;
+    return coordinator;
+  }
+
+  /**
+   * Creates a coordinator around a holder the caller filled: use it when the
+   * start-up config comes from elsewhere. {@linkcode Coordinator.create}
+   * loads it for you. Call {@linkcode Coordinator.watch} to reload on
    * SIGHUP, or {@linkcode Coordinator.reload} from any other trigger.
+   *
+   * @example Reloading from a test, without files or signals
+   * ```ts
+   * import { AtomicConfig, Coordinator, HookStatus } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const config = new AtomicConfig({ greeting: "hello" });
+   * const coordinator = new Coordinator({
+   *   configPath: "config.yaml",
+   *   config,
+   *   load: () => ({ greeting: "hi" }),
+   *   hooks: [{ name: "noop", check() {}, apply: () => HookStatus.Applied }],
+   * });
+   * const result = await coordinator.reload();
+   * assert.equal(result.status, "full_success");
+   * assert.equal(config.load()?.greeting, "hi");
+   * ```
    *
    * @param deps What the coordinator reads and changes.
    * @throws {TypeError} If `deps.config` is empty, `deps.configPath` is not
-   *   a non-empty string or a hook has no name.
-   * @throws {RangeError} If `deps.historySize` is not a whole number from 1.
-   * @throws {TypeError} If `deps.hookTimeout` or a hook's `timeout` is not a
-   *   positive number.
-   * @throws {RangeError} If `deps.hookTimeout` or a hook's `timeout` is
-   *   finite and above 2147483647 ms, the longest a timer can wait.
+   *   a non-empty string, a hook has no name, or `deps.hookTimeout` or a
+   *   hook's `timeout` is not a positive number.
+   * @throws {RangeError} If `deps.historySize` is not a whole number from 1,
+   *   or `deps.hookTimeout` or a hook's `timeout` is finite and above
+   *   2147483647 ms, the longest a timer can wait.
    */
   constructor(deps: Deps<C>) {
     super();
@@ -233,71 +342,72 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
     const startup = deps.config?.load();
     if (startup === undefined) {
       throw new TypeError(
-        "Cannot create the coordinator as deps.config holds no config: load the start-up config first, e.g. new AtomicConfig(await loadConfig(path))",
+        "Cannot create the coordinator as deps.config holds no config: load the start-up config first, or use Coordinator.create()",
       );
     }
-    this.#deps = deps;
+    checkTimeout(deps.hookTimeout, "deps.hookTimeout");
+    this.#hooks = registerHooks(
+      deps.hooks ?? [],
+      deps.hookTimeout ?? 10_000,
+      "deps.hooks",
+    );
+    this.#history = new Ring(deps.historySize ?? 32);
     // Readers and hooks share the start-up config: nobody may change it.
     deepFreeze(startup);
+    this.#configPath = deps.configPath;
+    this.#holder = deps.config;
     this.#startup = startup;
-    this.#digest = digestOf(startup) ?? null;
-    this.#history = new Ring(deps.historySize ?? 32);
+    this.#nonReloadable = deps.nonReloadable;
+    this.#lookup = deps.lookup;
     this.#signals = deps.signals;
+    this.#triggers = [...(deps.triggers ?? [])];
+    this.#timers = deps.timers ?? realTimers;
     this.#now = deps.now ?? (() => new Date());
-    const hooks = deps.hooks ? [...deps.hooks] : [
-      logLevelHook<C>(
-        deps.logLevel,
-        deps.logLevelOf ?? defaultLogLevelOf,
-        {
-          field: deps.logLevelOf === undefined
-            ? DEFAULT_LEVEL_FIELD
-            : "log level",
-        },
-      ),
-      certificateHook<C>(deps.certificates),
-    ];
-    checkTimeout(deps.hookTimeout, "deps.hookTimeout");
-    const defaultTimeout = deps.hookTimeout ?? 10_000;
-    // Name and deadline are read once: a getter cannot change them, or
-    // throw, in the middle of a pass.
-    this.#hooks = hooks.map((hook, i) => {
-      const name = hook?.name;
-      if (typeof name !== "string" || name === "") {
-        throw new TypeError(
-          `Cannot create the coordinator as hook ${i} has no name: deps.hooks[${i}].name`,
-        );
-      }
-      const timeout = hook.timeout;
-      checkTimeout(timeout, `deps.hooks[${i}].timeout`);
-      return { hook, name, timeout: timeout ?? defaultTimeout };
-    });
-    this.#load = deps.load ?? ((path) =>
-      readConfig<C>(path, {
-        ...(deps.schema && { schema: deps.schema }),
-        ...(deps.env && { env: deps.env }),
-      }));
+    const { load } = deps;
+    this.#load = load !== undefined
+      ? async (path) => ({ config: await load(path) })
+      : (path) => readConfigFile<C>(path, deps as LoadOptions<C>);
   }
 
   /**
-   * The config file this coordinator reloads (`deps.configPath`).
+   * The holder of the config in effect, for readers: `config.load()` on
+   * every request, `config.snapshot()` for the config with its generation.
    *
    * @example Usage
    * ```ts
    * import { AtomicConfig, Coordinator } from "@hup/reload";
    * import assert from "node:assert/strict";
    *
-   * const coordinator = new Coordinator({ configPath: "/etc/app.yaml", config: new AtomicConfig({}), hooks: [] });
+   * const holder = new AtomicConfig({ port: 8080 });
+   * const coordinator = new Coordinator({ configPath: "c.yaml", config: holder, load: () => ({ port: 9090 }) });
+   * assert.equal(coordinator.config, holder);
+   * ```
+   */
+  get config(): ConfigReader<C> {
+    // A holder built with a config never becomes empty again.
+    return this.#holder as ConfigReader<C>;
+  }
+
+  /**
+   * The config file this coordinator reloads.
+   *
+   * @example Usage
+   * ```ts
+   * import { AtomicConfig, Coordinator } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const coordinator = new Coordinator({ configPath: "/etc/app.yaml", config: new AtomicConfig({}) });
    * assert.equal(coordinator.configPath, "/etc/app.yaml");
    * ```
    */
   get configPath(): string {
-    return this.#deps.configPath;
+    return this.#configPath;
   }
 
   /**
-   * Starts reloading on SIGHUP, and on file changes with `deps.watchFile`.
-   * Calling it again does nothing. A SIGHUP during a pass causes one more
-   * pass after it; a burst of them, one pass.
+   * Starts reloading on SIGHUP, and starts the `triggers`. Calling it again
+   * does nothing. A SIGHUP during a pass causes one more pass after it; a
+   * burst of them, one pass.
    *
    * @example Usage
    * ```ts
@@ -313,7 +423,6 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
    *   configPath: "config.yaml",
    *   config: new AtomicConfig({}),
    *   load: () => ({}),
-   *   hooks: [],
    *   signals,
    * });
    * coordinator.watch();
@@ -328,45 +437,27 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
     if (this.#listener !== null) return;
     const listener = () => {
       this.#log.info("Received SIGHUP: reloading {path}", {
-        path: this.#deps.configPath,
+        path: this.#configPath,
       });
       this.#fireAndForget();
     };
     (this.#signals ?? runtime()).addSignalListener("SIGHUP", listener);
     this.#listener = listener;
-    const { watchFile } = this.#deps;
-    if (watchFile) {
-      const watcher = watchConfigFile(
-        this.#deps.configPath,
-        () => {
-          this.#log.info("The config file changed: reloading {path}", {
-            path: this.#deps.configPath,
-          });
-          return this.reload();
-        },
-        watchFile === true ? {} : watchFile,
-      );
-      this.#fileWatcher = watcher;
-      void watcher.ready.then(() => this.#catchUp(watcher));
-    }
-  }
-
-  // A change made after the config in effect was loaded but before the
-  // watch took its first look would otherwise go unseen until the next one.
-  async #catchUp(watcher: ConfigFileWatcher): Promise<void> {
-    const known = this.#digest;
-    if (this.#fileWatcher !== watcher || known === null) return;
-    try {
-      const current = sha256(await runtime().readFile(this.#deps.configPath));
-      if (current !== known && this.#fileWatcher === watcher) {
-        this.#log.info(
-          "The config file changed before the watch started: reloading {path}",
-          { path: this.#deps.configPath },
-        );
-        this.#fireAndForget();
+    const context = {
+      configPath: this.#configPath,
+      digest: () => this.#digest,
+      reload: () => this.reload(),
+    };
+    for (const trigger of this.#triggers) {
+      try {
+        this.#stops.push(trigger.start(context));
+      } catch (error) {
+        this.#log.error("Cannot start the {trigger} trigger: {error}", {
+          trigger: trigger.name,
+          path: this.#configPath,
+          error: renderError(error),
+        });
       }
-    } catch {
-      // Unreadable now: the next change or signal reports why.
     }
   }
 
@@ -394,7 +485,6 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
    *   configPath: "config.yaml",
    *   config: new AtomicConfig({ n: 0 }),
    *   load: () => { throw new Error("Cannot read config.yaml: gone"); },
-   *   hooks: [],
    * });
    * const result = await coordinator.reload();
    * assert.equal(result.status, "load_failed");
@@ -420,29 +510,6 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
     return this.#queued;
   }
 
-  // For triggers nobody awaits (SIGHUP, the file watch's catch-up).
-  #fireAndForget(): void {
-    this.reload().catch((error) =>
-      this.#log.error("A reload could not be started: {error}", {
-        path: this.#deps.configPath,
-        error: renderError(error),
-      })
-    );
-  }
-
-  #refuseReentry(): Promise<never> {
-    const error = new Error(
-      'Cannot reload from inside the running reload pass, as the pass would wait for itself: ask for a pass from a "reload" event listener or a config subscriber instead',
-    );
-    this.#log.warn(
-      "Refused a reload asked for from inside the running pass: {path}",
-      { path: this.#deps.configPath },
-    );
-    const refused = Promise.reject(error);
-    refused.catch(() => {});
-    return refused;
-  }
-
   /**
    * The result of the most recent finished pass.
    *
@@ -451,7 +518,7 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
    * import { AtomicConfig, Coordinator } from "@hup/reload";
    * import assert from "node:assert/strict";
    *
-   * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}), hooks: [] });
+   * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}) });
    * assert.equal(coordinator.lastResult(), null);
    * ```
    *
@@ -462,34 +529,35 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
   }
 
   /**
-   * The number of passes that swapped a config in (`full_success` or
-   * `partial_applied`).
+   * The generation of the config in effect: the number of passes that
+   * swapped a config in (`full_success` or `partial_applied`), as the
+   * holder counts them.
    *
    * @example Usage
    * ```ts
    * import { AtomicConfig, Coordinator } from "@hup/reload";
    * import assert from "node:assert/strict";
    *
-   * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}), hooks: [] });
+   * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}) });
    * assert.equal(coordinator.generation(), 0);
    * ```
    *
    * @returns The generation; 0 until the first successful pass.
    */
   generation(): number {
-    return this.#generation;
+    return this.#holder.snapshot().generation;
   }
 
   /**
    * The results of the most recent passes, newest first: at most
-   * `deps.historySize` of them.
+   * `historySize` of them.
    *
    * @example Usage
    * ```ts
    * import { AtomicConfig, Coordinator } from "@hup/reload";
    * import assert from "node:assert/strict";
    *
-   * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}), load: () => ({}), hooks: [], historySize: 2 });
+   * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}), load: () => ({}), historySize: 2 });
    * for (let i = 0; i < 3; i++) await coordinator.reload();
    * assert.deepEqual(coordinator.history().map((r) => r.generation), [3, 2]);
    * ```
@@ -503,15 +571,15 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
   /**
    * The SHA-256 of the file bytes the config in effect was loaded from, as
    * `sha256:<hex>`, so a fleet can confirm every instance runs the same file.
-   * Known when the config in effect came from `loadConfig()` (at start-up or
-   * in a pass); `null` otherwise, e.g. with a custom `deps.load`.
+   * Known when the config in effect came from the default loader (at
+   * {@linkcode Coordinator.create} or in a pass); `null` otherwise.
    *
    * @example Usage
    * ```ts
    * import { AtomicConfig, Coordinator } from "@hup/reload";
    * import assert from "node:assert/strict";
    *
-   * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}), hooks: [] });
+   * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}) });
    * assert.equal(coordinator.digest(), null);
    * ```
    *
@@ -529,7 +597,7 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
    * import { AtomicConfig, Coordinator } from "@hup/reload";
    * import assert from "node:assert/strict";
    *
-   * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}), hooks: [] });
+   * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}) });
    * assert.equal(coordinator.stats().last_success_at, null);
    * ```
    *
@@ -540,17 +608,112 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
   }
 
   /**
-   * Stops listening for SIGHUP (and file changes) and waits for the running pass (and the one
-   * queued after it) to finish. Safe to call more than once. Afterwards a
-   * SIGHUP has its default effect again (it ends the process) unless the
-   * application listens for it too; {@linkcode Coordinator.reload} still
-   * works.
+   * Adds a listener, wrapped so that one that throws, or returns a promise
+   * that rejects, is logged (category `["hup-reload", "events"]`) instead of
+   * reaching the runtime's uncaught-error handling, which would end the
+   * process on Node.js and Deno.
+   *
+   * @example Listening for reloads
+   * ```ts
+   * import { AtomicConfig, Coordinator, type ReloadEvent } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}), load: () => ({}) });
+   * const seen: string[] = [];
+   * coordinator.addEventListener("reload", () => { throw new Error("a broken listener"); });
+   * coordinator.addEventListener("reload", (event) => {
+   *   seen.push((event as ReloadEvent).result.status);
+   * });
+   * await coordinator.reload(); // logs the broken listener's error
+   * assert.deepEqual(seen, ["full_success"]);
+   * ```
+   *
+   * @param type The event type: `"reload"`.
+   * @param listener A function or an object with `handleEvent`.
+   * @param options As for `EventTarget.addEventListener`.
+   */
+  override addEventListener(
+    type: string,
+    listener:
+      | ((event: ReloadEvent) => unknown)
+      | { handleEvent(event: ReloadEvent): unknown }
+      | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void {
+    if (listener === null) return;
+    let wrapped = this.#wrapped.get(listener);
+    if (wrapped === undefined) {
+      // Typed loosely: Deno's and Node's declarations of Event differ.
+      const target = listener as
+        | ((event: unknown) => unknown)
+        | { handleEvent(event: unknown): unknown };
+      const safe = (event: { type: string }) =>
+        callListener(
+          () =>
+            typeof target === "function"
+              ? target.call(this, event)
+              : target.handleEvent(event),
+          {
+            category: ["events"],
+            message: "A {type} event listener failed: {error}",
+            properties: { type: event.type },
+          },
+        );
+      wrapped = safe as unknown as EventListener;
+      this.#wrapped.set(listener, wrapped);
+    }
+    super.addEventListener(type, wrapped, options);
+  }
+
+  /**
+   * Removes a listener added with {@linkcode Coordinator.addEventListener}.
+   *
+   * @example Usage
+   * ```ts
+   * import { AtomicConfig, Coordinator } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}), load: () => ({}) });
+   * let calls = 0;
+   * const listener = () => void calls++;
+   * coordinator.addEventListener("reload", listener);
+   * coordinator.removeEventListener("reload", listener);
+   * await coordinator.reload();
+   * assert.equal(calls, 0);
+   * ```
+   *
+   * @param type The event type.
+   * @param listener The listener as it was added.
+   * @param options As for `EventTarget.removeEventListener`.
+   */
+  override removeEventListener(
+    type: string,
+    listener:
+      | ((event: ReloadEvent) => unknown)
+      | { handleEvent(event: ReloadEvent): unknown }
+      | null,
+    options?: boolean | EventListenerOptions,
+  ): void {
+    if (listener === null) return;
+    super.removeEventListener(
+      type,
+      this.#wrapped.get(listener) ?? null,
+      options,
+    );
+  }
+
+  /**
+   * Stops listening for SIGHUP, stops the triggers, and waits for the
+   * running pass (and the one queued after it) to finish. Safe to call more
+   * than once. Afterwards a SIGHUP has its default effect again (it ends the
+   * process) unless the application listens for it too;
+   * {@linkcode Coordinator.reload} still works.
    *
    * @example Usage
    * ```ts
    * import { AtomicConfig, Coordinator } from "@hup/reload";
    *
-   * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}), load: () => ({}), hooks: [] });
+   * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}), load: () => ({}) });
    * const pass = coordinator.reload();
    * await coordinator.shutdown(); // waits for `pass`
    * await coordinator.shutdown(); // does nothing
@@ -565,17 +728,81 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
       this.#listener = null;
       (this.#signals ?? runtime()).removeSignalListener("SIGHUP", listener);
     }
-    this.#fileWatcher?.close();
-    this.#fileWatcher = null;
+    const stops = this.#stops;
+    this.#stops = [];
+    for (const stop of stops) {
+      callListener(stop, {
+        category: ["coordinator"],
+        message: "Cannot stop a trigger: {error}",
+        properties: { path: this.#configPath },
+      });
+    }
     while (this.#running !== null || this.#queued !== null) {
       await (this.#queued ?? this.#running);
     }
   }
 
+  // For triggers nobody awaits (SIGHUP).
+  #fireAndForget(): void {
+    this.reload().catch((error) =>
+      this.#log.error("A reload could not be started: {error}", {
+        path: this.#configPath,
+        error: renderError(error),
+      })
+    );
+  }
+
+  #refuseReentry(): Promise<never> {
+    const error = new Error(
+      'Cannot reload from inside the running reload pass, as the pass would wait for itself: ask for a pass from a "reload" event listener or a config subscriber instead',
+    );
+    this.#log.warn(
+      "Refused a reload asked for from inside the running pass: {path}",
+      { path: this.#configPath },
+    );
+    const refused = Promise.reject(error);
+    refused.catch(() => {});
+    return refused;
+  }
+
   #start(): Promise<ReloadResult> {
     const startedAt = this.#safeNow();
-    const pass: Promise<ReloadResult> = this.#pass(startedAt)
-      .catch((error) => this.#passFailed(startedAt, error))
+    this.#log.info("Reload pass started for {path}", {
+      path: this.#configPath,
+    });
+    const pass: Promise<ReloadResult> = runPass<C>({
+      owner: this,
+      configPath: this.#configPath,
+      load: this.#load,
+      hooks: this.#hooks,
+      holder: this.#holder,
+      requiresRestart: (next) => this.#requiresRestart(next),
+      lookup: this.#lookup,
+      timers: this.#timers,
+    })
+      .then((report) => {
+        if (
+          report.status === ReloadStatus.FullSuccess ||
+          report.status === ReloadStatus.PartialApplied
+        ) this.#digest = report.digest ?? null;
+        return this.#finish({ ...report, startedAt });
+      })
+      // Only a fault in the coordinator itself gets here (every stage
+      // catches what user code throws); the pass still ends with a result.
+      .catch((error) => {
+        this.#log.fatal("Reload pass failed unexpectedly: {error}", {
+          path: this.#configPath,
+          error: renderError(error),
+        });
+        return this.#finish({
+          status: ReloadStatus.LoadFailed,
+          startedAt,
+          loadError: truncate(
+            `The reload pass failed unexpectedly: ${renderError(error)}`,
+            MAX_LOAD_ERROR,
+          ),
+        });
+      })
       .finally(() => {
         if (this.#running === pass) this.#running = null;
       });
@@ -583,163 +810,27 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
     return pass;
   }
 
-  // Only a fault in the coordinator itself gets here (every stage catches
-  // what user code throws); the pass still ends with a result.
-  #passFailed(startedAt: Date, error: unknown): ReloadResult {
-    this.#log.fatal("Reload pass failed unexpectedly: {error}", {
-      path: this.#deps.configPath,
-      error: renderError(error),
-    });
-    return this.#finish({
-      status: ReloadStatus.LoadFailed,
-      startedAt,
-      loadError: `The reload pass failed unexpectedly: ${renderError(error)}`,
-    });
-  }
-
-  async #pass(startedAt: Date): Promise<ReloadResult> {
-    const path = this.#deps.configPath;
-    this.#log.info("Reload pass started for {path}", { path });
-    // While the pass waits for user code, a reload() from that code is
-    // refused rather than left waiting for this very pass.
-    const scope: PassScope = { owner: this, open: true };
+  // Records a finished pass everywhere it is read: last result, history,
+  // stats, log, events. Nothing here throws.
+  #finish(
+    fields: Omit<ResultFields, "generation" | "endedAt">,
+  ): ReloadResult {
+    let generation: number;
     try {
-      return await runInPass(scope, () => this.#run(startedAt, scope));
-    } finally {
-      scope.open = false;
+      generation = this.generation();
+    } catch {
+      generation = this.#last?.generation ?? 0;
     }
-  }
-
-  async #run(startedAt: Date, scope: PassScope): Promise<ReloadResult> {
-    const path = this.#deps.configPath;
-    let next: C;
-    let requiresRestart: string[];
-    try {
-      next = await this.#load(path);
-      if (next === undefined) {
-        throw new TypeError(
-          `Cannot load config as the loader returned undefined: ${path}`,
-        );
-      }
-      requiresRestart = this.#requiresRestart(next);
-      deepFreeze(next);
-    } catch (error) {
-      scope.open = false;
-      return this.#finish({
-        status: ReloadStatus.LoadFailed,
-        startedAt,
-        loadError: renderError(error, MAX_LOAD_ERROR),
-      });
-    }
-    const digest = digestOf(next);
-    const old = this.#deps.config.load() as C;
-    const hookError = hookErrorRenderer(old, next);
-
-    const checks: (string | undefined)[] = [];
-    for (const entry of this.#hooks) {
-      try {
-        await withDeadline(() => entry.hook.check(old, next), {
-          ms: entry.timeout,
-          timers: this.#timers,
-          what: "check",
-        });
-        checks.push(undefined);
-      } catch (error) {
-        checks.push(hookError(error));
-      }
-    }
-    if (checks.some((error) => error !== undefined)) {
-      scope.open = false;
-      return this.#finish({
-        status: ReloadStatus.ValidationFailed,
-        startedAt,
-        outcomes: this.#hooks.map(({ name }, i) =>
-          outcome(
-            name,
-            checks[i] === undefined ? HookStatus.Skipped : HookStatus.Failed,
-            checks[i],
-          )
-        ),
-        requiresRestart,
-        digest,
-      });
-    }
-
-    const generation = this.#generation + 1;
-    const lookup = this.#deps.lookup;
-    const outcomes: HookOutcome[] = [];
-    for (const { hook, name, timeout } of this.#hooks) {
-      try {
-        const status: unknown = await withDeadline(
-          (signal) => {
-            const ctx: ApplyContext = {
-              signal,
-              generation,
-              lookup: <T>(name: string) => lookup?.(name) as T | undefined,
-            };
-            return hook.apply(ctx, old, next);
-          },
-          { ms: timeout, timers: this.#timers, what: "apply" },
-        );
-        if (!isHookStatus(status)) {
-          outcomes.push(outcome(
-            name,
-            HookStatus.Failed,
-            `Cannot tell what the hook did as apply returned ${
-              describe(status)
-            }, not "applied", "skipped" or "failed"`,
-          ));
-        } else if (status === HookStatus.Failed) {
-          outcomes.push(outcome(name, status, "apply reported failed"));
-        } else {
-          outcomes.push(outcome(name, status));
-        }
-      } catch (error) {
-        outcomes.push(outcome(name, HookStatus.Failed, hookError(error)));
-      }
-    }
-    scope.open = false;
-    storeAt(this.#deps.config, next, generation);
-    this.#generation = generation;
-    this.#digest = digest ?? null;
-    return this.#finish({
-      status: outcomes.some((o) => o.status === HookStatus.Failed)
-        ? ReloadStatus.PartialApplied
-        : ReloadStatus.FullSuccess,
-      startedAt,
-      outcomes,
-      requiresRestart,
-      digest,
+    const result = buildResult({
+      ...fields,
+      generation,
+      endedAt: this.#safeNow(),
     });
-  }
-
-  // Records a finished pass everywhere it is read; nothing here throws.
-  #finish(fields: {
-    status: ReloadStatus;
-    startedAt: Date;
-    outcomes?: HookOutcome[];
-    requiresRestart?: string[];
-    loadError?: string;
-    digest?: string;
-  }): ReloadResult {
-    const { status, startedAt, outcomes = [], requiresRestart = [] } = fields;
-    // Keys in the order of the wire format, for people reading the JSON.
-    const result: ReloadResult = {
-      generation: this.#generation,
-      status,
-      outcomes,
-      ...(requiresRestart.length > 0 && { requires_restart: requiresRestart }),
-      ...(fields.loadError !== undefined && { load_error: fields.loadError }),
-      ...(fields.digest !== undefined && { config_digest: fields.digest }),
-      started_at: startedAt.toISOString(),
-      ended_at: this.#safeNow().toISOString(),
-    };
-    deepFreeze(result);
     this.#last = result;
     this.#history.push(result);
     this.#stats.record(result);
     try {
-      this.#logResult(result);
+      logResult(this.#log, this.#configPath, result);
     } catch {
       // A sink that throws must not cost the pass its result.
     }
@@ -758,12 +849,8 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
     return new Date();
   }
 
-  get #timers(): Timers {
-    return this.#deps.timers ?? realTimers;
-  }
-
   #requiresRestart(next: C): string[] {
-    const rule = this.#deps.nonReloadable;
+    const rule = this.#nonReloadable;
     if (rule === undefined) return [];
     if (typeof rule === "function") {
       const paths = rule(this.#startup, next);
@@ -776,117 +863,4 @@ export class Coordinator<C> extends SafeEventTarget<ReloadEvent> {
     }
     return changedPaths(rule, this.#startup, next);
   }
-
-  #logResult(result: ReloadResult): void {
-    const log = this.#log;
-    const ms = Date.parse(result.ended_at) - Date.parse(result.started_at);
-    const props = {
-      path: this.#deps.configPath,
-      status: result.status,
-      generation: result.generation,
-      durationMs: ms,
-    };
-    switch (result.status) {
-      case ReloadStatus.FullSuccess:
-        log.info("Reload pass succeeded: generation {generation}", props);
-        break;
-      case ReloadStatus.PartialApplied:
-        log.warn(
-          "Reload pass applied with failed hooks: generation {generation}",
-          props,
-        );
-        break;
-      case ReloadStatus.ValidationFailed:
-        log.error(
-          "Reload pass rejected by a check, config unchanged: generation {generation}",
-          props,
-        );
-        break;
-      case ReloadStatus.LoadFailed:
-        log.error("Reload pass failed to load {path}: {error}", {
-          ...props,
-          error: result.load_error,
-        });
-        break;
-    }
-    for (const o of result.outcomes) {
-      if (o.status === HookStatus.Failed) {
-        log.error("Hook {hook} failed: {error}", {
-          ...props,
-          hook: o.name,
-          error: o.error,
-        });
-      }
-    }
-    for (const field of result.requires_restart ?? []) {
-      log.warn("Field {field} changed but takes effect only after a restart", {
-        ...props,
-        field,
-      });
-    }
-  }
-}
-
-// Timers fire at once for a delay above 2^31 - 1 ms (about 24.8 days) on
-// every runtime: such a deadline would be no deadline at all.
-const MAX_TIMEOUT = 2 ** 31 - 1;
-
-// The longest `load_error` of a result, in UTF-16 code units.
-const MAX_LOAD_ERROR = 4096;
-
-function checkTimeout(ms: unknown, field: string): void {
-  if (ms === undefined) return;
-  if (!(typeof ms === "number" && ms > 0)) {
-    throw new TypeError(
-      `Cannot create the coordinator as a timeout is not a positive number of milliseconds: ${field}`,
-    );
-  }
-  if (ms > MAX_TIMEOUT && ms !== Infinity) {
-    throw new RangeError(
-      `Cannot create the coordinator as a timeout is longer than ${MAX_TIMEOUT} ms (about 24.8 days, the longest a timer can wait); use Infinity for no deadline: ${field}`,
-    );
-  }
-}
-
-// Hook errors may quote the config: every string of the config in effect
-// and of the new one, of 8 characters or more, is removed from them. The
-// redactor is built on the first failure of a pass, if any.
-function hookErrorRenderer(
-  old: unknown,
-  next: unknown,
-): (error: unknown) => string {
-  let redactor: Redactor | undefined;
-  return (error) => {
-    redactor ??= new Redactor(
-      [...stringsIn(old, 8, false), ...stringsIn(next, 8, false)],
-      8,
-    );
-    // Render generously first, so a value that starts inside the part kept
-    // is seen whole and removed, never cut in half.
-    return redactor.scrub(renderError(error, MAX_RENDERED), MAX_HOOK_ERROR);
-  };
-}
-
-// How much of a hook error is rendered before values are removed from it.
-const MAX_RENDERED = 1024 * 1024;
-
-// A hook as registered: its name and deadline read once, at construction.
-interface RegisteredHook<C> {
-  hook: Hook<C>;
-  name: string;
-  timeout: number;
-}
-
-function outcome(
-  name: string,
-  status: HookStatus,
-  error?: string,
-): HookOutcome {
-  return error === undefined ? { name, status } : { name, status, error };
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "string") return "a string that is not a status";
-  if (value === null || value === undefined) return String(value);
-  return `a value of type ${typeof value}`;
 }

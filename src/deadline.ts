@@ -1,3 +1,5 @@
+import { isThenable } from "./_util.ts";
+
 /**
  * The timer functions the coordinator uses for hook deadlines; inject fake
  * ones to test deadlines without waiting.
@@ -70,10 +72,4 @@ export function withDeadline<T>(
   return Promise.race([work, expired]).finally(() =>
     timers.clearTimeout(handle)
   );
-}
-
-function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
-  return value !== null && (typeof value === "object" ||
-    typeof value === "function") &&
-    typeof (value as { then?: unknown }).then === "function";
 }

@@ -4,7 +4,9 @@ import { readFile, realpath, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { realTimers, type Timers } from "./deadline.ts";
 import { sha256 } from "./digest.ts";
+import { callListener } from "./listeners.ts";
 import { renderError } from "./render.ts";
+import type { ReloadTrigger } from "./trigger.ts";
 
 // Re-exported so this module documents on its own (`deno doc --lint`); the
 // same type `mod.ts` exports.
@@ -37,7 +39,7 @@ const MAX_HASHED_BYTES = 16 * 1024 * 1024;
  *
  * @example Polling faster while the file is missing
  * ```ts
- * import type { WatchConfigFileOptions } from "@hup/reload";
+ * import type { WatchConfigFileOptions } from "@hup/reload/watch";
  * import assert from "node:assert/strict";
  *
  * const options: WatchConfigFileOptions = { debounce: 50, pollInterval: 250 };
@@ -78,6 +80,15 @@ export interface WatchConfigFileOptions {
    * @default {globalThis.setTimeout and clearTimeout}
    */
   timers?: Timers;
+  /**
+   * The digest (`sha256:<hex>`) of the content already handled, such as
+   * `coordinator.digest()`: when the first look finds other content,
+   * `onChange` is called, so a change made before the watch started is not
+   * missed. Without it, the first content seen is the baseline.
+   *
+   * @default {undefined}
+   */
+  knownDigest?: string | null;
 }
 
 /**
@@ -85,7 +96,7 @@ export interface WatchConfigFileOptions {
  *
  * @example Comparing on demand, then closing
  * ```ts
- * import { type ConfigFileWatcher, watchConfigFile } from "@hup/reload";
+ * import { type ConfigFileWatcher, watchConfigFile } from "@hup/reload/watch";
  * import assert from "node:assert/strict";
  * import { mkdtemp, writeFile } from "node:fs/promises";
  * import { tmpdir } from "node:os";
@@ -157,7 +168,7 @@ export interface ConfigFileWatcher {
  * @example Reloading a coordinator when the file changes
  * ```ts
  * import { AtomicConfig, Coordinator, loadConfig } from "@hup/reload";
- * import { watchConfigFile } from "@hup/reload";
+ * import { watchConfigFile } from "@hup/reload/watch";
  * import assert from "node:assert/strict";
  * import { mkdtemp, writeFile } from "node:fs/promises";
  * import { tmpdir } from "node:os";
@@ -223,6 +234,7 @@ export function watchConfigFile(
     pollInterval,
     signal: options.signal,
     timers: options.timers ?? realTimers,
+    knownDigest: options.knownDigest ?? null,
   });
 }
 
@@ -267,6 +279,7 @@ class FileWatch implements ConfigFileWatcher {
       pollInterval: number;
       signal: AbortSignal | undefined;
       timers: Timers;
+      knownDigest: string | null;
     },
   ) {
     this.#path = path;
@@ -276,6 +289,7 @@ class FileWatch implements ConfigFileWatcher {
     this.#pollInterval = options.pollInterval;
     this.#signal = options.signal;
     this.#timers = options.timers;
+    this.#reported = options.knownDigest;
     if (this.#signal?.aborted) {
       this.#closed = true;
       this.ready = Promise.resolve();
@@ -537,22 +551,11 @@ class FileWatch implements ConfigFileWatcher {
 
   #call(): void {
     this.#log.info("The config file changed: {path}", { path: this.#path });
-    const failed = (error: unknown) =>
-      this.#log.error("The config file's onChange failed: {path}: {error}", {
-        path: this.#path,
-        error: renderError(error),
-      });
-    try {
-      const result: unknown = this.#onChange();
-      if (
-        result !== null && typeof result === "object" &&
-        typeof (result as { then?: unknown }).then === "function"
-      ) {
-        (result as PromiseLike<unknown>).then(undefined, failed);
-      }
-    } catch (error) {
-      failed(error);
-    }
+    callListener(this.#onChange, {
+      category: ["watch"],
+      message: "The config file's onChange failed: {path}: {error}",
+      properties: { path: this.#path },
+    });
   }
 
   /** Logs a problem when it differs from the last one; "" clears it. */
@@ -571,4 +574,52 @@ class FileWatch implements ConfigFileWatcher {
     }
     this.#log.warn(message, { path: this.#path, dir, error });
   }
+}
+
+/**
+ * A trigger that reloads when the config file changes, for the `triggers`
+ * option: `coordinator.watch()` starts a {@linkcode watchConfigFile} watch
+ * of the config path (editor saves, in-place writes, the Kubernetes
+ * ConfigMap `..data` swap), which also catches a change made between
+ * start-up and the watch, and `coordinator.shutdown()` closes it.
+ *
+ * @example Usage
+ * ```ts
+ * import { Coordinator } from "@hup/reload";
+ * import { fileChanges } from "@hup/reload/watch";
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ *
+ * const configPath = join(await mkdtemp(join(tmpdir(), "hup-")), "config.yaml");
+ * await writeFile(configPath, "greeting: hello\n");
+ * const coordinator = await Coordinator.create({ configPath, triggers: [fileChanges()] });
+ * const { promise: reloaded, resolve } = Promise.withResolvers<void>();
+ * coordinator.addEventListener("reload", () => resolve());
+ * coordinator.watch();
+ *
+ * await writeFile(configPath, "greeting: hi\n");
+ * await reloaded;
+ * assert.equal(coordinator.config.load().greeting, "hi");
+ * await coordinator.shutdown();
+ * ```
+ *
+ * @param options The debounce, polling interval and timers.
+ * @returns The trigger.
+ */
+export function fileChanges(
+  options: Omit<WatchConfigFileOptions, "knownDigest" | "signal"> = {},
+): ReloadTrigger {
+  return {
+    name: "file",
+    start(context) {
+      const watcher = watchConfigFile(
+        context.configPath,
+        () => context.reload(),
+        { ...options, knownDigest: context.digest() },
+      );
+      return () => watcher.close();
+    },
+  };
 }

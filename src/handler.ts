@@ -8,7 +8,7 @@ import {
   SAFE_HEADERS,
   textResponse,
 } from "./http_common.ts";
-import { renderMetrics } from "./metrics.ts";
+import { metricsText } from "./metrics.ts";
 import { renderError } from "./render.ts";
 import type { ReloadStatus } from "./status.ts";
 
@@ -17,7 +17,7 @@ import type { ReloadStatus } from "./status.ts";
  *
  * @example Usage
  * ```ts
- * import type { ReloadHandlerOptions } from "@hup/reload";
+ * import type { ReloadHandlerOptions } from "@hup/reload/http";
  *
  * const options: ReloadHandlerOptions = {
  *   prefix: "/admin/reload",
@@ -61,7 +61,8 @@ export interface ReloadHandlerOptions {
    *
    * @example Protecting the reads
    * ```ts
-   * import { AtomicConfig, Coordinator, reloadHandler } from "@hup/reload";
+   * import { AtomicConfig, Coordinator } from "@hup/reload";
+   * import { reloadHandler } from "@hup/reload/http";
    * import assert from "node:assert/strict";
    *
    * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}), load: () => ({}), hooks: [] });
@@ -125,7 +126,8 @@ const PREFIX = /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@%]+)*\/?$/;
  *
  * @example Usage
  * ```ts
- * import { AtomicConfig, Coordinator, reloadHandler } from "@hup/reload";
+ * import { AtomicConfig, Coordinator } from "@hup/reload";
+ * import { reloadHandler } from "@hup/reload/http";
  * import assert from "node:assert/strict";
  *
  * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}), load: () => ({}), hooks: [] });
@@ -144,7 +146,8 @@ const PREFIX = /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@%]+)*\/?$/;
  *
  * @example Refusing a cross-site POST on an open admin port
  * ```ts
- * import { AtomicConfig, Coordinator, reloadHandler } from "@hup/reload";
+ * import { AtomicConfig, Coordinator } from "@hup/reload";
+ * import { reloadHandler } from "@hup/reload/http";
  * import assert from "node:assert/strict";
  *
  * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}), load: () => ({}), hooks: [] });
@@ -246,13 +249,7 @@ export function reloadHandler<C>(
 
   const metrics = (): Response =>
     new Response(
-      renderMetrics({
-        generation: coordinator.generation(),
-        stats: coordinator.stats(),
-        lastStatus: coordinator.lastResult()?.status ?? null,
-        requiresRestart: coordinator.lastResult()?.requires_restart?.length ??
-          0,
-      }),
+      metricsText(coordinator),
       {
         headers: {
           ...SAFE_HEADERS,

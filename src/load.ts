@@ -6,7 +6,8 @@ import {
   YAMLException,
 } from "js-yaml";
 import type { ConfigSchema, SchemaResult } from "./schema.ts";
-import { sha256, tagDigest } from "./digest.ts";
+import { sha256 } from "./digest.ts";
+import type { Loaded } from "./pass.ts";
 import { deepFreeze, markDeeplyFrozen } from "./freeze.ts";
 import { expandEnv, type Expansion } from "./env.ts";
 import { LoadError, type LoadErrorLocation } from "./errors.ts";
@@ -165,20 +166,21 @@ export function loadConfig<C>(
   path: string,
   options?: LoadOptions<C>,
 ): Promise<C> {
-  return readConfig(path, options);
+  return readConfigFile(path, options).then((loaded) => loaded.config);
 }
 
 /**
- * {@linkcode loadConfig} without overloads, for callers generic in `C`.
+ * {@linkcode loadConfig} without overloads, for callers generic in `C`, that
+ * also gives the digest of the bytes read: the loader of every pass.
  *
  * @param path The file's path.
  * @param options Schema, environment and limits.
- * @returns The config.
+ * @returns The config and the SHA-256 of the file's bytes.
  */
-export async function readConfig<C>(
+export async function readConfigFile<C>(
   path: string,
   options: LoadOptions<C> = {},
-): Promise<C> {
+): Promise<Loaded<C>> {
   const {
     maxBytes = 16 * 1024 * 1024,
     maxNodes = 1_000_000,
@@ -211,8 +213,7 @@ export async function readConfig<C>(
             : lineColumn(source, expansion.originalOffset(at))
         ),
     });
-  tagDigest(config, digest);
-  return config;
+  return { config, digest };
 }
 
 type Problem = Omit<LoadErrorLocation, "path"> & { reason: string };

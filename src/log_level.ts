@@ -1,24 +1,24 @@
-import { compareLogLevel, getLogLevels } from "@logtape/logtape";
+import {
+  compareLogLevel,
+  getLogLevels,
+  type LogLevel as LogTapeLevel,
+} from "@logtape/logtape";
+import { notifyAll } from "./listeners.ts";
 import type { Hook } from "./hook.ts";
 import { HookStatus } from "./status.ts";
 
 /**
- * A log level name, the same as LogTape's `LogLevel`.
+ * A log level name: LogTape's own `LogLevel` (`"trace"`, `"debug"`,
+ * `"info"`, `"warning"`, `"error"`, `"fatal"`).
  *
  * @example Usage
  * ```ts
- * import type { LogLevel } from "@hup/reload";
+ * import type { LogLevel } from "@hup/reload/log-level";
  *
  * const level: LogLevel = "warning";
  * ```
  */
-export type LogLevel =
-  | "trace"
-  | "debug"
-  | "info"
-  | "warning"
-  | "error"
-  | "fatal";
+export type LogLevel = LogTapeLevel;
 
 /**
  * Parses a level name: LogTape's names (`trace`, `debug`, `info`, `warning`,
@@ -44,7 +44,7 @@ export function parseLevelName(name: unknown): LogLevel | undefined {
  *
  * @example With LogTape
  * ```ts
- * import { LogLevelVar } from "@hup/reload";
+ * import { LogLevelVar } from "@hup/reload/log-level";
  * import assert from "node:assert/strict";
  *
  * const level = new LogLevelVar("info");
@@ -55,7 +55,7 @@ export function parseLevelName(name: unknown): LogLevel | undefined {
  */
 export class LogLevelVar {
   #level: LogLevel;
-  readonly #listeners = new Set<(level: LogLevel) => void>();
+  readonly #listeners = new Set<(level: LogLevel) => unknown>();
 
   /**
    * Creates the holder.
@@ -77,7 +77,7 @@ export class LogLevelVar {
    *
    * @example Usage
    * ```ts
-   * import { LogLevelVar } from "@hup/reload";
+   * import { LogLevelVar } from "@hup/reload/log-level";
    * import assert from "node:assert/strict";
    *
    * const level = new LogLevelVar();
@@ -92,7 +92,11 @@ export class LogLevelVar {
     const parsed = LogLevelVar.#parse(level);
     if (parsed === this.#level) return;
     this.#level = parsed;
-    for (const listener of this.#listeners) listener(parsed);
+    notifyAll(this.#listeners, [parsed], {
+      category: ["log-level"],
+      message: "A log level subscriber failed: {error}",
+      properties: { level: parsed },
+    });
   }
 
   /**
@@ -101,7 +105,7 @@ export class LogLevelVar {
    *
    * @example With pino
    * ```ts
-   * import { LogLevelVar } from "@hup/reload";
+   * import { LogLevelVar } from "@hup/reload/log-level";
    * import assert from "node:assert/strict";
    *
    * const logger = { level: "info" }; // a pino logger: pino({ level: "info" })
@@ -112,10 +116,11 @@ export class LogLevelVar {
    * assert.equal(logger.level, "warn");
    * ```
    *
-   * @param listener Called with the new level; it should not throw.
+   * @param listener Called with the new level; one that throws (or rejects)
+   *   is logged, and the others still run.
    * @returns A function that unsubscribes `listener`.
    */
-  subscribe(listener: (level: LogLevel) => void): () => void {
+  subscribe(listener: (level: LogLevel) => unknown): () => void {
     const own = (level: LogLevel) => listener(level);
     this.#listeners.add(own);
     return () => void this.#listeners.delete(own);
@@ -126,7 +131,7 @@ export class LogLevelVar {
    *
    * @example Usage
    * ```ts
-   * import { LogLevelVar } from "@hup/reload";
+   * import { LogLevelVar } from "@hup/reload/log-level";
    * import assert from "node:assert/strict";
    *
    * const level = new LogLevelVar("error");
@@ -154,7 +159,7 @@ export class LogLevelVar {
  *
  * @example Usage
  * ```ts
- * import type { LogLevelHookOptions } from "@hup/reload";
+ * import type { LogLevelHookOptions } from "@hup/reload/log-level";
  *
  * const options: LogLevelHookOptions = { field: "logging.level" };
  * ```
@@ -170,13 +175,13 @@ export interface LogLevelHookOptions {
 
 /**
  * Builds the `log_level` hook: `check` rejects an unknown level name, `apply`
- * sets the level on the holder; `skipped` when there is no holder or the
- * config names no level. Part of the default hook set; build it yourself to
- * combine it with your own hooks.
+ * sets the level on the holder; `skipped` when the config names no level or
+ * names the level already in effect.
  *
  * @example Combined with the service's own hooks
  * ```ts
- * import { AtomicConfig, Coordinator, LogLevelVar, logLevelHook } from "@hup/reload";
+ * import { AtomicConfig, Coordinator } from "@hup/reload";
+ * import { LogLevelVar, logLevelHook } from "@hup/reload/log-level";
  * import assert from "node:assert/strict";
  *
  * interface Config { logging: { level: string } }
@@ -192,13 +197,13 @@ export interface LogLevelHookOptions {
  * ```
  *
  * @typeParam C The config type.
- * @param holder The level to update; `undefined` makes the hook skip.
+ * @param holder The level to update.
  * @param select Reads the level name from a config.
  * @param options The field name for messages.
  * @returns The hook.
  */
 export function logLevelHook<C>(
-  holder: LogLevelVar | undefined,
+  holder: LogLevelVar,
   select: (config: C) => unknown,
   options: LogLevelHookOptions = {},
 ): Hook<C> {
@@ -206,7 +211,6 @@ export function logLevelHook<C>(
   return {
     name: "log_level",
     check(_old, next) {
-      if (holder === undefined) return;
       const value = select(next);
       if (value !== undefined && parseLevelName(value) === undefined) {
         throw new RangeError(
@@ -218,7 +222,7 @@ export function logLevelHook<C>(
     },
     apply(_ctx, _old, next) {
       const level = parseLevelName(select(next));
-      if (holder === undefined || level === undefined) {
+      if (level === undefined || level === holder.level) {
         return HookStatus.Skipped;
       }
       holder.set(level);

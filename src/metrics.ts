@@ -1,3 +1,4 @@
+import type { Coordinator } from "./coordinator.ts";
 import type { ReloadStats } from "./stats.ts";
 
 /** What the metrics are rendered from. */
@@ -87,4 +88,37 @@ function escapeLabel(value: string): string {
     /"/g,
     '\\"',
   );
+}
+
+/**
+ * The reload metrics of a coordinator in the Prometheus text exposition
+ * format (version 0.0.4), for an application that serves its own
+ * `/metrics`: append it to the application's metrics. `reloadHandler`
+ * serves the same text at `<prefix>/metrics`.
+ *
+ * @example Serving it beside the application's own metrics
+ * ```ts
+ * import { AtomicConfig, Coordinator } from "@hup/reload";
+ * import { metricsText } from "@hup/reload/http";
+ * import assert from "node:assert/strict";
+ *
+ * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}), load: () => ({}) });
+ * await coordinator.reload();
+ * const body = "# HELP app_requests_total Requests.\n# TYPE app_requests_total counter\napp_requests_total 7\n" +
+ *   metricsText(coordinator);
+ * assert.match(body, /^hup_reload_generation 1$/m);
+ * ```
+ *
+ * @typeParam C The config type.
+ * @param coordinator The coordinator.
+ * @returns The text, ending with a newline.
+ */
+export function metricsText<C>(coordinator: Coordinator<C>): string {
+  const last = coordinator.lastResult();
+  return renderMetrics({
+    generation: coordinator.generation(),
+    stats: coordinator.stats(),
+    lastStatus: last?.status ?? null,
+    requiresRestart: last?.requires_restart?.length ?? 0,
+  });
 }

@@ -8,7 +8,7 @@ import { renderError } from "./render.ts";
  *
  * @example Usage
  * ```ts
- * import type { NodeRequestLike } from "@hup/reload";
+ * import type { NodeRequestLike } from "@hup/reload/http";
  *
  * const req: NodeRequestLike = {
  *   method: "GET",
@@ -35,7 +35,7 @@ export interface NodeRequestLike {
  *
  * @example Usage
  * ```ts
- * import type { NodeResponseLike } from "@hup/reload";
+ * import type { NodeResponseLike } from "@hup/reload/http";
  *
  * const res: NodeResponseLike = { statusCode: 200, setHeader() {}, end() {} };
  * ```
@@ -54,7 +54,7 @@ export interface NodeResponseLike {
  *
  * @example Usage
  * ```ts
- * import type { NodeListenerOptions } from "@hup/reload";
+ * import type { NodeListenerOptions } from "@hup/reload/http";
  *
  * const options: NodeListenerOptions = { maxBodyBytes: 16 * 1024 };
  * ```
@@ -108,7 +108,8 @@ const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._]+)(?::[0-9]{0,5})?$/;
  * ```ts
  * import { createServer } from "node:http";
  * import type { AddressInfo } from "node:net";
- * import { AtomicConfig, Coordinator, nodeListener, reloadHandler } from "@hup/reload";
+ * import { AtomicConfig, Coordinator } from "@hup/reload";
+ * import { nodeListener, reloadHandler } from "@hup/reload/http";
  * import assert from "node:assert/strict";
  *
  * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}), load: () => ({}), hooks: [] });

@@ -1,3 +1,4 @@
+import { deepFreeze } from "./freeze.ts";
 import type { HookStatus, ReloadStatus } from "./status.ts";
 
 /**
@@ -85,4 +86,48 @@ export interface ReloadResult {
   started_at: string;
   /** When the pass ended, as an ISO 8601 string. */
   ended_at: string;
+}
+
+/** What a {@linkcode ReloadResult} is built from, by name. */
+export interface ResultFields {
+  /** The generation in effect after the pass. */
+  generation: number;
+  /** The outcome of the pass. */
+  status: ReloadStatus;
+  /** When the pass started. */
+  startedAt: Date;
+  /** When it ended. */
+  endedAt: Date;
+  /** Each hook's outcome; none by default. */
+  outcomes?: HookOutcome[];
+  /** Non-reloadable fields that changed; none by default. */
+  requiresRestart?: string[];
+  /** Why the file did not load. */
+  loadError?: string;
+  /** The digest of the bytes loaded. */
+  digest?: string;
+}
+
+/**
+ * Builds the frozen result of a pass, with its keys in the order of the
+ * wire format (for people reading the JSON) and empty optional fields left
+ * out.
+ *
+ * @param fields The parts of the result.
+ * @returns The result.
+ */
+export function buildResult(fields: ResultFields): ReloadResult {
+  const { outcomes = [], requiresRestart = [], loadError, digest } = fields;
+  const result: ReloadResult = {
+    generation: fields.generation,
+    status: fields.status,
+    outcomes,
+    ...(requiresRestart.length > 0 && { requires_restart: requiresRestart }),
+    ...(loadError !== undefined && { load_error: loadError }),
+    ...(digest !== undefined && { config_digest: digest }),
+    started_at: fields.startedAt.toISOString(),
+    ended_at: fields.endedAt.toISOString(),
+  };
+  deepFreeze(result);
+  return result;
 }

@@ -1,7 +1,9 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { getLogger, type Logger } from "@logtape/logtape";
-import type { CertificateReloader } from "./certificate.ts";
-import { renderError } from "./render.ts";
+import type { Hook } from "./hook.ts";
+import { notifyAll } from "./listeners.ts";
+import { HookStatus } from "./status.ts";
+import { describeFileError } from "./file_errors.ts";
 import { runtime } from "./runtime/mod.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -12,7 +14,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  *
  * @example Usage
  * ```ts
- * import type { TlsFiles } from "@hup/reload";
+ * import type { TlsFiles } from "@hup/reload/tls";
  *
  * const files: TlsFiles = { cert: "/etc/app/tls/cert.pem", key: "/etc/app/tls/key.pem" };
  * ```
@@ -30,7 +32,7 @@ export interface TlsFiles {
  *
  * @example Usage
  * ```ts
- * import type { TlsKeyPair } from "@hup/reload";
+ * import type { TlsKeyPair } from "@hup/reload/tls";
  *
  * const pair: TlsKeyPair = { cert: "-----BEGIN CERTIFICATE-----\n…", key: "-----BEGIN PRIVATE KEY-----\n…" };
  * ```
@@ -48,7 +50,7 @@ export interface TlsKeyPair {
  *
  * @example Usage
  * ```ts
- * import type { TlsCertificateInfo } from "@hup/reload";
+ * import type { TlsCertificateInfo } from "@hup/reload/tls";
  *
  * const expiresInMs = (info: TlsCertificateInfo, now: Date) => info.validTo.getTime() - now.getTime();
  * ```
@@ -75,7 +77,7 @@ export interface TlsCertificateInfo {
  *
  * @example Usage
  * ```ts
- * import type { TlsCertificateListener } from "@hup/reload";
+ * import type { TlsCertificateListener } from "@hup/reload/tls";
  *
  * const listener: TlsCertificateListener = (_pair, info) => console.log(info.serialNumber);
  * ```
@@ -90,7 +92,7 @@ export type TlsCertificateListener = (
  *
  * @example Usage
  * ```ts
- * import type { TlsCertificateReloaderOptions } from "@hup/reload";
+ * import type { TlsCertificateReloaderOptions } from "@hup/reload/tls";
  *
  * interface Config { server: { tls?: { cert: string; key: string } } }
  * const options: TlsCertificateReloaderOptions<Config> = {
@@ -143,7 +145,7 @@ interface Loaded {
  *
  * @example Loading at start-up and rotating on reload
  * ```ts
- * import { TlsCertificateReloader } from "@hup/reload";
+ * import { TlsCertificateReloader } from "@hup/reload/tls";
  * import { generate } from "selfsigned";
  * import assert from "node:assert/strict";
  * import { mkdtemp, writeFile } from "node:fs/promises";
@@ -175,7 +177,7 @@ interface Loaded {
  *
  * @example Rejecting a key that does not match
  * ```ts
- * import { TlsCertificateReloader } from "@hup/reload";
+ * import { TlsCertificateReloader } from "@hup/reload/tls";
  * import { generate } from "selfsigned";
  * import assert from "node:assert/strict";
  * import { mkdtemp, writeFile } from "node:fs/promises";
@@ -212,7 +214,7 @@ export class TlsCertificateReloader<C> implements CertificateReloader<C> {
    *
    * @example Usage
    * ```ts
-   * import { TlsCertificateReloader } from "@hup/reload";
+   * import { TlsCertificateReloader } from "@hup/reload/tls";
    * import assert from "node:assert/strict";
    *
    * const reloader = new TlsCertificateReloader<{ tls?: { cert: string; key: string } }>({
@@ -249,7 +251,7 @@ export class TlsCertificateReloader<C> implements CertificateReloader<C> {
    *
    * @example Usage
    * ```ts
-   * import { TlsCertificateReloader } from "@hup/reload";
+   * import { TlsCertificateReloader } from "@hup/reload/tls";
    * import assert from "node:assert/strict";
    *
    * const reloader = new TlsCertificateReloader<{ cert: string; key: string }>({ select: (c) => c });
@@ -280,7 +282,7 @@ export class TlsCertificateReloader<C> implements CertificateReloader<C> {
    *
    * @example Usage
    * ```ts
-   * import { TlsCertificateReloader } from "@hup/reload";
+   * import { TlsCertificateReloader } from "@hup/reload/tls";
    * import assert from "node:assert/strict";
    *
    * const reloader = new TlsCertificateReloader<{ tls?: { cert: string; key: string } }>({
@@ -307,21 +309,15 @@ export class TlsCertificateReloader<C> implements CertificateReloader<C> {
     if (loaded === undefined) return;
     this.#current = loaded;
     this.#log.info(
-      "Rotated the TLS certificate to serial {serialNumber}, valid until {validTo}: {certFile}",
+      "Rotated the TLS certificate to serial {serialNumber}, valid until {validTo}",
       logProps(loaded.info),
     );
-    for (const listener of [...this.#listeners]) {
-      try {
-        const result = listener(loaded.pair, loaded.info);
-        if (result instanceof Promise) {
-          result.catch((error: unknown) =>
-            this.#listenerFailed(loaded.info, error)
-          );
-        }
-      } catch (error) {
-        this.#listenerFailed(loaded.info, error);
-      }
-    }
+    notifyAll(this.#listeners, [loaded.pair, loaded.info], {
+      category: ["tls"],
+      message:
+        "A TLS certificate subscriber failed to apply serial {serialNumber}: {error}",
+      properties: logProps(loaded.info),
+    });
   }
 
   /**
@@ -331,7 +327,7 @@ export class TlsCertificateReloader<C> implements CertificateReloader<C> {
    *
    * @example Usage
    * ```ts
-   * import { TlsCertificateReloader } from "@hup/reload";
+   * import { TlsCertificateReloader } from "@hup/reload/tls";
    * import assert from "node:assert/strict";
    *
    * const reloader = new TlsCertificateReloader<{ tls?: { cert: string; key: string } }>({
@@ -356,7 +352,7 @@ export class TlsCertificateReloader<C> implements CertificateReloader<C> {
    *
    * @example Usage
    * ```ts
-   * import { TlsCertificateReloader } from "@hup/reload";
+   * import { TlsCertificateReloader } from "@hup/reload/tls";
    * import assert from "node:assert/strict";
    *
    * const reloader = new TlsCertificateReloader<{ cert: string; key: string }>({ select: (c) => c });
@@ -375,7 +371,7 @@ export class TlsCertificateReloader<C> implements CertificateReloader<C> {
    *
    * @example Usage
    * ```ts
-   * import { TlsCertificateReloader } from "@hup/reload";
+   * import { TlsCertificateReloader } from "@hup/reload/tls";
    * import assert from "node:assert/strict";
    *
    * const reloader = new TlsCertificateReloader<{ cert: string; key: string }>({ select: (c) => c });
@@ -395,7 +391,7 @@ export class TlsCertificateReloader<C> implements CertificateReloader<C> {
    *
    * @example Usage
    * ```ts
-   * import { TlsCertificateReloader } from "@hup/reload";
+   * import { TlsCertificateReloader } from "@hup/reload/tls";
    * import assert from "node:assert/strict";
    *
    * const reloader = new TlsCertificateReloader<{ cert: string; key: string }>({ select: (c) => c });
@@ -420,13 +416,6 @@ export class TlsCertificateReloader<C> implements CertificateReloader<C> {
     return () => void this.#listeners.delete(entry);
   }
 
-  #listenerFailed(info: TlsCertificateInfo, error: unknown): void {
-    this.#log.error(
-      "A TLS certificate subscriber failed to apply serial {serialNumber}: {error}",
-      { ...logProps(info), error: renderError(error) },
-    );
-  }
-
   async #read(config: C, signal?: AbortSignal): Promise<Loaded | undefined> {
     signal?.throwIfAborted();
     const files = this.#select(config);
@@ -440,10 +429,14 @@ export class TlsCertificateReloader<C> implements CertificateReloader<C> {
         );
       }
     }
-    const [certPem, keyPem] = await Promise.all([
+    // Both are read at once; the certificate's failure is reported first.
+    const [certRead, keyRead] = await Promise.allSettled([
       readPem(files.cert, "certificate"),
       readPem(files.key, "key"),
     ]);
+    if (certRead.status === "rejected") throw certRead.reason;
+    if (keyRead.status === "rejected") throw keyRead.reason;
+    const [certPem, keyPem] = [certRead.value, keyRead.value];
     signal?.throwIfAborted();
     const x509 = parseCertificate(certPem, files.cert);
     const key = parseKey(keyPem, files.key);
@@ -472,7 +465,7 @@ export class TlsCertificateReloader<C> implements CertificateReloader<C> {
     });
     if (validTo.getTime() - now.getTime() <= this.#warnWithin) {
       this.#log.warn(
-        "The TLS certificate expires soon, at {validTo}: {certFile}",
+        "The TLS certificate with serial {serialNumber} expires soon, at {validTo}",
         logProps(info),
       );
     }
@@ -485,7 +478,7 @@ export class TlsCertificateReloader<C> implements CertificateReloader<C> {
  *
  * @example Usage
  * ```ts
- * import type { RotateSecureContextOptions } from "@hup/reload";
+ * import type { RotateSecureContextOptions } from "@hup/reload/tls";
  *
  * const options: RotateSecureContextOptions = { contextOptions: { minVersion: "TLSv1.3" } };
  * ```
@@ -508,7 +501,7 @@ export interface RotateSecureContextOptions {
  *
  * @example Usage
  * ```ts
- * import type { SecureContextServer } from "@hup/reload";
+ * import type { SecureContextServer } from "@hup/reload/tls";
  *
  * const server: SecureContextServer = { setSecureContext(_options) {} };
  * ```
@@ -531,7 +524,7 @@ export interface SecureContextServer {
  *
  * @example Usage
  * ```ts
- * import { rotateSecureContext, TlsCertificateReloader } from "@hup/reload";
+ * import { rotateSecureContext, TlsCertificateReloader } from "@hup/reload/tls";
  * import assert from "node:assert/strict";
  *
  * const calls: unknown[] = [];
@@ -544,22 +537,21 @@ export interface SecureContextServer {
  *
  * @example With a Node.js HTTPS server
  * ```ts ignore
- * import {
- *   AtomicConfig, type ConfigObject, Coordinator, loadConfig,
- *   rotateSecureContext, TlsCertificateReloader, type TlsFiles,
- * } from "@hup/reload";
+ * import { Coordinator } from "@hup/reload/tls";
+ * import { rotateSecureContext, TlsCertificateReloader, type TlsFiles, tlsHook } from "@hup/reload/tls";
  * import { createServer } from "node:https"; // on Bun: node:tls
  *
- * const path = "config.yaml"; // tls: { cert: /etc/app/cert.pem, key: /etc/app/key.pem }
- * const startup = await loadConfig(path);
- * const certificates = new TlsCertificateReloader<ConfigObject>({
- *   select: (config) => config.tls as TlsFiles | undefined,
+ * interface Config { tls: TlsFiles } // tls: { cert: /etc/app/cert.pem, key: /etc/app/key.pem }
+ * const certificates = new TlsCertificateReloader<Config>({ select: (config) => config.tls });
+ * const coordinator = await Coordinator.create({
+ *   configPath: "config.yaml",
+ *   schema: configSchema, // any Standard Schema of Config
+ *   hooks: [tlsHook(certificates)],
  * });
- * const pair = await certificates.load(startup); // throws if the files are bad
+ * const pair = await certificates.load(coordinator.config.load()); // throws if the files are bad
  * const server = createServer({ ...pair }, (_req, res) => res.end("hello\n")).listen(8443);
  * rotateSecureContext(server, certificates);
- * const config = new AtomicConfig(startup);
- * new Coordinator({ configPath: path, config, certificates }).watch(); // kill -HUP rotates
+ * coordinator.watch(); // kill -HUP rotates
  * ```
  *
  * @param server The server; anything with `setSecureContext()`.
@@ -587,10 +579,9 @@ export function rotateSecureContext(
   return reloader.subscribe(apply);
 }
 
+// The file paths are strings of the config: log records never show one.
 function logProps(info: TlsCertificateInfo): Record<string, string> {
   return {
-    certFile: info.certFile,
-    keyFile: info.keyFile,
     serialNumber: info.serialNumber,
     validTo: info.validTo.toISOString(),
   };
@@ -608,17 +599,10 @@ async function readPem(
   try {
     bytes = await runtime().readFile(path);
   } catch (error) {
-    const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown };
-    const why = code === "ENOENT" || name === "NotFound"
-      ? "does not exist"
-      : code === "EISDIR" || name === "IsADirectory"
-      ? "is a directory"
-      : code === "EACCES" || name === "PermissionDenied" ||
-          name === "NotCapable"
-      ? "is not readable (permission denied)"
-      : `cannot be read (${typeof code === "string" ? code : String(name)})`;
     throw new Error(
-      `Cannot rotate the TLS certificate as the ${kind} file ${why}: ${path}`,
+      `Cannot rotate the TLS certificate as the ${kind} file ${
+        describeFileError(error)
+      }: ${path}`,
       { cause: error },
     );
   }
@@ -657,4 +641,72 @@ function parseKey(pem: string, path: string): KeyObject {
 
 function toDate(date: Date | undefined, text: string): Date {
   return date instanceof Date ? new Date(date.getTime()) : new Date(text);
+}
+
+/**
+ * Anything that can verify and rotate a TLS certificate on reload, for
+ * {@linkcode tlsHook}: a {@linkcode TlsCertificateReloader}, or a server's
+ * own mechanism.
+ *
+ * @example A reloader for a server that rotates by itself
+ * ```ts
+ * import type { CertificateReloader } from "@hup/reload/tls";
+ *
+ * interface Config { tls: { cert: string; key: string } }
+ * const server = { setSecureContext(_options: { cert: string; key: string }) {} };
+ *
+ * const reloader: CertificateReloader<Config> = {
+ *   check(config) {
+ *     if (config.tls.cert === "") throw new Error("Cannot rotate the certificate as no path is set: tls.cert");
+ *   },
+ *   reload(config) {
+ *     server.setSecureContext({ cert: config.tls.cert, key: config.tls.key });
+ *   },
+ * };
+ * ```
+ *
+ * @typeParam C The config type.
+ */
+export interface CertificateReloader<C> {
+  /**
+   * Verifies the certificate the new config names, without switching to it.
+   * Throwing aborts the pass (`validation_failed`).
+   */
+  check?(config: C, signal?: AbortSignal): void | Promise<void>;
+  /** Switches to the certificate the new config names. */
+  reload(config: C, signal: AbortSignal): void | Promise<void>;
+}
+
+/**
+ * Builds the `tls_certificate` hook around a reloader: `check` calls the
+ * reloader's `check` (so a bad pair rejects the whole pass), `apply` its
+ * `reload`.
+ *
+ * @example Usage
+ * ```ts
+ * import { tlsHook } from "@hup/reload/tls";
+ * import assert from "node:assert/strict";
+ *
+ * const rotated: string[] = [];
+ * const hook = tlsHook<{ cert: string }>({ reload: (c) => void rotated.push(c.cert) });
+ * const ctx = { signal: new AbortController().signal, generation: 1, lookup: () => undefined };
+ * assert.equal(await hook.apply(ctx, { cert: "a.pem" }, { cert: "b.pem" }), "applied");
+ * assert.deepEqual(rotated, ["b.pem"]);
+ * ```
+ *
+ * @typeParam C The config type.
+ * @param reloader The reloader.
+ * @returns The hook.
+ */
+export function tlsHook<C>(reloader: CertificateReloader<C>): Hook<C> {
+  return {
+    name: "tls_certificate",
+    async check(_old, next) {
+      await reloader.check?.(next);
+    },
+    async apply(ctx, _old, next) {
+      await reloader.reload(next, ctx.signal);
+      return HookStatus.Applied;
+    },
+  };
 }

@@ -6,12 +6,14 @@ import {
   Coordinator,
   type Hook,
   HookStatus,
-  loadConfig,
-  LogLevelVar,
   type ReloadEvent,
   type ReloadResult,
   ReloadStatus,
+  type TriggerContext,
 } from "hup-reload";
+import { logLevelHook, LogLevelVar } from "hup-reload/log-level";
+import { tlsHook } from "hup-reload/tls";
+import { fileChanges } from "hup-reload/watch";
 import process from "node:process";
 import { ManualSignals, nextReload, tempConfig } from "hup-reload/testing";
 import { captureLogs, type Deferred, deferred } from "./_helpers.ts";
@@ -81,7 +83,8 @@ describe("Coordinator", () => {
 
   test("new Coordinator() rejects an empty configPath and a nameless hook", () => {
     const config = new AtomicConfig(cfg(1));
-    assert.throws(() => new Coordinator({ configPath: "", config }), {
+    const load = () => cfg(2);
+    assert.throws(() => new Coordinator({ configPath: "", config, load }), {
       name: "TypeError",
       message: /deps\.configPath/,
     });
@@ -90,6 +93,7 @@ describe("Coordinator", () => {
         new Coordinator({
           configPath: "c.yaml",
           config,
+          load,
           hooks: [{ check() {}, apply: () => HookStatus.Applied } as never],
         }),
       { name: "TypeError", message: /deps\.hooks\[0\]\.name/ },
@@ -556,21 +560,18 @@ describe("Coordinator", () => {
     await coordinator.shutdown();
   });
 
-  test("Coordinator default hooks skip without a log level or certificate reloader", async () => {
+  test("Coordinator.reload() lists exactly the hooks registered, and none by default", async () => {
     const coordinator = new Coordinator<Config>({
       configPath: "c.yaml",
       config: new AtomicConfig(cfg(0)),
       load: () => cfg(1),
     });
     const result = await coordinator.reload();
-    assert.deepEqual(result.outcomes, [
-      { name: "log_level", status: "skipped" },
-      { name: "tls_certificate", status: "skipped" },
-    ]);
+    assert.deepEqual(result.outcomes, []);
     assert.equal(result.status, "full_success");
   });
 
-  test("Coordinator default log_level hook applies a level and rejects an unknown one", async () => {
+  test("Coordinator runs the log_level and tls_certificate hooks the user composes", async () => {
     const level = new LogLevelVar("info");
     let next: Config = {
       ...cfg(1),
@@ -581,12 +582,12 @@ describe("Coordinator", () => {
       configPath: "c.yaml",
       config: new AtomicConfig(cfg(0)),
       load: () => next,
-      logLevel: level,
-      certificates: {
-        reload(config) {
-          rotated.push(config);
-        },
-      },
+      hooks: [
+        logLevelHook(level, (config: Config) => config.server.log_level, {
+          field: "server.log_level",
+        }),
+        tlsHook({ reload: (config: Config) => void rotated.push(config) }),
+      ],
     });
     const ok = await coordinator.reload();
     assert.deepEqual(ok.outcomes, [
@@ -605,12 +606,12 @@ describe("Coordinator", () => {
     assert.equal(rotated.length, 1);
   });
 
-  test("Coordinator default tls_certificate hook fails validation when the reloader's check throws", async () => {
+  test("Coordinator fails validation when a tls_certificate hook's check throws", async () => {
     const coordinator = new Coordinator<Config>({
       configPath: "c.yaml",
       config: new AtomicConfig(cfg(0)),
       load: () => cfg(1),
-      certificates: {
+      hooks: [tlsHook({
         check() {
           throw new Error(
             "Cannot rotate the certificate as it has expired: tls.cert",
@@ -619,15 +620,15 @@ describe("Coordinator", () => {
         reload() {
           throw new Error("not reached");
         },
-      },
+      })],
     });
     const result = await coordinator.reload();
     assert.equal(result.status, "validation_failed");
-    assert.deepEqual(result.outcomes[1], {
+    assert.deepEqual(result.outcomes, [{
       name: "tls_certificate",
       status: "failed",
       error: "Cannot rotate the certificate as it has expired: tls.cert",
-    });
+    }]);
   });
 });
 
@@ -714,22 +715,56 @@ test("Coordinator.reload() called between a pass and the queued one joins the qu
   assert.equal(maxActive, 1);
 });
 
-test("Coordinator.watch() with watchFile reloads on a file change until shutdown()", async () => {
+test("Coordinator.watch() starts the fileChanges() trigger, which reloads on a file change until shutdown()", async () => {
   await using file = await tempConfig("n: 1\n");
-  const config = new AtomicConfig(await loadConfig(file.path));
-  const coordinator = new Coordinator({
+  const coordinator = await Coordinator.create({
     configPath: file.path,
-    config,
-    hooks: [],
-    watchFile: { debounce: 20 },
+    triggers: [fileChanges({ debounce: 20 })],
     signals: new ManualSignals(),
   });
   coordinator.watch();
   const reloaded = nextReload(coordinator);
   await file.replace("n: 2\n");
   assert.equal((await reloaded).status, "full_success");
-  assert.equal(config.load()?.n, 2);
+  assert.equal(coordinator.config.load().n, 2);
   await coordinator.shutdown();
+});
+
+test("Coordinator.watch() starts every trigger and shutdown() stops each, even when one throws", async () => {
+  const events: string[] = [];
+  let context: TriggerContext | undefined;
+  const coordinator = new Coordinator({
+    configPath: "c.yaml",
+    config: new AtomicConfig({}),
+    load: () => ({}),
+    signals: new ManualSignals(),
+    triggers: [
+      {
+        name: "broken",
+        start() {
+          throw new Error("Cannot start: broken");
+        },
+      },
+      {
+        name: "manual",
+        start(ctx) {
+          context = ctx;
+          events.push("start");
+          return () => {
+            events.push("stop");
+            throw new Error("Cannot stop cleanly");
+          };
+        },
+      },
+    ],
+  });
+  coordinator.watch();
+  assert.deepEqual(events, ["start"]);
+  assert.equal(context?.configPath, "c.yaml");
+  assert.equal(context?.digest(), null);
+  assert.equal((await context!.reload()).generation, 1);
+  await coordinator.shutdown();
+  assert.deepEqual(events, ["start", "stop"]);
 });
 
 describe("Coordinator.reload() from inside a pass", () => {

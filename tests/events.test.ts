@@ -5,12 +5,10 @@ import {
   AtomicConfig,
   Coordinator,
   HookStatus,
-  loadConfig,
-  LogLevelVar,
   ReloadEvent,
   type ReloadResult,
-  SafeEventTarget,
 } from "hup-reload";
+import { logLevelHook, LogLevelVar } from "hup-reload/log-level";
 import { captureLogs, deferred, envOf, tempConfig } from "./_helpers.ts";
 
 async function withRecords(
@@ -84,19 +82,25 @@ test("Coordinator event listeners that throw or reject are logged and break noth
   });
 });
 
-test("SafeEventTarget keeps once listeners working and removes wrapped listeners", () => {
-  const target = new SafeEventTarget();
+test("Coordinator keeps once listeners working and removes wrapped listeners", async () => {
+  const coordinator = new Coordinator({
+    configPath: "c.yaml",
+    config: new AtomicConfig({}),
+    load: () => ({}),
+  });
   let n = 0;
   const listener = () => void n++;
-  target.addEventListener("x", listener, { once: true });
-  target.dispatchEvent(new Event("x"));
-  target.dispatchEvent(new Event("x"));
+  coordinator.addEventListener("reload", listener, { once: true });
+  await coordinator.reload();
+  await coordinator.reload();
   assert.equal(n, 1);
-  target.addEventListener("y", listener);
-  target.removeEventListener("y", listener);
-  target.dispatchEvent(new Event("y"));
+  const handler = { handleEvent: listener };
+  coordinator.addEventListener("reload", handler);
+  coordinator.removeEventListener("reload", handler);
+  await coordinator.reload();
   assert.equal(n, 1);
-  target.addEventListener("z", null);
+  coordinator.addEventListener("reload", null);
+  coordinator.removeEventListener("reload", null);
 });
 
 test("AtomicConfig.subscribe() sees every swap a pass makes; a throwing subscriber is logged", async () => {
@@ -179,13 +183,10 @@ test("Coordinator.history() keeps the newest historySize results; stats() counts
 
 test("Coordinator.digest() follows the file of the config in effect", async () => {
   await using file = await tempConfig("a: 1\n");
-  const noEnv = envOf({});
-  const holder = new AtomicConfig(await loadConfig(file.path, { env: noEnv }));
   let checkFails = false;
-  const coordinator = new Coordinator({
+  const coordinator = await Coordinator.create({
     configPath: file.path,
-    config: holder,
-    env: noEnv,
+    env: envOf({}),
     hooks: [{
       name: "h",
       check() {
@@ -229,7 +230,13 @@ test("LogLevelVar.filter makes LogTape follow the level a reload applies", async
       configPath: "c.yaml",
       config: new AtomicConfig({ server: { log_level: "info" } }),
       load: () => ({ server: { log_level: "error" } }),
-      logLevel: level,
+      hooks: [
+        logLevelHook(
+          level,
+          (config: { server: { log_level: string } }) =>
+            config.server.log_level,
+        ),
+      ],
     });
     const log = getLogger(["app"]);
     log.info("before");

@@ -25,13 +25,12 @@ import { fileURLToPath } from "node:url";
 import { captureLogs } from "./_helpers.ts";
 import {
   AtomicConfig,
-  type ConfigFileWatcher,
   Coordinator,
   loadConfig,
   type ReloadResult,
   type Timers,
-  watchConfigFile,
 } from "hup-reload";
+import { type ConfigFileWatcher, watchConfigFile } from "hup-reload/watch";
 
 const DEBOUNCE = 30;
 const POLL = 40;

@@ -1,12 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  AtomicConfig,
-  Coordinator,
-  type Hook,
-  HookStatus,
-  reloadHandler,
-} from "hup-reload";
+import { AtomicConfig, Coordinator, type Hook, HookStatus } from "hup-reload";
+import { reloadHandler } from "hup-reload/http";
 import { renderHistoryPage } from "../src/html.ts";
 import { captureLogs, deferred, tempConfig } from "./_helpers.ts";
 

@@ -25,7 +25,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, sep } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { nodeListener, reloadHandler } from "hup-reload";
+import { nodeListener, reloadHandler } from "hup-reload/http";
 import type { Browser } from "puppeteer-core";
 import { countColour, readPng } from "./_png.ts";
 import { fixedHistory, historyPage } from "./fixtures/history_page_child.ts";

@@ -9,16 +9,14 @@ import {
   type Server,
 } from "node:http";
 import { type AddressInfo, connect } from "node:net";
+import { AtomicConfig, Coordinator, HookStatus } from "hup-reload";
 import {
-  AtomicConfig,
-  Coordinator,
-  HookStatus,
   nodeListener,
   type NodeListenerOptions,
   type NodeRequestLike,
   type NodeResponseLike,
   reloadHandler,
-} from "hup-reload";
+} from "hup-reload/http";
 import { deferred } from "./_helpers.ts";
 
 const MiB = 1024 * 1024;

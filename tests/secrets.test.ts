@@ -17,8 +17,8 @@ import {
   type Hook,
   HookStatus,
   loadConfig,
-  reloadHandler,
 } from "hup-reload";
+import { reloadHandler } from "hup-reload/http";
 import { captureLogs, envOf, tempConfig } from "./_helpers.ts";
 
 // Each secret holds a marker that must never show, and characters that

@@ -5,7 +5,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { open, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { AtomicConfig, Coordinator, HookStatus } from "hup-reload";
+import {
+  AtomicConfig,
+  type ConfigSchema,
+  Coordinator,
+  HookStatus,
+} from "hup-reload";
 import { tempConfig } from "./_helpers.ts";
 
 // Every prefix of a version is valid YAML (a list cut short, a missing
@@ -42,6 +47,8 @@ async function race(
   const coordinator = new Coordinator<Versioned>({
     configPath: file.path,
     config: holder,
+    // The test checks each applied config's checksum itself.
+    schema: passThrough<Versioned>(),
     hooks: [{ name: "noop", check() {}, apply: () => HookStatus.Applied }],
   });
   let writing = true;
@@ -114,3 +121,14 @@ test("Coordinator always applies a whole file from a writer that renames", {
     `rename: ${passes} passes during ${versions} rewrites, ${applied.length} applied`,
   );
 });
+
+/** A schema that accepts any mapping as `C`. */
+function passThrough<C>(): ConfigSchema<C> {
+  return {
+    "~standard": {
+      version: 1,
+      vendor: "test",
+      validate: (value) => ({ value: value as C }),
+    },
+  };
+}

@@ -8,26 +8,25 @@
  *
  * @module
  */
-import {
-  AtomicConfig,
-  Coordinator,
-  loadConfig,
-  reloadHandler,
-} from "../../mod.ts";
+import { z } from "zod";
+import { Coordinator } from "../../mod.ts";
+import { reloadHandler } from "../../http.ts";
+import { fileChanges } from "../../watch.ts";
 
-interface Config {
-  server: { port: number };
-  greeting: { text: string };
-}
+const schema = z.object({
+  server: z.object({ port: z.number().int() }),
+  greeting: z.object({ text: z.string().min(1) }),
+});
 
 const path = Deno.args[0] ?? "/etc/hup-demo/config.yaml";
-const config = new AtomicConfig(await loadConfig(path) as unknown as Config);
-const coordinator = new Coordinator({
+const coordinator = await Coordinator.create({
   configPath: path,
-  config,
+  schema,
   nonReloadable: ["server.port"],
-  watchFile: true, // the ConfigMap volume is updated in place by the kubelet
+  // The kubelet swaps the ConfigMap volume's `..data` link: reload on it.
+  triggers: [fileChanges()],
 });
+const config = coordinator.config;
 coordinator.watch();
 coordinator.addEventListener("reload", ({ result }) => {
   console.log(`reload: ${result.status}, generation ${result.generation}`);
@@ -38,7 +37,7 @@ const admin = reloadHandler(coordinator, {
 
 Deno.serve({
   hostname: Deno.env.get("DEMO_HOST") ?? "0.0.0.0",
-  port: config.load()!.server.port,
+  port: config.load().server.port,
   onListen({ hostname, port }) {
     console.log(`Kubernetes example, PID ${Deno.pid}
   serving:  http://${hostname}:${port}/

@@ -1,0 +1,267 @@
+import type { AtomicConfig } from "./atomic.ts";
+import { type Timers, withDeadline } from "./deadline.ts";
+import { deepFreeze } from "./freeze.ts";
+import type { ApplyContext, Hook } from "./hook.ts";
+import { insidePass, type PassScope, runInPass } from "./pass_scope.ts";
+import { Redactor, stringsIn } from "./redact.ts";
+import { MAX_HOOK_ERROR, renderError } from "./render.ts";
+import type { HookOutcome } from "./result.ts";
+import { HookStatus, isHookStatus, ReloadStatus } from "./status.ts";
+
+export { insidePass };
+
+/** What a loader gives a pass: the config, and the digest of its bytes. */
+export interface Loaded<C> {
+  /** The config. */
+  config: C;
+  /** The SHA-256 of the bytes it was loaded from, when it came from a file. */
+  digest?: string;
+}
+
+/** A hook as registered: its name and deadline read once. */
+export interface RegisteredHook<C> {
+  hook: Hook<C>;
+  name: string;
+  timeout: number;
+}
+
+/** Everything one pass reads and changes. */
+export interface PassPlan<C> {
+  /** The coordinator running the pass (for the re-entrancy scope). */
+  owner: object;
+  configPath: string;
+  load(path: string): Loaded<C> | Promise<Loaded<C>>;
+  hooks: readonly RegisteredHook<C>[];
+  holder: AtomicConfig<C>;
+  /** The non-reloadable fields that differ in `next`; may throw. */
+  requiresRestart(next: C): string[];
+  lookup: ((name: string) => unknown) | undefined;
+  timers: Timers;
+}
+
+/** What a pass did, for the result. */
+export interface PassReport {
+  status: ReloadStatus;
+  outcomes?: HookOutcome[];
+  requiresRestart?: string[];
+  loadError?: string;
+  /** The digest of the bytes loaded, when the file loaded. */
+  digest?: string;
+}
+
+// Timers fire at once for a delay above 2^31 - 1 ms (about 24.8 days) on
+// every runtime: such a deadline would be no deadline at all.
+const MAX_TIMEOUT = 2 ** 31 - 1;
+
+/** The longest `load_error` of a result, in UTF-16 code units. */
+export const MAX_LOAD_ERROR = 4096;
+
+// How much of a hook error is rendered before values are removed from it.
+const MAX_RENDERED = 1024 * 1024;
+
+/**
+ * Checks the hooks and reads each one's name and deadline once, so a getter
+ * cannot change them, or throw, in the middle of a pass.
+ *
+ * @param hooks The hooks, in order.
+ * @param defaultTimeout The deadline of a hook without its own.
+ * @param what Where the hooks were given, for messages.
+ * @returns The registered hooks.
+ * @throws {TypeError} If a hook has no name, or a timeout is not a positive
+ *   number.
+ * @throws {RangeError} If a timeout is finite and above 2147483647 ms.
+ */
+export function registerHooks<C>(
+  hooks: readonly Hook<C>[],
+  defaultTimeout: number,
+  what: string,
+): RegisteredHook<C>[] {
+  return hooks.map((hook, i) => {
+    const name = hook?.name;
+    if (typeof name !== "string" || name === "") {
+      throw new TypeError(
+        `Cannot create the coordinator as hook ${i} has no name: ${what}[${i}].name`,
+      );
+    }
+    const timeout = hook.timeout;
+    checkTimeout(timeout, `${what}[${i}].timeout`);
+    return { hook, name, timeout: timeout ?? defaultTimeout };
+  });
+}
+
+/**
+ * Throws unless `ms` is a usable deadline: `undefined`, a positive number of
+ * milliseconds a timer can wait, or `Infinity`.
+ *
+ * @param ms The timeout.
+ * @param field Where it was given, for the message.
+ * @throws {TypeError} If it is not a positive number.
+ * @throws {RangeError} If it is finite and above 2147483647 ms.
+ */
+export function checkTimeout(ms: unknown, field: string): void {
+  if (ms === undefined) return;
+  if (!(typeof ms === "number" && ms > 0)) {
+    throw new TypeError(
+      `Cannot create the coordinator as a timeout is not a positive number of milliseconds: ${field}`,
+    );
+  }
+  if (ms > MAX_TIMEOUT && ms !== Infinity) {
+    throw new RangeError(
+      `Cannot create the coordinator as a timeout is longer than ${MAX_TIMEOUT} ms (about 24.8 days, the longest a timer can wait); use Infinity for no deadline: ${field}`,
+    );
+  }
+}
+
+/**
+ * Runs one reload pass: load, then every hook's `check`, then every hook's
+ * `apply`, then the swap into the holder. What user code throws ends up in
+ * the report; while the pass waits for user code, a `reload()` from that
+ * code is refused (see {@linkcode insidePass}) rather than left waiting for
+ * this very pass.
+ *
+ * @param plan What the pass reads and changes.
+ * @returns What the pass did.
+ */
+export async function runPass<C>(plan: PassPlan<C>): Promise<PassReport> {
+  const scope: PassScope = { owner: plan.owner, open: true };
+  try {
+    return await runInPass(scope, () => run(plan, scope));
+  } finally {
+    scope.open = false;
+  }
+}
+
+async function run<C>(
+  plan: PassPlan<C>,
+  scope: PassScope,
+): Promise<PassReport> {
+  let loaded: Loaded<C>;
+  let requiresRestart: string[];
+  try {
+    loaded = await plan.load(plan.configPath);
+    if (loaded.config === undefined) {
+      throw new TypeError(
+        `Cannot load config as the loader returned undefined: ${plan.configPath}`,
+      );
+    }
+    requiresRestart = plan.requiresRestart(loaded.config);
+    deepFreeze(loaded.config);
+  } catch (error) {
+    return {
+      status: ReloadStatus.LoadFailed,
+      loadError: renderError(error, MAX_LOAD_ERROR),
+    };
+  }
+  const { config: next, digest } = loaded;
+  const old = plan.holder.load() as C;
+  const hookError = hookErrorRenderer(old, next);
+
+  const checks: (string | undefined)[] = [];
+  for (const { hook, timeout } of plan.hooks) {
+    try {
+      await withDeadline(() => hook.check(old, next), {
+        ms: timeout,
+        timers: plan.timers,
+        what: "check",
+      });
+      checks.push(undefined);
+    } catch (error) {
+      checks.push(hookError(error));
+    }
+  }
+  if (checks.some((error) => error !== undefined)) {
+    return {
+      status: ReloadStatus.ValidationFailed,
+      outcomes: plan.hooks.map(({ name }, i) =>
+        outcome(
+          name,
+          checks[i] === undefined ? HookStatus.Skipped : HookStatus.Failed,
+          checks[i],
+        )
+      ),
+      requiresRestart,
+      ...(digest !== undefined && { digest }),
+    };
+  }
+
+  const generation = plan.holder.snapshot().generation + 1;
+  const lookup = plan.lookup;
+  const outcomes: HookOutcome[] = [];
+  for (const { hook, name, timeout } of plan.hooks) {
+    try {
+      const status: unknown = await withDeadline(
+        (signal) => {
+          const ctx: ApplyContext = {
+            signal,
+            generation,
+            lookup: <T>(name: string) => lookup?.(name) as T | undefined,
+          };
+          return hook.apply(ctx, old, next);
+        },
+        { ms: timeout, timers: plan.timers, what: "apply" },
+      );
+      outcomes.push(applied(name, status));
+    } catch (error) {
+      outcomes.push(outcome(name, HookStatus.Failed, hookError(error)));
+    }
+  }
+  // Subscribers of the holder run once the pass no longer waits for them.
+  scope.open = false;
+  plan.holder.store(next);
+  return {
+    status: outcomes.some((o) => o.status === HookStatus.Failed)
+      ? ReloadStatus.PartialApplied
+      : ReloadStatus.FullSuccess,
+    outcomes,
+    requiresRestart,
+    ...(digest !== undefined && { digest }),
+  };
+}
+
+function applied(name: string, status: unknown): HookOutcome {
+  if (!isHookStatus(status)) {
+    return outcome(
+      name,
+      HookStatus.Failed,
+      `Cannot tell what the hook did as apply returned ${
+        describe(status)
+      }, not "applied", "skipped" or "failed"`,
+    );
+  }
+  return status === HookStatus.Failed
+    ? outcome(name, status, "apply reported failed")
+    : outcome(name, status);
+}
+
+// Hook errors may quote the config: every string of the config in effect
+// and of the new one, of 8 characters or more, is removed from them. The
+// redactor is built on the first failure of a pass, if any.
+function hookErrorRenderer(
+  old: unknown,
+  next: unknown,
+): (error: unknown) => string {
+  let redactor: Redactor | undefined;
+  return (error) => {
+    redactor ??= new Redactor(
+      [...stringsIn(old, 8, false), ...stringsIn(next, 8, false)],
+      8,
+    );
+    // Render generously first, so a value that starts inside the part kept
+    // is seen whole and removed, never cut in half.
+    return redactor.scrub(renderError(error, MAX_RENDERED), MAX_HOOK_ERROR);
+  };
+}
+
+function outcome(
+  name: string,
+  status: HookStatus,
+  error?: string,
+): HookOutcome {
+  return error === undefined ? { name, status } : { name, status, error };
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return "a string that is not a status";
+  if (value === null || value === undefined) return String(value);
+  return `a value of type ${typeof value}`;
+}

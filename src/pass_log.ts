@@ -1,0 +1,63 @@
+import type { Logger } from "@logtape/logtape";
+import type { ReloadResult } from "./result.ts";
+import { HookStatus, ReloadStatus } from "./status.ts";
+
+/**
+ * Logs a finished pass: one record with its outcome, one per failed hook and
+ * one per field that needs a restart. Results hold no value from the config,
+ * so neither do the records.
+ *
+ * @param log The coordinator's logger.
+ * @param path The config file.
+ * @param result The result of the pass.
+ */
+export function logResult(
+  log: Logger,
+  path: string,
+  result: ReloadResult,
+): void {
+  const props = {
+    path,
+    status: result.status,
+    generation: result.generation,
+    durationMs: Date.parse(result.ended_at) - Date.parse(result.started_at),
+  };
+  switch (result.status) {
+    case ReloadStatus.FullSuccess:
+      log.info("Reload pass succeeded: generation {generation}", props);
+      break;
+    case ReloadStatus.PartialApplied:
+      log.warn(
+        "Reload pass applied with failed hooks: generation {generation}",
+        props,
+      );
+      break;
+    case ReloadStatus.ValidationFailed:
+      log.error(
+        "Reload pass rejected by a check, config unchanged: generation {generation}",
+        props,
+      );
+      break;
+    case ReloadStatus.LoadFailed:
+      log.error("Reload pass failed to load {path}: {error}", {
+        ...props,
+        error: result.load_error,
+      });
+      break;
+  }
+  for (const o of result.outcomes) {
+    if (o.status === HookStatus.Failed) {
+      log.error("Hook {hook} failed: {error}", {
+        ...props,
+        hook: o.name,
+        error: o.error,
+      });
+    }
+  }
+  for (const field of result.requires_restart ?? []) {
+    log.warn("Field {field} changed but takes effect only after a restart", {
+      ...props,
+      field,
+    });
+  }
+}
