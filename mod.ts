@@ -53,11 +53,12 @@ export {
   type CoordinatorOptions,
   type CreateOptions,
   type Deps,
+  type ReloadOptions,
 } from "./src/coordinator.ts";
 export type { Timers } from "./src/deadline.ts";
 export { LoadError, type LoadErrorLocation } from "./src/errors.ts";
 export { ReloadEvent } from "./src/events.ts";
-export type { ApplyContext, Hook } from "./src/hook.ts";
+export type { ApplyContext, CheckContext, Hook } from "./src/hook.ts";
 export { type ConfigObject, loadConfig, type LoadOptions } from "./src/load.ts";
 export type { HookOutcome, ReloadResult } from "./src/result.ts";
 export type { SignalSource } from "./src/runtime/types.ts";

@@ -110,6 +110,27 @@ export interface CoordinatorOptions<C> {
 }
 
 /**
+ * Options of {@linkcode Coordinator.reload}.
+ *
+ * @example Usage
+ * ```ts
+ * import type { ReloadOptions } from "@hup/reload";
+ *
+ * const options: ReloadOptions = { trigger: "deploy" };
+ * ```
+ */
+export interface ReloadOptions {
+  /**
+   * What asks for the pass, as the result's `trigger` and the logs say:
+   * `signal`, `http`, `file`, or a name of the caller's (at most 64
+   * characters).
+   *
+   * @default {"call"}
+   */
+  trigger?: string;
+}
+
+/**
  * Options of {@linkcode Coordinator.create}: how to load the config (the
  * same for the start-up config and every reload) and how to run passes.
  *
@@ -225,12 +246,15 @@ export class Coordinator<C> extends EventTarget {
   readonly #now: () => Date;
   readonly #log: Logger = getLogger(["hup-reload", "coordinator"]);
   readonly #history: Ring<ReloadResult>;
-  readonly #stats = new StatsRecorder();
+  #stats = new StatsRecorder();
   readonly #wrapped = new WeakMap<object, EventListener>();
   #last: ReloadResult | null = null;
   #digest: string | null = null;
   #running: Promise<ReloadResult> | null = null;
   #queued: Promise<ReloadResult> | null = null;
+  // The requests the queued pass will answer, by trigger, in order of the
+  // first of each kind.
+  #queuedRequests = new Map<string, number>();
   #listener: (() => void) | null = null;
   #stops: (() => void)[] = [];
 
@@ -298,6 +322,7 @@ export class Coordinator<C> extends EventTarget {
       config: new AtomicConfig(loaded.config),
     } as Deps<C>);
     coordinator.#digest = loaded.digest ?? null;
+    coordinator.#stats = new StatsRecorder(coordinator.#safeNow());
     return coordinator;
   }
 
@@ -438,17 +463,18 @@ export class Coordinator<C> extends EventTarget {
     const listener = () => {
       this.#log.info("Received SIGHUP: reloading {path}", {
         path: this.#configPath,
+        trigger: "signal",
       });
-      this.#fireAndForget();
+      this.#fireAndForget("signal");
     };
     (this.#signals ?? runtime()).addSignalListener("SIGHUP", listener);
     this.#listener = listener;
-    const context = {
-      configPath: this.#configPath,
-      digest: () => this.#digest,
-      reload: () => this.reload(),
-    };
     for (const trigger of this.#triggers) {
+      const context = {
+        configPath: this.#configPath,
+        digest: () => this.#digest,
+        reload: () => this.reload({ trigger: trigger.name }),
+      };
       try {
         this.#stops.push(trigger.start(context));
       } catch (error) {
@@ -492,21 +518,32 @@ export class Coordinator<C> extends EventTarget {
    * assert.equal(coordinator.generation(), 0);
    * ```
    *
+   * @param options What asks for the pass (`trigger`, `"call"` by
+   *   default), as the result and the logs will say.
    * @returns The result of the pass.
    */
-  reload(): Promise<ReloadResult> {
+  reload(options?: ReloadOptions): Promise<ReloadResult> {
     if (insidePass(this)) return this.#refuseReentry();
+    const trigger = typeof options?.trigger === "string" &&
+        options.trigger !== ""
+      ? options.trigger.slice(0, 64)
+      : "call";
     // A queued pass has not started yet, so it will see this caller's file;
     // check it first: between the end of a pass and the start of the queued
     // one, nothing is running, yet starting another pass would overlap.
+    if (this.#queued === null && this.#running === null) {
+      return this.#start(new Map([[trigger, 1]]));
+    }
+    const requests = this.#queuedRequests;
+    requests.set(trigger, (requests.get(trigger) ?? 0) + 1);
     if (this.#queued !== null) return this.#queued;
-    if (this.#running === null) return this.#start();
     const next = () => {
       this.#queued = null;
-      return this.#start();
+      this.#queuedRequests = new Map();
+      return this.#start(requests);
     };
     // A running pass never rejects; should one ever, the queue goes on.
-    this.#queued = this.#running.then(next, next);
+    this.#queued = this.#running!.then(next, next);
     return this.#queued;
   }
 
@@ -743,8 +780,8 @@ export class Coordinator<C> extends EventTarget {
   }
 
   // For triggers nobody awaits (SIGHUP).
-  #fireAndForget(): void {
-    this.reload().catch((error) =>
+  #fireAndForget(trigger: string): void {
+    this.reload({ trigger }).catch((error) =>
       this.#log.error("A reload could not be started: {error}", {
         path: this.#configPath,
         error: renderError(error),
@@ -765,10 +802,13 @@ export class Coordinator<C> extends EventTarget {
     return refused;
   }
 
-  #start(): Promise<ReloadResult> {
+  #start(requests: Map<string, number>): Promise<ReloadResult> {
     const startedAt = this.#safeNow();
-    this.#log.info("Reload pass started for {path}", {
+    const trigger = requests.keys().next().value ?? "call";
+    this.#log.info("Reload pass started for {path}, asked for by {trigger}", {
       path: this.#configPath,
+      trigger,
+      requests: Object.fromEntries(requests),
     });
     const pass: Promise<ReloadResult> = runPass<C>({
       owner: this,
@@ -785,7 +825,7 @@ export class Coordinator<C> extends EventTarget {
           report.status === ReloadStatus.FullSuccess ||
           report.status === ReloadStatus.PartialApplied
         ) this.#digest = report.digest ?? null;
-        return this.#finish({ ...report, startedAt });
+        return this.#finish({ ...report, startedAt, trigger, requests });
       })
       // Only a fault in the coordinator itself gets here (every stage
       // catches what user code throws); the pass still ends with a result.
@@ -797,6 +837,8 @@ export class Coordinator<C> extends EventTarget {
         return this.#finish({
           status: ReloadStatus.LoadFailed,
           startedAt,
+          trigger,
+          requests,
           loadError: truncate(
             `The reload pass failed unexpectedly: ${renderError(error)}`,
             MAX_LOAD_ERROR,

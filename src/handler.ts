@@ -28,7 +28,7 @@ import type { ReloadStatus } from "./status.ts";
  */
 export interface ReloadHandlerOptions {
   /**
-   * Where the routes live: `GET|POST <prefix>`, `GET <prefix>/metrics`,
+   * Where the routes live: `GET|POST|PUT <prefix>`, `GET <prefix>/metrics`,
    * `GET <prefix>/history`. A path of plain segments (letters, digits and
    * `-._~!$&'()*+,;=:@%`); a final `/` is ignored.
    *
@@ -101,7 +101,7 @@ const PREFIX = /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@%]+)*\/?$/;
  *   (`last_result` is `null` before the first pass); with
  *   `Accept: text/html`, a self-contained page with the recent history as a
  *   timeline.
- * - `POST <prefix>`: runs a pass (joining one that is about to run, never
+ * - `POST <prefix>` (or `PUT`, as Prometheus accepts): runs a pass (joining one that is about to run, never
  *   overlapping) and answers with its result: 200 on `full_success`, 500 on
  *   `partial_applied`, 422 on `validation_failed` and `load_failed`, so
  *   `curl -f` fails when the reload did. Needs the bearer `token`, or
@@ -275,7 +275,7 @@ export function reloadHandler<C>(
       );
     }
     log.info("Reload requested over HTTP");
-    const result = await coordinator.reload();
+    const result = await coordinator.reload({ trigger: "http" });
     return json(result, POST_STATUS[result.status]);
   };
 
@@ -290,9 +290,9 @@ export function reloadHandler<C>(
     if (at === prefix) {
       return isRead
         ? await read(request, () => status(request))
-        : method === "POST"
+        : method === "POST" || method === "PUT"
         ? await reload(request)
-        : notAllowed("GET, HEAD, POST");
+        : notAllowed("GET, HEAD, POST, PUT");
     }
     if (at === `${prefix}/metrics`) {
       return isRead ? await read(request, metrics) : notAllowed("GET, HEAD");

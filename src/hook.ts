@@ -1,6 +1,35 @@
 import type { HookStatus } from "./status.ts";
 
 /**
+ * What a {@linkcode Hook.check} call gets besides the two configs.
+ *
+ * @example Skipping a check when the section did not change
+ * ```ts
+ * import type { CheckContext } from "@hup/reload";
+ *
+ * function needsCheck(ctx: CheckContext): boolean {
+ *   return ctx.changed("database") && !ctx.signal.aborted;
+ * }
+ * ```
+ */
+export interface CheckContext {
+  /**
+   * Aborted when the hook should give up, because its deadline passed.
+   */
+  readonly signal: AbortSignal;
+  /**
+   * Whether the value at `path` (dotted: `server.tls`, `routes.0.target`)
+   * differs between the config in effect and the new one: it changed, or
+   * something under it did, or a value above it was added, removed or
+   * replaced. A hook can skip its work when its section did not change.
+   *
+   * @param path A dotted path.
+   * @returns Whether it changed.
+   */
+  changed(path: string): boolean;
+}
+
+/**
  * What an {@linkcode Hook.apply} call gets besides the two configs.
  *
  * @example Usage
@@ -8,16 +37,11 @@ import type { HookStatus } from "./status.ts";
  * import type { ApplyContext } from "@hup/reload";
  *
  * function describe(ctx: ApplyContext): string {
- *   return `applying generation ${ctx.generation}, aborted: ${ctx.signal.aborted}`;
+ *   return `applying generation ${ctx.generation}, cache changed: ${ctx.changed("cache")}`;
  * }
  * ```
  */
-export interface ApplyContext {
-  /**
-   * Aborted when the hook should give up, because its deadline passed: pass
-   * it to `fetch`, timers and anything else that takes an `AbortSignal`.
-   */
-  readonly signal: AbortSignal;
+export interface ApplyContext extends CheckContext {
   /** The generation the new config will have once the pass swaps it in. */
   readonly generation: number;
   /**
@@ -77,15 +101,17 @@ export interface Hook<C> {
    *
    * @param oldCfg The config in effect.
    * @param newCfg The config being loaded.
+   * @param ctx The abort signal and what changed.
    */
-  check(oldCfg: C, newCfg: C): void | Promise<void>;
+  check(oldCfg: C, newCfg: C, ctx: CheckContext): void | Promise<void>;
   /**
    * Changes the live subsystem. Returns `applied` when it did, `skipped` when
    * the subsystem is not configured or not registered. Throwing (or
    * rejecting, or returning `failed`) marks this hook failed; the pass goes
    * on with the other hooks.
    *
-   * @param ctx The abort signal, the new generation, subsystem lookup.
+   * @param ctx The abort signal, what changed, the new generation,
+   *   subsystem lookup.
    * @param oldCfg The config in effect.
    * @param newCfg The config being swapped in.
    */

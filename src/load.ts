@@ -213,7 +213,7 @@ export async function readConfigFile<C>(
             : lineColumn(source, expansion.originalOffset(at))
         ),
     });
-  return { config, digest };
+  return { config, digest, envValues: expansion.values };
 }
 
 type Problem = Omit<LoadErrorLocation, "path"> & { reason: string };

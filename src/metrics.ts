@@ -4,6 +4,8 @@ import type { ReloadStats } from "./stats.ts";
 /** What the metrics are rendered from. */
 export interface MetricsInput {
   generation: number;
+  /** The digest of the file of the config in effect, when known. */
+  digest: string | null;
   stats: ReloadStats;
   lastStatus: string | null;
   requiresRestart: number;
@@ -17,7 +19,7 @@ export interface MetricsInput {
  * @returns The text, ending with a newline.
  */
 export function renderMetrics(input: MetricsInput): string {
-  const { generation, stats, lastStatus, requiresRestart } = input;
+  const { generation, digest, stats, lastStatus, requiresRestart } = input;
   const lines: string[] = [];
   const family = (
     name: string,
@@ -40,6 +42,12 @@ export function renderMetrics(input: MetricsInput): string {
     [[{}, generation]],
   );
   family(
+    "hup_reload_config_info",
+    "gauge",
+    "The config in effect: 1, labelled with the SHA-256 of its file, so count by (digest) shows whether a fleet converged.",
+    digest === null ? [] : [[{ digest }, 1]],
+  );
+  family(
     "hup_reload_passes_total",
     "counter",
     "Finished reload passes by status.",
@@ -54,7 +62,7 @@ export function renderMetrics(input: MetricsInput): string {
   family(
     "hup_reload_last_success_timestamp_seconds",
     "gauge",
-    "When the last fully successful pass ended, in seconds since the epoch; 0 if none.",
+    "When the config in effect last loaded in full (the last fully successful pass, or start-up), in seconds since the epoch; 0 if unknown.",
     [[
       {},
       stats.last_success_at === null
@@ -117,6 +125,7 @@ export function metricsText<C>(coordinator: Coordinator<C>): string {
   const last = coordinator.lastResult();
   return renderMetrics({
     generation: coordinator.generation(),
+    digest: coordinator.digest(),
     stats: coordinator.stats(),
     lastStatus: last?.status ?? null,
     requiresRestart: last?.requires_restart?.length ?? 0,

@@ -1,9 +1,10 @@
 import type { AtomicConfig } from "./atomic.ts";
 import { type Timers, withDeadline } from "./deadline.ts";
+import { type Changes, diffConfigs } from "./diff.ts";
 import { deepFreeze } from "./freeze.ts";
 import type { ApplyContext, Hook } from "./hook.ts";
 import { insidePass, type PassScope, runInPass } from "./pass_scope.ts";
-import { Redactor, stringsIn } from "./redact.ts";
+import { keyShower, Redactor, stringsIn } from "./redact.ts";
 import { MAX_HOOK_ERROR, renderError } from "./render.ts";
 import type { HookOutcome } from "./result.ts";
 import { HookStatus, isHookStatus, ReloadStatus } from "./status.ts";
@@ -16,6 +17,8 @@ export interface Loaded<C> {
   config: C;
   /** The SHA-256 of the bytes it was loaded from, when it came from a file. */
   digest?: string;
+  /** The values substituted from the environment, never to be shown. */
+  envValues?: readonly string[];
 }
 
 /** A hook as registered: its name and deadline read once. */
@@ -43,6 +46,9 @@ export interface PassPlan<C> {
 export interface PassReport {
   status: ReloadStatus;
   outcomes?: HookOutcome[];
+  /** The paths that differ from the config in effect, when the file loaded. */
+  changed?: string[];
+  changedOmitted?: number;
   requiresRestart?: string[];
   loadError?: string;
   /** The digest of the bytes loaded, when the file loaded. */
@@ -137,6 +143,8 @@ async function run<C>(
 ): Promise<PassReport> {
   let loaded: Loaded<C>;
   let requiresRestart: string[];
+  let changes: Changes;
+  const old = plan.holder.load() as C;
   try {
     loaded = await plan.load(plan.configPath);
     if (loaded.config === undefined) {
@@ -146,6 +154,11 @@ async function run<C>(
     }
     requiresRestart = plan.requiresRestart(loaded.config);
     deepFreeze(loaded.config);
+    changes = diffConfigs(
+      old,
+      loaded.config,
+      keyShower(loaded.envValues ?? []),
+    );
   } catch (error) {
     return {
       status: ReloadStatus.LoadFailed,
@@ -153,17 +166,26 @@ async function run<C>(
     };
   }
   const { config: next, digest } = loaded;
-  const old = plan.holder.load() as C;
   const hookError = hookErrorRenderer(old, next);
+  const changed = (path: string) => changes.changed(path);
+  const loadedFields = {
+    changed: changes.shown,
+    ...(changes.omitted > 0 && { changedOmitted: changes.omitted }),
+    requiresRestart,
+    ...(digest !== undefined && { digest }),
+  };
 
   const checks: (string | undefined)[] = [];
   for (const { hook, timeout } of plan.hooks) {
     try {
-      await withDeadline(() => hook.check(old, next), {
-        ms: timeout,
-        timers: plan.timers,
-        what: "check",
-      });
+      await withDeadline(
+        (signal) => hook.check(old, next, { signal, changed }),
+        {
+          ms: timeout,
+          timers: plan.timers,
+          what: "check",
+        },
+      );
       checks.push(undefined);
     } catch (error) {
       checks.push(hookError(error));
@@ -179,8 +201,7 @@ async function run<C>(
           checks[i],
         )
       ),
-      requiresRestart,
-      ...(digest !== undefined && { digest }),
+      ...loadedFields,
     };
   }
 
@@ -193,6 +214,7 @@ async function run<C>(
         (signal) => {
           const ctx: ApplyContext = {
             signal,
+            changed,
             generation,
             lookup: <T>(name: string) => lookup?.(name) as T | undefined,
           };
@@ -213,8 +235,7 @@ async function run<C>(
       ? ReloadStatus.PartialApplied
       : ReloadStatus.FullSuccess,
     outcomes,
-    requiresRestart,
-    ...(digest !== undefined && { digest }),
+    ...loadedFields,
   };
 }
 

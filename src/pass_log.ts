@@ -19,6 +19,8 @@ export function logResult(
   const props = {
     path,
     status: result.status,
+    trigger: result.trigger,
+    ...(result.triggers !== undefined && { triggers: result.triggers }),
     generation: result.generation,
     durationMs: Date.parse(result.ended_at) - Date.parse(result.started_at),
   };

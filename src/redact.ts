@@ -10,6 +10,29 @@ const QUOTED = /"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'|`([^`\n]*)`/g;
 
 const STANDARD_TAG = /^!<tag:yaml\.org,2002:[a-z]+>$/;
 
+// A key shown in a field path looks like a name. Anything else (spaces,
+// `:`, `=`, quotes: a value typed where a key belongs) is never shown.
+const PLAIN_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.\/-]{0,63}$/;
+
+/**
+ * Decides which mapping keys may be shown in a field path: keys that look
+ * like names (letters, digits, `_`, `-`, `.`, `/`; at most 64) and hold no
+ * value taken from the environment (the whole value, or one of 4 characters
+ * or more inside the key).
+ *
+ * @param envValues The values substituted from the environment.
+ * @returns Whether a key may be shown.
+ */
+export function keyShower(
+  envValues: readonly string[],
+): (key: string) => boolean {
+  if (envValues.length === 0) return (key) => PLAIN_KEY.test(key);
+  const fromEnv = new Redactor(envValues, 4);
+  return (key) =>
+    PLAIN_KEY.test(key) && !fromEnv.isValue(key) &&
+    fromEnv.scrub(key, Infinity) === key;
+}
+
 /** What stands in for a value that was removed. */
 export const REDACTED = "…";
 

@@ -43,10 +43,13 @@ export interface HookOutcome {
  * const result: ReloadResult = {
  *   generation: 3,
  *   status: "partial_applied",
+ *   trigger: "signal",
+ *   triggers: { signal: 2, http: 1 },
  *   outcomes: [
  *     { name: "log_level", status: "applied" },
  *     { name: "cache", status: "failed", error: "Cannot resize the cache: out of memory" },
  *   ],
+ *   changed: ["cache.size", "log_level"],
  *   requires_restart: ["server.listen"],
  *   started_at: "2026-01-01T00:00:00.000Z",
  *   ended_at: "2026-01-01T00:00:00.012Z",
@@ -63,11 +66,33 @@ export interface ReloadResult {
   /** The overall outcome of the pass. */
   status: ReloadStatus;
   /**
+   * What asked for the pass first: `signal` (SIGHUP), `http` (a POST or PUT
+   * to the handler), `file` (the `fileChanges()` trigger), `call` (a direct
+   * `reload()`), or another trigger's name. Not in the Go package's wire
+   * format.
+   */
+  trigger: string;
+  /**
+   * When the pass answered several requests (a burst of signals, a POST
+   * during a pass, ...): how many of each kind; absent for one request.
+   */
+  triggers?: Record<string, number>;
+  /**
    * Every hook the pass considered, in order: on `validation_failed` the
    * outcome of each `check` (failed ones carry their error), otherwise the
    * outcome of each `apply`. Empty on `load_failed`.
    */
   outcomes: HookOutcome[];
+  /**
+   * The dotted paths whose values differ from the config in effect before
+   * the pass (the deepest ones: `server.port`, `routes.3`), at most 100, in
+   * the order of the config; names only, never values, and a key from the
+   * environment or one that is not a name shows as "…". Present when the
+   * file loaded, whatever the status; empty when nothing changed.
+   */
+  changed?: string[];
+  /** How many changed paths `changed` leaves out; absent when none. */
+  changed_omitted?: number;
   /**
    * Non-reloadable fields (dotted paths) whose value differs from the one in
    * effect since start-up; absent when none. Present whatever the status, as
@@ -94,6 +119,14 @@ export interface ResultFields {
   generation: number;
   /** The outcome of the pass. */
   status: ReloadStatus;
+  /** What asked for the pass first. */
+  trigger: string;
+  /** How many requests of each kind the pass answered. */
+  requests?: ReadonlyMap<string, number>;
+  /** The changed paths, when the file loaded. */
+  changed?: string[];
+  /** How many changed paths are left out. */
+  changedOmitted?: number;
   /** When the pass started. */
   startedAt: Date;
   /** When it ended. */
@@ -118,10 +151,17 @@ export interface ResultFields {
  */
 export function buildResult(fields: ResultFields): ReloadResult {
   const { outcomes = [], requiresRestart = [], loadError, digest } = fields;
+  const { requests, changed, changedOmitted } = fields;
+  let total = 0;
+  for (const n of requests?.values() ?? []) total += n;
   const result: ReloadResult = {
     generation: fields.generation,
     status: fields.status,
+    trigger: fields.trigger,
+    ...(total > 1 && { triggers: Object.fromEntries(requests!) }),
     outcomes,
+    ...(changed !== undefined && { changed }),
+    ...(changedOmitted !== undefined && { changed_omitted: changedOmitted }),
     ...(requiresRestart.length > 0 && { requires_restart: requiresRestart }),
     ...(loadError !== undefined && { load_error: loadError }),
     ...(digest !== undefined && { config_digest: digest }),

@@ -1,5 +1,5 @@
 import type { FieldPath } from "./locate.ts";
-import { Redactor, stringsIn, unescapeJson } from "./redact.ts";
+import { keyShower, Redactor, stringsIn, unescapeJson } from "./redact.ts";
 import type { SchemaIssue } from "./schema.ts";
 
 /** The most schema issues reported one by one; the rest are counted. */
@@ -7,10 +7,6 @@ export const MAX_ISSUES = 50;
 
 /** The longest reason reported for one issue, in UTF-16 code units. */
 const MAX_REASON = 300;
-
-// A key shown in a field path looks like a name. Anything else (spaces,
-// `:`, `=`, quotes: a value typed where a key belongs) is never shown.
-const PLAIN_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.\/-]{0,63}$/;
 
 // How libraries mark an issue about a key the schema does not declare:
 // valibot (`expected: "never"`) and arktype (`expected: "removed"`) point
@@ -59,10 +55,10 @@ export function reportSchemaIssues(
   context: IssueContext,
 ): { reports: ReportedIssue[]; more: number } {
   const shown = issues.slice(0, MAX_ISSUES);
-  const fromEnv = new Redactor(context.envValues, 4);
+  const showKey = keyShower(context.envValues);
   const hiddenKeys: string[] = [];
   const located = shown.map((issue) => {
-    const { path, hiddenAt } = analyse(issue, context.input, fromEnv);
+    const { path, hiddenAt } = analyse(issue, context.input, showKey);
     if (hiddenAt !== undefined) hiddenKeys.push(String(path[hiddenAt]));
     return { path, hiddenAt };
   });
@@ -97,7 +93,7 @@ export function reportSchemaIssues(
 function analyse(
   issue: SchemaIssue,
   input: unknown,
-  fromEnv: Redactor,
+  showKey: (key: string) => boolean,
 ): { path: (string | number)[]; hiddenAt: number | undefined } {
   const path: (string | number)[] = [];
   let hiddenAt: number | undefined;
@@ -114,8 +110,7 @@ function analyse(
     const name = String(key);
     const last = i === segments.length - 1;
     if (
-      typeof segment === "symbol" || !PLAIN_KEY.test(name) ||
-      fromEnv.isValue(name) || fromEnv.scrub(name, Infinity) !== name ||
+      typeof segment === "symbol" || !showKey(name) ||
       (last && isObject(parent) && Object.hasOwn(parent, key) &&
         reportsUnknownKey(issue, name))
     ) {

@@ -22,7 +22,13 @@ export interface ReloadStats {
   passes: Record<ReloadStatus, number>;
   /** Failed outcomes (check or apply) by hook name. */
   hook_failures: Record<string, number>;
-  /** When the last `full_success` pass ended (ISO 8601), or `null`. */
+  /**
+   * When the config in effect last loaded in full: the last `full_success`
+   * pass, or start-up until there is one (ISO 8601), as Prometheus counts
+   * its own start-up load as a successful reload; `null` when the
+   * coordinator was built around a holder filled elsewhere and no pass has
+   * succeeded yet.
+   */
   last_success_at: string | null;
   /** How long the last pass took, in milliseconds, or `null`. */
   last_duration_ms: number | null;
@@ -37,8 +43,17 @@ export class StatsRecorder {
     load_failed: 0,
   };
   readonly #hookFailures = new Map<string, number>();
-  #lastSuccessAt: string | null = null;
+  #lastSuccessAt: string | null;
   #lastDurationMs: number | null = null;
+
+  /**
+   * Creates the counters.
+   *
+   * @param loadedAt When the start-up config loaded, if it did here.
+   */
+  constructor(loadedAt?: Date) {
+    this.#lastSuccessAt = loadedAt?.toISOString() ?? null;
+  }
 
   /** Counts one finished pass. */
   record(result: ReloadResult): void {

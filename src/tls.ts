@@ -278,7 +278,7 @@ export class TlsCertificateReloader<C> implements CertificateReloader<C> {
    * Swaps in the certificate and key the config names (those verified by
    * the last {@linkcode TlsCertificateReloader.check} of this config, or
    * read and verified now) and calls every subscriber. Does nothing when the
-   * config names none.
+   * config names none, or when the files hold the pair already in effect.
    *
    * @example Usage
    * ```ts
@@ -288,25 +288,31 @@ export class TlsCertificateReloader<C> implements CertificateReloader<C> {
    * const reloader = new TlsCertificateReloader<{ tls?: { cert: string; key: string } }>({
    *   select: (config) => config.tls,
    * });
-   * await reloader.reload({}); // no TLS in this config: nothing to do
+   * assert.equal(await reloader.reload({}), false); // no TLS in this config
    * assert.equal(reloader.current(), undefined);
    * ```
    *
    * @param config The new config.
    * @param signal Aborts the reload before the swap.
    * @returns A promise that settles once the pair is swapped in and every
-   *   subscriber has been called.
+   *   subscriber has been called: `true`, or `false` when there was nothing
+   *   to swap.
    * @throws {Error} As {@linkcode TlsCertificateReloader.check}, when the
    *   config was not checked just before.
    */
-  async reload(config: C, signal?: AbortSignal): Promise<void> {
+  async reload(config: C, signal?: AbortSignal): Promise<boolean> {
     const checked = this.#checked;
     this.#checked = undefined;
     const loaded = checked !== undefined && checked.config === config
       ? checked.loaded
       : await this.#read(config, signal);
     signal?.throwIfAborted();
-    if (loaded === undefined) return;
+    if (loaded === undefined) return false;
+    const current = this.#current;
+    if (
+      current !== undefined && current.pair.cert === loaded.pair.cert &&
+      current.pair.key === loaded.pair.key
+    ) return false;
     this.#current = loaded;
     this.#log.info(
       "Rotated the TLS certificate to serial {serialNumber}, valid until {validTo}",
@@ -318,6 +324,7 @@ export class TlsCertificateReloader<C> implements CertificateReloader<C> {
         "A TLS certificate subscriber failed to apply serial {serialNumber}: {error}",
       properties: logProps(loaded.info),
     });
+    return true;
   }
 
   /**
@@ -673,14 +680,22 @@ export interface CertificateReloader<C> {
    * Throwing aborts the pass (`validation_failed`).
    */
   check?(config: C, signal?: AbortSignal): void | Promise<void>;
-  /** Switches to the certificate the new config names. */
-  reload(config: C, signal: AbortSignal): void | Promise<void>;
+  /**
+   * Switches to the certificate the new config names; `false` when there
+   * was nothing to switch (no certificate, or the one in effect).
+   */
+  reload(
+    config: C,
+    signal: AbortSignal,
+  ): void | boolean | Promise<void | boolean>;
 }
 
 /**
  * Builds the `tls_certificate` hook around a reloader: `check` calls the
  * reloader's `check` (so a bad pair rejects the whole pass), `apply` its
- * `reload`.
+ * `reload`, and reports `skipped` when it swapped nothing (the files still
+ * hold the pair in effect). The files are read on every pass, whatever
+ * changed in the config: renewing them in place and sending SIGHUP rotates.
  *
  * @example Usage
  * ```ts
@@ -689,7 +704,7 @@ export interface CertificateReloader<C> {
  *
  * const rotated: string[] = [];
  * const hook = tlsHook<{ cert: string }>({ reload: (c) => void rotated.push(c.cert) });
- * const ctx = { signal: new AbortController().signal, generation: 1, lookup: () => undefined };
+ * const ctx = { signal: new AbortController().signal, changed: () => true, generation: 1, lookup: () => undefined };
  * assert.equal(await hook.apply(ctx, { cert: "a.pem" }, { cert: "b.pem" }), "applied");
  * assert.deepEqual(rotated, ["b.pem"]);
  * ```
@@ -705,8 +720,8 @@ export function tlsHook<C>(reloader: CertificateReloader<C>): Hook<C> {
       await reloader.check?.(next);
     },
     async apply(ctx, _old, next) {
-      await reloader.reload(next, ctx.signal);
-      return HookStatus.Applied;
+      const swapped = await reloader.reload(next, ctx.signal);
+      return swapped === false ? HookStatus.Skipped : HookStatus.Applied;
     },
   };
 }

@@ -25,7 +25,7 @@ export interface TriggerContext {
   digest(): string | null;
   /**
    * Asks for a pass, as `coordinator.reload()` does (never overlapping one
-   * that runs).
+   * that runs); the result's `trigger` is the trigger's name.
    *
    * @returns The result of the pass.
    */

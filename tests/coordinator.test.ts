@@ -149,11 +149,13 @@ describe("Coordinator", () => {
     assert.deepEqual(result, {
       generation: 1,
       status: "partial_applied",
+      trigger: "call",
       outcomes: [{
         name: "x",
         status: "failed",
         error: "Cannot resize: feature.size",
       }],
+      changed: ["server.listen", "feature.size"],
       requires_restart: ["server.listen"],
       started_at: "2026-01-02T03:04:05.000Z",
       ended_at: "2026-01-02T03:04:05.250Z",
@@ -596,6 +598,11 @@ describe("Coordinator", () => {
     ]);
     assert.equal(level.level, "debug");
     assert.equal(rotated.length, 1);
+    // The same level again: nothing to apply.
+    assert.deepEqual((await coordinator.reload()).outcomes[0], {
+      name: "log_level",
+      status: "skipped",
+    });
     next = { ...cfg(1), server: { listen: ":1", log_level: "loud" } };
     const bad = await coordinator.reload();
     assert.equal(bad.status, "validation_failed");
@@ -603,7 +610,7 @@ describe("Coordinator", () => {
     assert.match(bad.outcomes[0].error ?? "", /server\.log_level/);
     assert.doesNotMatch(bad.outcomes[0].error ?? "", /loud/);
     assert.equal(level.level, "debug");
-    assert.equal(rotated.length, 1);
+    assert.equal(rotated.length, 2, "nothing applied on validation_failed");
   });
 
   test("Coordinator fails validation when a tls_certificate hook's check throws", async () => {

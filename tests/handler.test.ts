@@ -184,8 +184,8 @@ describe("reloadHandler()", () => {
     const { coordinator } = setup();
     const handler = reloadHandler(coordinator, { allowUnauthenticated: true });
     const cases: [string, string, string][] = [
-      ["", "PUT", "GET, HEAD, POST"],
-      ["", "DELETE", "GET, HEAD, POST"],
+      ["", "PATCH", "GET, HEAD, POST, PUT"],
+      ["", "DELETE", "GET, HEAD, POST, PUT"],
       ["/metrics", "POST", "GET, HEAD"],
       ["/history", "PATCH", "GET, HEAD"],
     ];
@@ -454,7 +454,7 @@ describe("reloadHandler() as an attacker sees it", () => {
       [closed, post(), 403],
       [open, get("/nope"), 404],
       [open, new Request("http://localhost/nope", { method: "HEAD" }), 404],
-      [open, new Request(URL_BASE, { method: "PUT" }), 405],
+      [open, new Request(URL_BASE, { method: "DELETE" }), 405],
       [open, new Request(URL_BASE, { method: "OPTIONS" }), 405],
       [broken, get(), 500],
       [broken, new Request(URL_BASE, { method: "HEAD" }), 500],

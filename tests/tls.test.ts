@@ -487,6 +487,12 @@ test("Coordinator with a TlsCertificateReloader rejects a bad certificate (valid
   assert.equal(rotated.generation, 1);
   assert.deepEqual(reloader.current(), b);
   assert.equal(reloader.info()?.certFile, renewed.cert);
+
+  // The files still hold the pair in effect: nothing to rotate.
+  const again = await coordinator.reload();
+  assert.deepEqual(again.outcomes, [
+    { name: "tls_certificate", status: "skipped" },
+  ]);
 });
 
 // ---------------------------------------------------------------- real TLS
