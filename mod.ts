@@ -57,7 +57,7 @@ export {
 } from "./src/coordinator.ts";
 export type { Timers } from "./src/deadline.ts";
 export { LoadError, type LoadErrorLocation } from "./src/errors.ts";
-export { ReloadEvent } from "./src/events.ts";
+export { ReloadEvent, type ReloadEventListener } from "./src/events.ts";
 export type { ApplyContext, CheckContext, Hook } from "./src/hook.ts";
 export { type ConfigObject, loadConfig, type LoadOptions } from "./src/load.ts";
 export type { HookOutcome, ReloadResult } from "./src/result.ts";

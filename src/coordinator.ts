@@ -1,7 +1,7 @@
 import { getLogger, type Logger } from "@logtape/logtape";
 import { AtomicConfig, type ConfigReader } from "./atomic.ts";
 import { realTimers, type Timers } from "./deadline.ts";
-import { ReloadEvent } from "./events.ts";
+import { ReloadEvent, type ReloadEventListener } from "./events.ts";
 import { deepFreeze } from "./freeze.ts";
 import { Ring } from "./history.ts";
 import type { Hook } from "./hook.ts";
@@ -671,10 +671,7 @@ export class Coordinator<C> extends EventTarget {
    */
   override addEventListener(
     type: string,
-    listener:
-      | ((event: ReloadEvent) => unknown)
-      | { handleEvent(event: ReloadEvent): unknown }
-      | null,
+    listener: ReloadEventListener | null,
     options?: boolean | AddEventListenerOptions,
   ): void {
     if (listener === null) return;
@@ -725,10 +722,7 @@ export class Coordinator<C> extends EventTarget {
    */
   override removeEventListener(
     type: string,
-    listener:
-      | ((event: ReloadEvent) => unknown)
-      | { handleEvent(event: ReloadEvent): unknown }
-      | null,
+    listener: ReloadEventListener | null,
     options?: boolean | EventListenerOptions,
   ): void {
     if (listener === null) return;

@@ -32,3 +32,18 @@ export class ReloadEvent extends Event {
     this.result = result;
   }
 }
+
+/**
+ * A listener of a coordinator's `"reload"` events: a function, or an object
+ * with `handleEvent`; it may return a promise (a rejection is logged).
+ *
+ * @example Usage
+ * ```ts
+ * import type { ReloadEventListener } from "@hup/reload";
+ *
+ * const listener: ReloadEventListener = (event) => console.log(event.result.status);
+ * ```
+ */
+export type ReloadEventListener =
+  | ((event: ReloadEvent) => unknown)
+  | { handleEvent(event: ReloadEvent): unknown };

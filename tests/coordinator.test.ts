@@ -775,6 +775,23 @@ test("Coordinator.watch() starts every trigger and shutdown() stops each, even w
 });
 
 describe("Coordinator.reload() from inside a pass", () => {
+  /** A coordinator whose one hook's apply is handed the coordinator. */
+  const selfReloading = (
+    apply: (self: Coordinator<object>, ctx: ApplyContext) => HookStatus,
+  ): Coordinator<object> => {
+    const coordinator: Coordinator<object> = new Coordinator<object>({
+      configPath: "c.yaml",
+      config: new AtomicConfig({}),
+      load: () => ({}),
+      hooks: [{
+        name: "self-reloading",
+        check() {},
+        apply: (ctx) => apply(coordinator, ctx),
+      }],
+    });
+    return coordinator;
+  };
+
   /** Timers that never fire: a pass that waited on itself would hang. */
   const stuckTimers = {
     armed: 0,
@@ -848,20 +865,9 @@ describe("Coordinator.reload() from inside a pass", () => {
     const onUnhandled = (reason: unknown) => void unhandled.push(reason);
     process.on("unhandledRejection", onUnhandled);
     try {
-      // deno-lint-ignore prefer-const
-      let coordinator: Coordinator<object>;
-      coordinator = new Coordinator<object>({
-        configPath: "c.yaml",
-        config: new AtomicConfig({}),
-        load: () => ({}),
-        hooks: [{
-          name: "fire-and-forget",
-          check() {},
-          apply() {
-            void coordinator.reload();
-            return HookStatus.Applied;
-          },
-        }],
+      const coordinator = selfReloading((self) => {
+        void self.reload();
+        return HookStatus.Applied;
       });
       assert.equal((await coordinator.reload()).status, "full_success");
       for (const _ of [1, 2, 3]) await new Promise((r) => setImmediate(r));
@@ -907,23 +913,12 @@ describe("Coordinator.reload() from inside a pass", () => {
 
   test("after the pass, a timer a hook left behind may reload as usual", async () => {
     const later = deferred<Promise<ReloadResult>>();
-    // deno-lint-ignore prefer-const
-    let coordinator: Coordinator<object>;
-    coordinator = new Coordinator<object>({
-      configPath: "c.yaml",
-      config: new AtomicConfig({}),
-      load: () => ({}),
-      hooks: [{
-        name: "deferred",
-        check() {},
-        apply(ctx) {
-          // Runs once the pass is over, in the hook's async context.
-          if (ctx.generation === 1) {
-            setTimeout(() => later.resolve(coordinator.reload()), 0);
-          }
-          return HookStatus.Applied;
-        },
-      }],
+    const coordinator = selfReloading((self, ctx) => {
+      // Runs once the pass is over, in the hook's async context.
+      if (ctx.generation === 1) {
+        setTimeout(() => later.resolve(self.reload()), 0);
+      }
+      return HookStatus.Applied;
     });
     assert.equal((await coordinator.reload()).generation, 1);
     const result = await (await later.promise);
