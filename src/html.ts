@@ -1,25 +1,94 @@
+import { rawPath } from "./http_common.ts";
 import type { ReloadResult } from "./result.ts";
 
 /** What the history page shows. */
 export interface PageInput {
+  /** The generation in effect. */
   generation: number;
+  /** The digest of the file of the config in effect, when known. */
   digest: string | null;
+  /** The recent results, newest first. */
   history: readonly ReloadResult[];
+  /** The config file's path. */
   configPath: string;
+  /**
+   * The address the page was asked for (`request.url`, or a request target
+   * such as `/-/reload?refresh=10`). Its path makes the links to the JSON,
+   * the history and the metrics relative, so that they work under any
+   * prefix and behind a proxy that mounts the handler elsewhere; its
+   * `refresh` query parameter, a whole number of seconds from
+   * {@linkcode MIN_REFRESH} to {@linkcode MAX_REFRESH}, makes the page reload
+   * itself (anything else is ignored). Without it, the page has neither.
+   */
+  url?: string;
 }
 
-const COLOURS: ReadonlyMap<unknown, string> = new Map([
-  ["full_success", "#1a7f37"],
-  ["partial_applied", "#b35900"],
-  ["validation_failed", "#cf222e"],
-  ["load_failed", "#82071e"],
-]);
+/** The shortest automatic refresh `?refresh=` may ask for, in seconds. */
+export const MIN_REFRESH = 5;
+/** The longest automatic refresh `?refresh=` may ask for, in seconds. */
+export const MAX_REFRESH = 3600;
+
+/** How each pass status looks: colour, text label and marker shape. */
+const STATUSES: ReadonlyMap<unknown, { colour: string; label: string }> =
+  new Map([
+    ["full_success", { colour: "#1a7f37", label: "full success" }],
+    ["partial_applied", { colour: "#b35900", label: "partially applied" }],
+    ["validation_failed", { colour: "#cf222e", label: "validation failed" }],
+    ["load_failed", { colour: "#82071e", label: "load failed" }],
+  ]);
+const UNKNOWN_COLOUR = "#57606a";
+
+/** The statuses of a pass that keep the config in effect. */
+const KEEPS = new Set<unknown>(["validation_failed", "load_failed"]);
+
+/** The most changed paths and trigger kinds a pass shows. */
+const MAX_LISTED = 100;
+
+// Shapes are drawn in CSS (no font has to hold a symbol): a circle for
+// full_success, a triangle for partial_applied, a square for
+// validation_failed, a cross for load_failed, a ring for anything else; a
+// disc, a ring and a cross for applied, skipped and failed hooks.
+const STYLE =
+  `body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#1f2328;background:#fff;overflow-wrap:anywhere}
+h1{font-size:1.4rem;margin:0 0 .3rem}
+.meta,nav,.legend{color:#57606a;margin:0 0 .6rem}
+nav a{color:#0550ae}
+.legend{margin-bottom:1.5rem;font-size:.9rem}
+.legend>span{margin-right:1rem;white-space:nowrap}
+code{font:.85em ui-monospace,monospace}
+ol.timeline{list-style:none;margin:0;padding:0 0 0 1.2rem;border-left:3px solid #d0d7de}
+.pass{position:relative;margin:0 0 1rem;padding:.6rem .9rem;border:1px solid #d0d7de;border-left:6px solid var(--c);border-radius:6px}
+.mark{display:inline-block;width:.8rem;height:.8rem;margin-right:.35rem;vertical-align:-.05rem;background:var(--c);border-radius:50%}
+.pass>.mark{position:absolute;left:-1.95rem;top:.85rem;margin:0;width:1rem;height:1rem}
+[data-status=partial_applied]>.mark,.mark.partial_applied{border-radius:0;clip-path:polygon(50% 0,100% 100%,0 100%)}
+[data-status=validation_failed]>.mark,.mark.validation_failed{border-radius:0}
+[data-status=load_failed]>.mark,.mark.load_failed,.outcome[data-status=failed]>.mark{border-radius:0;clip-path:polygon(20% 0,50% 30%,80% 0,100% 20%,70% 50%,100% 80%,80% 100%,50% 70%,20% 100%,0 80%,30% 50%,0 20%)}
+.pass:not([data-status=full_success]):not([data-status=partial_applied]):not([data-status=validation_failed]):not([data-status=load_failed])>.mark{background:#fff;border:3px solid var(--c);box-sizing:border-box}
+.head{display:flex;gap:.4rem 1rem;flex-wrap:wrap;align-items:baseline}
+.status{font-weight:700;color:var(--c);text-transform:uppercase;letter-spacing:.03em}
+.gen{font-weight:600}
+time,.ms,.trigger{color:#57606a;font-variant-numeric:tabular-nums}
+.pass p{margin:.3rem 0 0}
+.pass ul{margin:.3rem 0 0;padding:0;list-style:none}
+.outcome{--c:#1a7f37}
+.outcome[data-status=skipped]{--c:#57606a}
+.outcome[data-status=skipped]>.mark{background:#fff;border:2px solid var(--c);box-sizing:border-box}
+.outcome[data-status=failed]{--c:#cf222e}
+.outcome .mark{width:.65rem;height:.65rem}
+.hook{font-weight:600}
+.restart{color:#9a6700}
+.empty{color:#57606a}`;
 
 /**
  * Renders the reload history as a self-contained HTML page (inline CSS, no
- * script, no external asset): a timeline, newest first, with each pass's
- * status colour, generation, time, duration, failing hooks, load error and
- * requires-restart fields.
+ * script, no external asset): a timeline, newest first. Each pass shows its
+ * status as a text label, a colour and a marker shape (so neither a
+ * colour-blind reader nor a grey-scale print depends on the colour); the
+ * generation it produced, or the one it kept when it failed; its start in
+ * UTC and its duration; what triggered it (with counts when it answered
+ * several requests); the digest of the file it loaded; the paths that
+ * changed; every hook's outcome (applied, skipped, or failed with its
+ * error); the load error; and the fields that need a restart.
  *
  * Rendering is total: whatever the input holds (a number or an object where
  * a string belongs, a symbol, a getter or `toString` that throws, a list
@@ -32,27 +101,21 @@ export function renderHistoryPage(input: PageInput): string {
   const generation = show(field(input, "generation"));
   const digest = field(input, "digest");
   const items = list(field(input, "history")).map(renderPass);
+  const url = field(input, "url");
+  const page = typeof url === "string" ? pageAddress(url) : undefined;
+  const refresh = page?.refresh;
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Config reloads: generation ${esc(generation)}</title>
+${
+    refresh === undefined
+      ? ""
+      : `<meta http-equiv="refresh" content="${refresh}">\n`
+  }<title>Config reloads: generation ${esc(generation)}</title>
 <style>
-body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#1f2328;background:#fff}
-h1{font-size:1.4rem;margin:0 0 .3rem}
-.meta{color:#57606a;margin:0 0 1.5rem;word-break:break-all}
-ol.timeline{list-style:none;margin:0;padding:0 0 0 1.2rem;border-left:3px solid #d0d7de}
-.pass{position:relative;margin:0 0 1rem;padding:.6rem .9rem;border:1px solid #d0d7de;border-left:6px solid var(--c);border-radius:6px}
-.pass::before{content:"";position:absolute;left:-1.85rem;top:.9rem;width:.8rem;height:.8rem;border-radius:50%;background:var(--c)}
-.head{display:flex;gap:1rem;flex-wrap:wrap;align-items:baseline}
-.status{font-weight:700;color:var(--c);text-transform:uppercase;letter-spacing:.03em}
-.gen{font-weight:600}
-time,.ms{color:#57606a;font-variant-numeric:tabular-nums}
-.pass ul{margin:.4rem 0 0;padding-left:1.2rem}
-.hook{font-weight:600}
-.restart{color:#9a6700}
-.empty{color:#57606a}
+${STYLE}
 </style>
 </head>
 <body>
@@ -64,6 +127,11 @@ time,.ms{color:#57606a;font-variant-numeric:tabular-nums}
       ? "digest unknown"
       : `<code>${esc(show(digest))}</code>`
   }</p>
+${page === undefined ? "" : renderNav(page)}<p class="legend">${
+    [...STATUSES].map(([status, { colour, label }]) =>
+      `<span style="--c:${colour}"><span class="mark ${status}"></span>${label}</span>`
+    ).join("")
+  }</p>
 ${
     items.length === 0
       ? `<p class="empty">No reload pass yet.</p>`
@@ -74,21 +142,100 @@ ${
 `;
 }
 
+/** Where the page was asked for: its links, relative, and its refresh. */
+interface PageAddress {
+  /** The page itself, without query. */
+  self: string;
+  /** `<prefix>/history` and `<prefix>/metrics`, relative to the page. */
+  history: string;
+  metrics: string;
+  /** The refresh asked for, in seconds, if valid. */
+  refresh?: number;
+}
+
+/**
+ * The relative links of a page at `url`: the page at `/a/reload` links to
+ * `./reload/history`, at `/a/reload/` to `./history` (and at `/a/reload//`
+ * to `../history`, as the handler ignores final slashes). `./` keeps a
+ * segment with a colon from being read as a scheme.
+ */
+function pageAddress(url: string): PageAddress {
+  const path = rawPath(url) ?? "/";
+  let slashes = 0;
+  while (slashes < path.length && path[path.length - 1 - slashes] === "/") {
+    slashes++;
+  }
+  const base = slashes > 0
+    ? "./" + "../".repeat(slashes - 1)
+    : `./${path.slice(path.lastIndexOf("/") + 1)}/`;
+  const self = slashes > 0 ? "./" : base.slice(0, -1);
+  const query = url.indexOf("?");
+  let refresh: number | undefined;
+  if (query !== -1) {
+    const hash = url.indexOf("#", query);
+    const params = new URLSearchParams(
+      url.slice(query + 1, hash === -1 ? undefined : hash),
+    );
+    const asked = params.get("refresh");
+    if (asked !== null && /^[0-9]{1,4}$/.test(asked)) {
+      const seconds = Number(asked);
+      if (seconds >= MIN_REFRESH && seconds <= MAX_REFRESH) refresh = seconds;
+    }
+  }
+  return {
+    self,
+    history: `${base}history`,
+    metrics: `${base}metrics`,
+    ...(refresh !== undefined && { refresh }),
+  };
+}
+
+/** The links to the JSON, the history, the metrics and the refresh. */
+function renderNav(page: PageAddress): string {
+  const choice = (seconds: number | undefined, text: string) =>
+    seconds === page.refresh
+      ? `<b>${text}</b>`
+      : `<a href="${
+        esc(seconds === undefined ? page.self : `?refresh=${seconds}`)
+      }">${text}</a>`;
+  return `<nav><a href="${
+    esc(page.self)
+  }" type="application/json">status JSON</a> · <a href="${
+    esc(page.history)
+  }" type="application/json">history JSON</a> · <a href="${
+    esc(page.metrics)
+  }" type="text/plain">metrics</a> · auto-refresh: ${
+    [
+      choice(undefined, "off"),
+      choice(10, "10 s"),
+      choice(60, "1 min"),
+      ...(page.refresh === undefined || page.refresh === 10 ||
+          page.refresh === 60
+        ? []
+        : [choice(page.refresh, `${page.refresh} s`)]),
+    ].join(" ")
+  }</nav>\n`;
+}
+
 /** One pass of the timeline. */
 function renderPass(result: unknown): string {
-  const status = show(field(result, "status"));
-  const started = show(field(result, "started_at"));
-  const ms = Date.parse(show(field(result, "ended_at"))) - Date.parse(started);
-  const failed = list(field(result, "outcomes")).filter((o) =>
-    field(o, "status") === "failed"
-  );
+  const status = field(result, "status");
+  const look = STATUSES.get(status);
+  const statusText = show(status);
+  const started = time(field(result, "started_at"));
+  const ended = time(field(result, "ended_at"));
+  const ms = started !== undefined && ended !== undefined
+    ? ended.ms - started.ms
+    : NaN;
+  const generation = esc(show(field(result, "generation")));
+  const kept = KEEPS.has(status);
+  const lines = [
+    renderDigest(field(result, "config_digest")),
+    renderChanged(field(result, "changed"), field(result, "changed_omitted")),
+    renderOutcomes(list(field(result, "outcomes")), kept),
+  ];
   const loadError = field(result, "load_error");
-  const details = [
-    ...failed.map((o) =>
-      `<li><span class="hook">${esc(show(field(o, "name")))}</span> failed: ${
-        esc(show(field(o, "error") ?? ""))
-      }</li>`
-    ),
+  const notes = [
     ...(loadError === undefined
       ? []
       : [`<li class="load">${esc(show(loadError))}</li>`]),
@@ -96,19 +243,119 @@ function renderPass(result: unknown): string {
       `<li class="restart">restart needed: <code>${esc(show(f))}</code></li>`
     ),
   ];
-  return `<li class="pass" data-status="${esc(status)}" style="--c:${
-    COLOURS.get(status) ?? "#57606a"
-  }">
+  return `<li class="pass" data-status="${esc(statusText)}" style="--c:${
+    look?.colour ?? UNKNOWN_COLOUR
+  }"><span class="mark"></span>
   <div class="head"><span class="status">${
-    esc(status.replaceAll("_", " "))
-  }</span> <span class="gen">generation ${
-    esc(show(field(result, "generation")))
+    esc(look?.label ?? statusText.replaceAll("_", " "))
+  }</span> <span class="gen">${
+    kept ? `kept generation ${generation}` : `generation ${generation}`
   }</span>
-  <time datetime="${esc(started)}">${esc(started)}</time>
-  <span class="ms">${Number.isFinite(ms) ? `${ms} ms` : "? ms"}</span></div>${
-    details.length === 0 ? "" : `\n  <ul>${details.join("")}</ul>`
+  ${
+    started === undefined
+      ? `<span class="when">${esc(show(field(result, "started_at")))}</span>`
+      : `<time datetime="${started.iso}">${started.text}</time>`
+  }
+  <span class="ms">${Number.isFinite(ms) ? duration(ms) : "? ms"}</span>
+  ${renderTrigger(field(result, "trigger"), field(result, "triggers"))}</div>${
+    [
+      ...lines.filter((l) => l !== ""),
+      ...(notes.length === 0
+        ? []
+        : [`<ul class="notes">${notes.join("")}</ul>`]),
+    ].map((l) => `\n  ${l}`).join("")
   }
 </li>`;
+}
+
+/** `triggered by signal`, and `(3 requests: signal 2, http 1)` for several. */
+function renderTrigger(trigger: unknown, triggers: unknown): string {
+  let counts = "";
+  const entries = ownEntries(triggers);
+  if (entries.length > 0) {
+    let total = 0;
+    for (const [, n] of entries) total += typeof n === "number" ? n : NaN;
+    const shown = entries.slice(0, MAX_LISTED).map(([kind, n]) =>
+      `${esc(kind)} ${esc(show(n))}`
+    );
+    if (entries.length > MAX_LISTED) {
+      shown.push(`and ${entries.length - MAX_LISTED} more`);
+    }
+    counts = ` (${Number.isSafeInteger(total) ? `${total} requests: ` : ""}${
+      shown.join(", ")
+    })`;
+  }
+  if (trigger === undefined && counts === "") return "";
+  return `<span class="trigger">triggered by ${
+    esc(show(trigger))
+  }${counts}</span>`;
+}
+
+/** The digest of the file the pass loaded, if it says. */
+function renderDigest(digest: unknown): string {
+  return digest === undefined
+    ? ""
+    : `<p class="digest">digest <code>${esc(show(digest))}</code></p>`;
+}
+
+/** The changed paths, and how many more there were. */
+function renderChanged(changed: unknown, omitted: unknown): string {
+  if (changed === undefined) return "";
+  const paths = list(changed);
+  const more = Math.max(0, paths.length - MAX_LISTED) +
+    (typeof omitted === "number" && Number.isSafeInteger(omitted) &&
+        omitted > 0
+      ? omitted
+      : 0);
+  if (paths.length === 0 && more === 0) {
+    return `<p class="changed">nothing changed</p>`;
+  }
+  return `<p class="changed">changed: ${
+    paths.slice(0, MAX_LISTED).map((p) => `<code>${esc(show(p))}</code>`)
+      .join(", ")
+  }${more > 0 ? ` and ${more} more` : ""}</p>`;
+}
+
+/** Every hook's outcome: applied, skipped, or failed with its error. */
+function renderOutcomes(outcomes: unknown[], checks: boolean): string {
+  if (outcomes.length === 0) return "";
+  const items = outcomes.map((o) => {
+    const status = show(field(o, "status"));
+    const error = field(o, "error");
+    return `<li class="outcome" data-status="${
+      esc(status)
+    }"><span class="mark"></span><span class="hook">${
+      esc(show(field(o, "name")))
+    }</span> ${esc(status)}${
+      status === "failed" || error !== undefined
+        ? `: ${esc(show(error ?? ""))}`
+        : ""
+    }</li>`;
+  });
+  return `<ul class="outcomes" aria-label="${
+    checks ? "hook checks (nothing applied)" : "hooks"
+  }">${items.join("")}</ul>`;
+}
+
+/** A strict ISO 8601 UTC time, normalized, and as `2026-11-27 03:30:57 UTC`. */
+function time(
+  value: unknown,
+): { ms: number; iso: string; text: string } | undefined {
+  if (
+    typeof value !== "string" ||
+    !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z$/.test(value)
+  ) return undefined;
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) return undefined;
+  const iso = new Date(ms).toISOString();
+  return { ms, iso, text: `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC` };
+}
+
+/** `3 ms`, `1.234 s`, `2 min 5 s`. */
+function duration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(3)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.floor(ms % 60_000 / 1000)} s`;
 }
 
 /** `value[key]` for an object, `undefined` for anything else or a getter that throws. */
@@ -125,6 +372,18 @@ function field(value: unknown, key: string): unknown {
 function list(value: unknown): unknown[] {
   try {
     return Array.isArray(value) ? Array.from(value as unknown[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The own enumerable string-keyed entries of an object, or none. */
+function ownEntries(value: unknown): [string, unknown][] {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return [];
+  }
+  try {
+    return Object.entries(value);
   } catch {
     return [];
   }

@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto";
 import type { Coordinator } from "./coordinator.ts";
+import { truncate } from "./render.ts";
 import type { ReloadStats } from "./stats.ts";
 
 /** What the metrics are rendered from. */
@@ -12,8 +14,23 @@ export interface MetricsInput {
 }
 
 /**
+ * The longest label value, in UTF-16 code units. Hook names are user data:
+ * a longer one is cut and given a hash of the whole name, so that a scrape
+ * with a `label_value_length_limit` is not refused, and two long names that
+ * start alike stay two series.
+ */
+export const MAX_LABEL_VALUE = 128;
+
+type Sample = [labels: Record<string, string>, value: number];
+
+/**
  * Renders the reload metrics in the Prometheus text exposition format
  * (version 0.0.4), every family with `# HELP` and `# TYPE`.
+ *
+ * Total and bounded: label values are escaped (`\\`, `\"`, `\n`), made
+ * well-formed (a lone surrogate becomes U+FFFD) and cut to
+ * {@linkcode MAX_LABEL_VALUE}; samples whose labels come out the same are
+ * added up, so no series appears twice.
  *
  * @param input The coordinator's state.
  * @returns The text, ending with a newline.
@@ -25,14 +42,22 @@ export function renderMetrics(input: MetricsInput): string {
     name: string,
     type: "gauge" | "counter",
     help: string,
-    samples: [labels: Record<string, string>, value: number][],
+    samples: Sample[],
   ) => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    lines.push(
+      `# HELP ${name} ${escapeHelp(help)}`,
+      `# TYPE ${name} ${type}`,
+    );
+    const series = new Map<string, number>();
     for (const [labels, value] of samples) {
       const rendered = Object.entries(labels)
-        .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
+        .map(([k, v]) => `${k}="${escapeLabel(boundLabel(v))}"`)
         .join(",");
-      lines.push(`${name}${rendered === "" ? "" : `{${rendered}}`} ${value}`);
+      const key = rendered === "" ? name : `${name}{${rendered}}`;
+      series.set(key, (series.get(key) ?? 0) + value);
+    }
+    for (const [key, value] of series) {
+      lines.push(`${key} ${formatValue(value)}`);
     }
   };
   family(
@@ -44,8 +69,8 @@ export function renderMetrics(input: MetricsInput): string {
   family(
     "hup_reload_config_info",
     "gauge",
-    "The config in effect: 1, labelled with the SHA-256 of its file, so count by (digest) shows whether a fleet converged.",
-    digest === null ? [] : [[{ digest }, 1]],
+    "The config in effect: always 1, labelled with the SHA-256 of its file (no label when the file was not loaded by the default loader), so count by (digest) shows whether a fleet converged.",
+    [[digest === null ? {} : { digest }, 1]],
   );
   family(
     "hup_reload_passes_total",
@@ -91,11 +116,40 @@ export function renderMetrics(input: MetricsInput): string {
   return lines.join("\n") + "\n";
 }
 
+/** A label value escaped as the text format wants: `\\`, `\"` and `\n`. */
 function escapeLabel(value: string): string {
   return value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(
     /"/g,
     '\\"',
   );
+}
+
+/** A HELP text escaped as the text format wants: `\\` and `\n`. */
+function escapeHelp(text: string): string {
+  return text.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
+}
+
+/**
+ * `value` well-formed (the text format is UTF-8: a lone surrogate becomes
+ * U+FFFD) and at most {@linkcode MAX_LABEL_VALUE} code units: a longer one
+ * keeps its start, then "…" and 16 hex digits of the SHA-256 of the whole.
+ */
+function boundLabel(value: string): string {
+  const text = value.replace(
+    /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+    "\uFFFD",
+  );
+  if (text.length <= MAX_LABEL_VALUE) return text;
+  const hash = createHash("sha256").update(text).digest("hex").slice(0, 16);
+  return `${truncate(text, MAX_LABEL_VALUE - hash.length)}${hash}`;
+}
+
+/** A sample value as the text format spells it. */
+function formatValue(value: number): string {
+  if (Number.isNaN(value)) return "NaN";
+  if (value === Infinity) return "+Inf";
+  if (value === -Infinity) return "-Inf";
+  return String(value);
 }
 
 /**

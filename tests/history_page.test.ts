@@ -1,6 +1,7 @@
-// The history page: the same bytes on Deno, Node.js and Bun, and, on
-// Node.js, what a real headless Chromium makes of it (DOM and screenshot,
-// kept in test-artifacts/).
+// The history page: what it shows for a fixed history, its links and its
+// refresh, the same bytes on Deno, Node.js and Bun, and, on Node.js, what a
+// real headless Chromium makes of it (DOM and screenshots, kept in
+// test-artifacts/).
 //
 // The browser is the Chromium build inside the @sparticuz/chromium dev
 // dependency, driven by puppeteer-core; HUP_CHROMIUM=/path/to/chromium
@@ -25,10 +26,18 @@ import { tmpdir } from "node:os";
 import { dirname, join, sep } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import type { ReloadResult } from "hup-reload";
 import { nodeListener, reloadHandler } from "hup-reload/http";
 import type { Browser } from "puppeteer-core";
+import { renderHistoryPage } from "../src/html.ts";
 import { countColour, readPng } from "./_png.ts";
-import { fixedHistory, historyPage } from "./fixtures/history_page_child.ts";
+import {
+  BROWSER_ACCEPT,
+  FILES,
+  fixedHistory,
+  historyPage,
+  servePage,
+} from "./fixtures/history_page_child.ts";
 
 const runtimeName = "Deno" in globalThis
   ? "deno"
@@ -49,33 +58,298 @@ const COLOURS = {
 
 const sha256 = (text: string) =>
   createHash("sha256").update(text).digest("hex");
+const digestOf = (text: string) => `sha256:${sha256(text)}`;
+
+/** A fixed history in a new directory; removed by `[Symbol.asyncDispose]`. */
+async function history() {
+  const dir = await mkdtemp(join(tmpdir(), "hup-page-"));
+  const coordinator = await fixedHistory(join(dir, "config.yaml"));
+  return {
+    coordinator,
+    async [Symbol.asyncDispose]() {
+      await coordinator.shutdown();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The `<li class="pass">` items of a page, newest first. */
+const passesOf = (html: string) =>
+  [...html.matchAll(/<li class="pass"[^]*?\n<\/li>/g)].map((m) => m[0]);
 
 test("reloadHandler() history page shows every pass of a fixed history", async () => {
-  const coordinator = await fixedHistory();
-  try {
-    const html = await historyPage(coordinator);
-    await mkdir(artifacts, { recursive: true });
-    await writeFile(join(artifacts, `history-page.${runtimeName}.html`), html);
-    assert.match(html, /^<!doctype html>/);
-    assert.equal(html.match(/<li class="pass"/g)?.length, 5);
-    for (const status of Object.keys(COLOURS)) {
-      assert.match(html, new RegExp(`data-status="${status}"`));
+  await using fixed = await history();
+  const html = await historyPage(fixed.coordinator);
+  assert.match(html, /^<!doctype html>/);
+  assert.match(html, /generation <b>3<\/b>/);
+  assert.ok(html.includes(`<code>${digestOf(FILES[5])}</code></p>`), html);
+
+  const passes = passesOf(html);
+  assert.equal(passes.length, 5);
+  const [fifth, fourth, third, second, first] = passes;
+  // The status: a label besides the colour (the shape is checked in
+  // Chromium), the generation made or kept.
+  assert.match(fifth, /data-status="full_success"/);
+  assert.match(fifth, /<span class="status">full success<\/span>/);
+  assert.match(fifth, /<span class="gen">generation 3<\/span>/);
+  assert.match(fourth, /<span class="status">partially applied<\/span>/);
+  assert.match(fourth, /<span class="gen">generation 2<\/span>/);
+  assert.match(third, /<span class="status">load failed<\/span>/);
+  assert.match(third, /<span class="gen">kept generation 1<\/span>/);
+  assert.match(second, /<span class="status">validation failed<\/span>/);
+  assert.match(second, /<span class="gen">kept generation 1<\/span>/);
+  assert.match(first, /<span class="gen">generation 1<\/span>/);
+  // Times readable and machine-readable, and durations.
+  assert.match(
+    fifth,
+    /<time datetime="2026-11-27T03:30:28\.000Z">2026-11-27 03:30:28 UTC<\/time>/,
+  );
+  assert.match(fifth, /<span class="ms">3 ms<\/span>/);
+  assert.match(fourth, /<span class="ms">1\.250 s<\/span>/);
+  // Who asked, with the counts when a pass answered several requests.
+  assert.match(
+    fifth,
+    /triggered by signal \(3 requests: signal 2, http 1\)/,
+  );
+  assert.match(fourth, /triggered by deploy</);
+  assert.match(third, /triggered by file</);
+  assert.match(second, /triggered by http</);
+  assert.match(first, /triggered by signal</);
+  // The digest of what each pass loaded (none when the file did not load).
+  assert.ok(fifth.includes(`digest <code>${digestOf(FILES[5])}</code>`));
+  assert.ok(fourth.includes(`digest <code>${digestOf(FILES[4])}</code>`));
+  assert.doesNotMatch(third, /digest/);
+  assert.ok(second.includes(`digest <code>${digestOf(FILES[2])}</code>`));
+  assert.ok(first.includes(`digest <code>${digestOf(FILES[1])}</code>`));
+  // What changed, and how many more than are listed.
+  assert.match(
+    fifth,
+    /changed: <code>db\.host<\/code>, <code>routes\.0<\/code>, /,
+  );
+  assert.equal(fifth.match(/<code>routes\.\d+<\/code>/g)?.length, 99);
+  assert.match(fifth, /<code>routes\.98<\/code> and 21 more<\/p>/);
+  assert.match(
+    fourth,
+    /changed: <code>listen<\/code>, <code>db\.host<\/code><\/p>/,
+  );
+  assert.doesNotMatch(third, /changed/);
+  // Every hook's outcome, not only the failures.
+  const outcomes = (pass: string) =>
+    [...pass.matchAll(
+      /<span class="hook">(\w+)<\/span> (\w+)(: [^<]*)?<\/li>/g,
+    )]
+      .map((m) => `${m[1]} ${m[2]}${m[3] ?? ""}`);
+  assert.deepEqual(outcomes(fifth), [
+    "cache skipped",
+    "db applied",
+    "routes applied",
+  ]);
+  assert.deepEqual(outcomes(fourth), [
+    "cache skipped",
+    "db failed: Cannot reconnect to the database: db.host",
+    "routes skipped",
+  ]);
+  assert.deepEqual(outcomes(third), []);
+  assert.deepEqual(outcomes(second), [
+    "cache failed: Cannot resize the cache as the size is not positive: cache.size",
+    "db skipped",
+    "routes skipped",
+  ]);
+  assert.deepEqual(outcomes(first), [
+    "cache applied",
+    "db skipped",
+    "routes skipped",
+  ]);
+  assert.match(third, /<li class="load">[^<]*duplicated mapping key<\/li>/);
+  assert.match(fifth, /restart needed: <code>listen<\/code>/);
+  assert.match(fourth, /restart needed: <code>listen<\/code>/);
+});
+
+/** The `href`s of a page's links, in order. */
+const hrefs = (html: string) =>
+  [...html.matchAll(/<a href="([^"]*)"/g)].map((m) =>
+    m[1].replaceAll("&amp;", "&")
+  );
+
+test("renderHistoryPage() links to the JSON, the history and the metrics relative to the page, under any prefix", async () => {
+  await using fixed = await history();
+  const { coordinator } = fixed;
+  for (
+    const [prefix, at] of [
+      ["/-/reload", "/-/reload"],
+      ["/-/reload", "/-/reload/"],
+      ["/-/reload", "/-/reload//"],
+      ["/ops/tools/reload", "/ops/tools/reload"],
+      ["/", "/"],
+      ["/a:b", "/a:b"],
+      ["/a:b", "/a:b/"],
+    ]
+  ) {
+    const serve = servePage(coordinator, { prefix });
+    const page = new URL(`http://127.0.0.1:9090${at}?refresh=60`);
+    const response = await serve(
+      new Request(page, { headers: { accept: BROWSER_ACCEPT } }),
+    );
+    assert.equal(response.status, 200, at);
+    const links = hrefs(await response.text());
+    assert.equal(links.length, 5, `${at}: ${links}`);
+    const [status, historyJson, metrics, off, ten] = links;
+    const base = prefix === "/" ? "" : prefix;
+    assert.equal(new URL(status, page).pathname.replace(/\/+$/, ""), base, at);
+    assert.equal(new URL(historyJson, page).pathname, `${base}/history`, at);
+    assert.equal(new URL(metrics, page).pathname, `${base}/metrics`, at);
+    assert.equal(new URL(off, page).search, "", at);
+    assert.equal(new URL(ten, page).href, `${page.origin}${at}?refresh=10`);
+    // Followed, each reaches its route.
+    const follow = async (href: string, accept?: string) =>
+      await serve(
+        new Request(new URL(href, page), {
+          headers: accept === undefined ? {} : { accept },
+        }),
+      );
+    const json = await follow(status);
+    assert.equal(json.status, 200, at);
+    assert.equal((await json.json()).generation, 3);
+    const list = await follow(historyJson, BROWSER_ACCEPT);
+    assert.equal(list.status, 200, at);
+    assert.equal((await list.json()).length, 5);
+    const text = await follow(metrics, BROWSER_ACCEPT);
+    assert.equal(text.status, 200, at);
+    assert.match(await text.text(), /^hup_reload_generation 3$/m);
+    for (const href of [off, ten]) {
+      const again = await follow(href, BROWSER_ACCEPT);
+      assert.match(again.headers.get("content-type")!, /^text\/html/, href);
+      await again.body?.cancel();
     }
-    assert.match(html, /restart needed: <code>listen<\/code>/);
-    assert.match(html, /duplicated mapping key/);
-    assert.match(html, /datetime="2026-11-27T03:30:28\.000Z"/);
-  } finally {
-    await coordinator.shutdown();
   }
 });
 
-/** Runs a command; resolves with its stdout. */
-function run(command: string, args: string[]): Promise<string> {
+test("renderHistoryPage() refreshes itself only for ?refresh= from 5 to 3600 seconds", () => {
+  const page = (url?: string) =>
+    renderHistoryPage({
+      generation: 0,
+      digest: null,
+      history: [],
+      configPath: "c.yaml",
+      ...(url !== undefined && { url }),
+    });
+  const refresh = (html: string) =>
+    html.match(/<meta http-equiv="refresh" content="(\d+)">/)?.[1];
+  for (
+    const [query, seconds] of [
+      ["refresh=5", "5"],
+      ["refresh=10", "10"],
+      ["refresh=0060", "60"],
+      ["refresh=3600", "3600"],
+      ["refresh=30&refresh=99999", "30"],
+      ["a=1&refresh=15#top", "15"],
+    ]
+  ) {
+    const html = page(`http://h/-/reload?${query}`);
+    assert.equal(refresh(html), seconds, query);
+    assert.equal(html.match(/http-equiv/g)?.length, 1);
+  }
+  for (
+    const query of [
+      "refresh=4",
+      "refresh=0",
+      "refresh=3601",
+      "refresh=99999",
+      "refresh=10.5",
+      "refresh=-10",
+      "refresh=1e3",
+      "refresh=%2010",
+      "refresh=",
+      "refresh",
+      "refresh=ten",
+      "refresh=10;url=https://evil.example",
+      "refresh=10%22%3E%3Cscript%3E",
+      "REFRESH=10",
+      "#refresh=10",
+    ]
+  ) {
+    const html = page(`http://h/-/reload?${query}`);
+    assert.equal(refresh(html), undefined, query);
+    assert.doesNotMatch(html, /http-equiv|<script/, query);
+  }
+  assert.doesNotMatch(page(), /http-equiv|href=/);
+  // Whatever the address holds, nothing of it is left unescaped.
+  const odd = page(`/x"><script>alert(1)</script>/"'<b>?refresh=10`);
+  assert.doesNotMatch(odd, /<script|<b>"|"'</);
+  assert.equal(refresh(odd), "10");
+  // The refresh chosen is marked, and the other choices are links.
+  const chosen = page("http://h/-/reload?refresh=300");
+  assert.match(chosen, /<b>300 s<\/b>/);
+  assert.deepEqual(hrefs(chosen).slice(3), [
+    "./reload",
+    "?refresh=10",
+    "?refresh=60",
+  ]);
+});
+
+test("renderHistoryPage() shows what a pass says whatever its shape", () => {
+  const base: ReloadResult = {
+    generation: 4,
+    status: "full_success",
+    trigger: "call",
+    outcomes: [],
+    started_at: "2026-01-01T00:00:00.000Z",
+    ended_at: "2026-01-01T00:02:05.500Z",
+  };
+  const html = renderHistoryPage({
+    generation: 4,
+    digest: null,
+    configPath: "c.yaml",
+    history: [
+      { ...base, changed: [] },
+      {
+        ...base,
+        changed: ["a"],
+        changed_omitted: 7,
+        trigger: "<deploy>",
+        triggers: { "<deploy>": 1, 'x"y': 2 },
+      },
+      { ...base, started_at: "yesterday", ended_at: "today" },
+      {
+        ...base,
+        changed: Array.from({ length: 150 }, (_, i) => `p${i}`),
+        changed_omitted: -3,
+      },
+      {
+        ...base,
+        triggers: new Proxy({}, {
+          ownKeys() {
+            throw new Error("no keys");
+          },
+        }),
+      } as unknown as ReloadResult,
+      { ...base, trigger: undefined } as unknown as ReloadResult,
+    ],
+  });
+  const [nothing, several, odd, many, hostile, untriggered] = passesOf(html);
+  assert.match(nothing, /<p class="changed">nothing changed<\/p>/);
+  assert.match(nothing, /<span class="ms">2 min 5 s<\/span>/);
+  assert.match(several, /changed: <code>a<\/code> and 7 more<\/p>/);
+  assert.match(
+    several,
+    /triggered by &lt;deploy&gt; \(3 requests: &lt;deploy&gt; 1, x&quot;y 2\)/,
+  );
+  assert.match(odd, /<span class="when">yesterday<\/span>/);
+  assert.match(odd, /\? ms/);
+  assert.doesNotMatch(odd, /<time/);
+  assert.equal(many.match(/<code>p\d+<\/code>/g)?.length, 100);
+  assert.match(many, /<code>p99<\/code> and 50 more<\/p>/);
+  assert.match(hostile, /triggered by call<\/span>/);
+  assert.doesNotMatch(untriggered, /triggered by/);
+});
+
+/** Runs a command in `cwd`; resolves with its stdout. */
+function run(command: string, args: string[], cwd = root): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       command,
       args,
-      { cwd: root, maxBuffer: 16 << 20 },
+      { cwd, maxBuffer: 16 << 20 },
       (error, stdout, stderr) => {
         if (error) reject(new Error(`${command} failed: ${stderr}`));
         else resolve(stdout);
@@ -149,30 +423,54 @@ async function browserExecutable(): Promise<
 if (runtimeName === "node") {
   test(
     "reloadHandler() history page is the same bytes on Deno, Node.js and Bun",
-    {
-      timeout: 60_000,
-    },
+    { timeout: 60_000 },
     async () => {
-      const fixture = join(root, "tests/fixtures/history_page_child.ts");
-      const coordinator = await fixedHistory();
-      const node = await historyPage(coordinator);
-      await coordinator.shutdown();
-      const [deno, bun] = await Promise.all([
-        run(bin("deno"), ["run", "--quiet", "--no-prompt", fixture, "--print"]),
-        run(bin("bun"), [fixture, "--print"]),
-      ]);
-      await mkdir(artifacts, { recursive: true });
-      for (const [name, html] of [["deno", deno], ["bun", bun]]) {
-        await writeFile(join(artifacts, `history-page.${name}.html`), html);
+      // Each runtime loads config.yaml in a directory of its own, so the
+      // page names the same file and the runs can go side by side.
+      const fixture = (ext: string) =>
+        join(
+          root,
+          `${isTs ? "" : "build/"}tests/fixtures/history_page_child.${ext}`,
+        );
+      const dirs = await Promise.all(
+        [0, 1, 2].map(() => mkdtemp(join(tmpdir(), "hup-page-"))),
+      );
+      try {
+        const [deno, node, bun] = await Promise.all([
+          run(bin("deno"), [
+            "run",
+            "--quiet",
+            "--no-prompt",
+            `--config=${join(root, "deno.json")}`,
+            "--allow-read=.",
+            "--allow-write=.",
+            join(root, "tests/fixtures/history_page_child.ts"),
+            "--print",
+          ], dirs[0]),
+          run(process.execPath, [fixture("js"), "--print"], dirs[1]),
+          run(bin("bun"), [
+            join(root, "tests/fixtures/history_page_child.ts"),
+            "--print",
+          ], dirs[2]),
+        ]);
+        await mkdir(artifacts, { recursive: true });
+        for (
+          const [name, html] of [["deno", deno], ["node", node], ["bun", bun]]
+        ) {
+          await writeFile(join(artifacts, `history-page.${name}.html`), html);
+        }
+        assert.equal(passesOf(node).length, 5);
+        assert.match(node, /<p class="meta">config\.yaml · /);
+        assert.equal(sha256(deno), sha256(node), "Deno and Node.js differ");
+        assert.equal(sha256(bun), sha256(node), "Bun and Node.js differ");
+      } finally {
+        for (const dir of dirs) await rm(dir, { recursive: true, force: true });
       }
-      assert.match(node, /<li class="pass"/);
-      assert.equal(sha256(deno), sha256(node), "Deno and Node.js differ");
-      assert.equal(sha256(bun), sha256(node), "Bun and Node.js differ");
     },
   );
 
   test(
-    "reloadHandler() history page renders a coloured timeline in headless Chromium",
+    "reloadHandler() history page renders in headless Chromium: statuses by colour, label and shape; links; refresh",
     { timeout: 120_000 },
     async () => {
       const browser = await browserExecutable();
@@ -187,9 +485,10 @@ if (runtimeName === "node") {
       }
       const { default: puppeteer } = await import("puppeteer-core");
 
-      const coordinator = await fixedHistory();
-      const expected = await historyPage(coordinator);
-      const server = createServer(nodeListener(reloadHandler(coordinator)));
+      await using fixed = await history();
+      const { coordinator } = fixed;
+      const serve = servePage(coordinator, { prefix: "/ops/reload" });
+      const server = createServer(nodeListener(serve));
       const profile = await mkdtemp(join(tmpdir(), "hup-chromium-"));
       let chrome: Browser | undefined;
       try {
@@ -197,7 +496,14 @@ if (runtimeName === "node") {
           server.listen(0, "127.0.0.1", resolve)
         );
         const { port } = server.address() as AddressInfo;
-        const url = `http://127.0.0.1:${port}/-/reload`;
+        const origin = `http://127.0.0.1:${port}`;
+        const url = `${origin}/ops/reload?refresh=3600`;
+        const expected = await (await serve(
+          new Request(url, { headers: { accept: BROWSER_ACCEPT } }),
+        )).text();
+        const plain = await (await reloadHandler(coordinator, {
+          prefix: "/ops/reload",
+        })(new Request(url, { headers: { accept: BROWSER_ACCEPT } }))).text();
         // The network here is closed: no background connections, no QUIC.
         chrome = await puppeteer.launch({
           executablePath: browser.path,
@@ -216,25 +522,71 @@ if (runtimeName === "node") {
           ],
         });
         const page = await chrome.newPage();
+        const complaints: string[] = [];
+        page.on("console", (message) => complaints.push(message.text()));
+        page.on("pageerror", (error) => complaints.push(String(error)));
         await page.setViewport({ width: 1000, height: 1100 });
         // Chromium asks for text/html first, as a person's browser does.
         const response = await page.goto(url);
         assert.equal(response?.status(), 200);
-        assert.match(response!.headers()["content-type"], /^text\/html/);
-        assert.equal(sha256(await response!.text()), sha256(expected));
+        const headers = response!.headers();
+        assert.match(headers["content-type"], /^text\/html/);
+        assert.match(
+          headers["content-security-policy"],
+          /^default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'$/,
+        );
+        const body = await response!.text();
+        assert.equal(sha256(body), sha256(expected));
+        // reloadHandler() serves the same page, with the links and the
+        // refresh when it gives the page its address, without otherwise.
+        const addressless = body.replace(/<meta http-equiv[^\n]*\n/, "")
+          .replace(/<nav>[^\n]*\n/, "");
+        assert.notEqual(addressless, body);
+        assert.ok(plain === body || plain === addressless, plain);
 
         assert.equal(
           await page.$eval("h1", (h) => h.textContent),
           "Config reloads",
         );
+        assert.equal(
+          await page.$eval(
+            'meta[http-equiv="refresh"]',
+            (m) => m.getAttribute("content"),
+          ),
+          "3600",
+        );
         const passes = await page.$$eval(
           "li.pass",
           (items) =>
-            items.map((li) => ({
-              status: li.getAttribute("data-status"),
-              border: li.ownerDocument.defaultView!.getComputedStyle(li)
-                .borderLeftColor,
-            })),
+            items.map((li) => {
+              const view = li.ownerDocument.defaultView!;
+              const mark = view.getComputedStyle(li.querySelector(".mark")!);
+              const text = (selector: string) =>
+                [...li.querySelectorAll(selector)].map((e) =>
+                  (e as unknown as { innerText: string }).innerText
+                );
+              return {
+                status: li.getAttribute("data-status"),
+                border: view.getComputedStyle(li).borderLeftColor,
+                shape: `${mark.clipPath} / ${mark.borderTopLeftRadius}`,
+                markColour: mark.backgroundColor,
+                label: text(".status")[0],
+                gen: text(".gen")[0],
+                time: text("time")[0],
+                datetime: li.querySelector("time")?.getAttribute("datetime"),
+                trigger: text(".trigger")[0],
+                digest: text(".digest")[0],
+                changed: text(".changed")[0],
+                outcomes: text(".outcome"),
+                outcomeShapes: [...li.querySelectorAll(".outcome .mark")].map(
+                  (m) => {
+                    const s = view.getComputedStyle(m);
+                    return `${s.clipPath} / ${s.borderTopLeftRadius} / ${s.backgroundColor}`;
+                  },
+                ),
+                notes: text(".notes li"),
+              };
+            }),
         );
         assert.deepEqual(passes.map((p) => p.status), [
           "full_success",
@@ -243,34 +595,120 @@ if (runtimeName === "node") {
           "validation_failed",
           "full_success",
         ]);
-        for (const { status, border } of passes) {
-          const hex = COLOURS[status as keyof typeof COLOURS];
+        const rgb = (hex: string) => {
           const [r, g, b] = [1, 3, 5].map((i) =>
             parseInt(hex.slice(i, i + 2), 16)
           );
-          assert.equal(border, `rgb(${r}, ${g}, ${b})`, status!);
+          return `rgb(${r}, ${g}, ${b})`;
+        };
+        for (const { status, border, markColour } of passes) {
+          const colour = rgb(COLOURS[status as keyof typeof COLOURS]);
+          assert.equal(border, colour, status!);
+          assert.equal(markColour, colour, status!);
         }
-        const text = await page.$eval("body", (b) => b.innerText);
-        assert.match(text, /restart needed: listen/);
-        assert.match(text, /duplicated mapping key/);
+        // Not by colour alone: each status has its own label and shape.
+        const byStatus = new Map(passes.map((p) => [p.status, p]));
+        assert.deepEqual(
+          [...byStatus.values()].map((p) => p.label),
+          [
+            "FULL SUCCESS",
+            "PARTIALLY APPLIED",
+            "LOAD FAILED",
+            "VALIDATION FAILED",
+          ],
+        );
+        const shapes = [...byStatus.values()].map((p) => p.shape);
+        assert.equal(new Set(shapes).size, 4, shapes.join("\n"));
+        assert.deepEqual(passes.map((p) => p.gen), [
+          "generation 3",
+          "generation 2",
+          "kept generation 1",
+          "kept generation 1",
+          "generation 1",
+        ]);
+        assert.equal(passes[0].time, "2026-11-27 03:30:28 UTC");
+        assert.equal(passes[0].datetime, "2026-11-27T03:30:28.000Z");
+        assert.equal(
+          passes[0].trigger,
+          "triggered by signal (3 requests: signal 2, http 1)",
+        );
+        assert.equal(passes[0].digest, `digest ${digestOf(FILES[5])}`);
+        assert.equal(passes[2].digest, undefined);
+        assert.match(passes[0].changed, /^changed: db\.host, routes\.0, /);
+        assert.match(passes[0].changed, /, routes\.98 and 21 more$/);
+        assert.deepEqual(passes[1].outcomes, [
+          "cache skipped",
+          "db failed: Cannot reconnect to the database: db.host",
+          "routes skipped",
+        ]);
+        // applied, failed and skipped hooks have three shapes too.
+        assert.equal(
+          new Set(passes[1].outcomeShapes.concat(passes[0].outcomeShapes))
+            .size,
+          3,
+        );
+        assert.deepEqual(passes[1].notes, ["restart needed: listen"]);
+        assert.match(passes[2].notes[0], /duplicated mapping key$/);
+
+        // The links resolve under the prefix, and lead to their routes.
+        const links = await page.$$eval(
+          "nav a",
+          (anchors) =>
+            anchors.map((
+              a,
+            ) => [a.textContent, (a as unknown as { href: string }).href]),
+        );
+        assert.deepEqual(links, [
+          ["status JSON", `${origin}/ops/reload`],
+          ["history JSON", `${origin}/ops/reload/history`],
+          ["metrics", `${origin}/ops/reload/metrics`],
+          ["off", `${origin}/ops/reload`],
+          ["10 s", `${origin}/ops/reload?refresh=10`],
+          ["1 min", `${origin}/ops/reload?refresh=60`],
+        ]);
+        assert.equal(
+          await page.$eval("nav b", (b) => b.textContent),
+          "3600 s",
+        );
 
         await mkdir(artifacts, { recursive: true });
+        await writeFile(join(artifacts, "history-page.chromium.html"), body);
         const shot = join(artifacts, "history-page.png");
         await rm(shot, { force: true });
-        await page.screenshot({ path: shot });
+        await page.screenshot({ path: shot, fullPage: true });
         const image = readPng(new Uint8Array(await readFile(shot)));
         assert.equal(image.width, 1000);
-        assert.equal(image.height, 1100);
+        assert.ok(image.height >= 1100, `${image.height}`);
         // The status colours of the timeline are on screen.
         assert.ok(countColour(image, COLOURS.full_success) > 500, "green");
         assert.ok(countColour(image, COLOURS.validation_failed) > 500, "red");
         assert.ok(countColour(image, COLOURS.load_failed) > 500, "dark red");
         assert.ok(countColour(image, COLOURS.partial_applied) > 500, "amber");
-        console.log(`screenshot: ${shot} (${browser.path})`);
+        // As a reader without colour vision sees it (kept for a look).
+        await page.emulateVisionDeficiency("achromatopsia");
+        const grey = join(artifacts, "history-page.grey.png");
+        await page.screenshot({ path: grey, fullPage: true });
+        await page.emulateVisionDeficiency("none");
+        const greyImage = readPng(new Uint8Array(await readFile(grey)));
+        assert.equal(countColour(greyImage, COLOURS.full_success), 0);
+
+        for (const [, href] of links.slice(1, 3)) {
+          const followed = await page.goto(href);
+          assert.equal(followed?.status(), 200, href);
+          assert.match(
+            followed!.headers()["content-type"],
+            href.endsWith("metrics") ? /^text\/plain/ : /^application\/json/,
+          );
+        }
+        assert.deepEqual(
+          complaints.filter((c) => /Content Security Policy|Refused/i.test(c)),
+          [],
+          "no CSP refusal",
+        );
+        console.log(`screenshots: ${shot}, ${grey} (${browser.path})`);
       } finally {
         await chrome?.close();
         await new Promise((resolve) => server.close(resolve));
-        await coordinator.shutdown();
         await rm(profile, { recursive: true, force: true });
       }
     },
