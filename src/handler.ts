@@ -99,8 +99,9 @@ const PREFIX = /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@%]+)*\/?$/;
  *
  * - `GET <prefix>`: `{ generation, config_digest, last_result }` as JSON
  *   (`last_result` is `null` before the first pass); with
- *   `Accept: text/html`, a self-contained page with the recent history as a
- *   timeline.
+ *   `Accept: text/html` (and no `?format=json`), a self-contained page with
+ *   the recent history as a timeline, which `?refresh=<seconds>` (5 to
+ *   3600) makes reload itself.
  * - `POST <prefix>` (or `PUT`, as Prometheus accepts): runs a pass (joining one that is about to run, never
  *   overlapping) and answers with its result: 200 on `full_success`, 500 on
  *   `partial_applied`, 422 on `validation_failed` and `load_failed`, so
@@ -224,6 +225,7 @@ export function reloadHandler<C>(
           digest: coordinator.digest(),
           history: coordinator.history(),
           configPath: coordinator.configPath,
+          url: request.url,
         }),
         {
           headers: {
@@ -353,9 +355,12 @@ function trimSlashes(path: string): string {
   return path.slice(0, end);
 }
 
+// A browser asks for HTML; `?format=json` asks for the JSON whatever the
+// Accept header says, so the page can link to it.
 function prefersHtml(request: Request): boolean {
   const accept = request.headers.get("accept") ?? "";
-  return /\btext\/html\b/.test(accept);
+  return /\btext\/html\b/.test(accept) &&
+    new URL(request.url).searchParams.get("format") !== "json";
 }
 
 function json(

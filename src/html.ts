@@ -199,7 +199,7 @@ function renderNav(page: PageAddress): string {
         esc(seconds === undefined ? page.self : `?refresh=${seconds}`)
       }">${text}</a>`;
   return `<nav><a href="${
-    esc(page.self)
+    esc(`${page.self}?format=json`)
   }" type="application/json">status JSON</a> · <a href="${
     esc(page.history)
   }" type="application/json">history JSON</a> · <a href="${

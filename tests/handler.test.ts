@@ -324,9 +324,19 @@ describe("reloadHandler()", () => {
     assert.match(html, /db\.password &lt;rejected&gt;/, "errors are escaped");
     assert.doesNotMatch(
       html,
-      /<script|\ssrc=|href=/,
-      "no script, no external asset",
+      /<script|\ssrc=|href="(?:[a-z]+:|\/)/i,
+      "no script, no external asset, no link off the handler's routes",
     );
+    // The page links to the JSON, which a browser then gets as JSON.
+    const link = /href="([^"]*format=json)"/.exec(html)?.[1];
+    assert.ok(link !== undefined, "a link to the status JSON");
+    const linked = await reloadHandler(coordinator)(
+      new Request(new URL(link, URL_BASE), {
+        headers: { accept: "text/html" },
+      }),
+    );
+    assert.match(linked.headers.get("content-type")!, /^application\/json/);
+    assert.equal((await linked.json()).generation, 1);
   });
 
   test("reloadHandler() never serves a config value on any route", async () => {
