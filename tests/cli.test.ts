@@ -903,6 +903,11 @@ test("runCli() answers a bad command line with 64 and says which option", async 
     [[], "Usage: hup-reload <command>"],
     [["relaod"], "relaod is not a command (check, reload or status)"],
     [["reload"], "--url is missing"],
+    [["reload", "--url"], "--url needs a value"],
+    [
+      ["reload", "--url", "http://host/", "--timeout", "--json"],
+      "--timeout needs a value",
+    ],
     [["reload", "--url", "ftp://host/"], "--url is not an http: or https: URL"],
     [
       ["reload", "--url", "http://u:p@host/"],
