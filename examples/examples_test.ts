@@ -202,45 +202,6 @@ test("examples/hono.ts serves and reloads on Deno with Hono", {
   ]);
 });
 
-test("examples/systemd/hup-demo.service reloads with kill -HUP $MAINPID", {
-  timeout: 60_000,
-}, async () => {
-  const unit = await readFile(here("./systemd/hup-demo.service"), "utf8");
-  const line = (key: string) =>
-    unit.split("\n").find((l) => l.startsWith(`${key}=`))?.slice(
-      key.length + 1,
-    );
-  assert.equal(line("ExecReload"), "/bin/kill -HUP $MAINPID");
-  // ExecStart grants the demo the same privileges as `deno task demo`.
-  const task = JSON.parse(await readFile(join(root, "deno.json"), "utf8")).tasks
-    .demo as string;
-  for (const flag of task.match(/--allow-[a-z]+(=\S+)?/g)!) {
-    const name = flag.split("=")[0];
-    assert.ok(line("ExecStart")!.includes(name), `ExecStart lacks ${name}`);
-  }
-  // Run ExecReload as systemd would, against a running service.
-  const example = await start(
-    "node",
-    (c) => [join(root, "build/examples/node_http.js"), c],
-  );
-  try {
-    const text = await readFile(example.config, "utf8");
-    await writeFile(
-      example.config,
-      text.replace("text: Hello", "text: Reloaded"),
-    );
-    const reload = await new Deno.Command("/bin/sh", {
-      args: ["-c", line("ExecReload")!],
-      env: { MAINPID: String(example.child.pid) },
-    }).output();
-    assert.equal(reload.code, 0);
-    await example.readUntil(/reload: full_success, generation 1/);
-    assert.equal(await (await fetch(example.url)).text(), "Reloaded, world\n");
-  } finally {
-    await example.stop();
-  }
-});
-
 test(
   "examples/kubernetes: the manifest is valid and the app follows a ConfigMap ..data swap",
   { timeout: 60_000 },

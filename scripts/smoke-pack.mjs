@@ -2,10 +2,12 @@
 // uses it there from Node.js and Bun, as a user would: every entry point, a
 // real reload of a real file, and a type check of the consumer's code as a
 // strict consumer would run it (ES2022 and @types/node only, no skipLibCheck).
-import { execFileSync } from "node:child_process";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
 
 const root = resolve(".");
 const bin = (name) => join(root, "node_modules/.bin", name);
@@ -101,8 +103,68 @@ console.log("ok", result.config_digest);
       throw new Error(`the installed package failed on ${name}: ${out}`);
     }
   }
+  // The installed command, as the README's ExecReload= line runs it
+  // (npx on Node.js, bunx --bun on Bun), against a service built from the
+  // installed package.
+  await writeFile(join(dir, "config.yaml"), "greeting: hello\n");
+  await writeFile(join(dir, "reload-token"), "smoke-t0ken\n");
+  await writeFile(
+    join(dir, "serve.mjs"),
+    `import { createServer } from "node:http";
+import { Coordinator } from "hup-reload";
+import { nodeListener, reloadHandler } from "hup-reload/http";
+const coordinator = await Coordinator.create({ configPath: "config.yaml" });
+const server = createServer(nodeListener(reloadHandler(coordinator, { token: "smoke-t0ken" })));
+server.listen(0, "127.0.0.1", () => console.log(server.address().port));
+`,
+  );
+  const readme = await readFile(join(root, "README.md"), "utf8");
+  const execReload = readme.split("\n").find((l) =>
+    l.startsWith("ExecReload=/usr/bin/env npx --no-install hup-reload ")
+  );
+  if (execReload === undefined) {
+    throw new Error("README.md has no ExecReload= line running npx hup-reload");
+  }
+  const service = spawn(process.execPath, ["serve.mjs"], {
+    cwd: dir,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  try {
+    const [port] = await once(
+      createInterface({ input: service.stdout }),
+      "line",
+    );
+    const [, ...argv] = execReload.slice("ExecReload=".length).split(/\s+/)
+      .map((w) =>
+        w.replace("127.0.0.1:9090", `127.0.0.1:${port}`)
+          .replace("/etc/app/reload-token", join(dir, "reload-token"))
+      );
+    const command = argv.slice(argv.indexOf("hup-reload") + 1);
+    for (
+      const [name, cmd, args] of [
+        ["node", "/usr/bin/env", argv],
+        ["bun", bin("bun"), ["x", "--bun", "hup-reload", ...command]],
+      ]
+    ) {
+      const out = run(cmd, args, dir);
+      if (!/^reload: full_success, generation \d+ /.test(out)) {
+        throw new Error(`the installed command failed on ${name}: ${out}`);
+      }
+    }
+    const checked = run("npx", [
+      "--no-install",
+      "hup-reload",
+      "check",
+      "config.yaml",
+    ], dir);
+    if (!/^config\.yaml: OK \(sha256:[0-9a-f]{64}\)$/m.test(checked)) {
+      throw new Error(`hup-reload check failed: ${checked}`);
+    }
+  } finally {
+    service.kill();
+  }
   console.log(
-    `Installed ${tarball} into a clean project: works on Node.js and Bun, types check`,
+    `Installed ${tarball} into a clean project: works on Node.js and Bun, types check, the hup-reload command reloads`,
   );
 } finally {
   await rm(dir, { recursive: true, force: true });

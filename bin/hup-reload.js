@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// The hup-reload command of the npm package: `npx hup-reload --help`.
+import process from "node:process";
+import { main } from "../dist/cli.js";
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,60 @@
+import { LoadError } from "../errors.ts";
+import { readConfigFile } from "../load.ts";
+import { MAX_LOAD_ERROR } from "../pass.ts";
+import { renderError } from "../render.ts";
+import type { ConfigSchema } from "../schema.ts";
+import { readArgs } from "./args.ts";
+import { readEnvFile } from "./env_file.ts";
+import { ExitCode } from "./exit_codes.ts";
+import { printable } from "./format.ts";
+import { CHECK_HELP } from "./help.ts";
+import type { CliIo } from "./io.ts";
+import { importSchema } from "./schema_module.ts";
+
+/**
+ * `hup-reload check <file>`: loads the file as a reload pass would (read,
+ * `${ENV}` expansion, YAML, the schema) and says whether it loads, as
+ * `nginx -t` does. Prints the digest when it does, the load error (file,
+ * line, column, field; never a value) when it does not.
+ *
+ * @param args The arguments after `check`.
+ * @param io The process.
+ * @returns {@linkcode ExitCode.Ok} or {@linkcode ExitCode.CheckFailed}.
+ * @throws {CliError} For a bad command line, env file or schema module.
+ */
+export async function check(
+  args: readonly string[],
+  io: CliIo,
+): Promise<ExitCode> {
+  const { values, positionals, help } = readArgs("check", args, {
+    schema: { type: "string" },
+    "env-file": { type: "string", multiple: true },
+  }, { min: 1, max: 1, name: "config file" });
+  if (help) {
+    io.stdout(CHECK_HELP);
+    return ExitCode.Ok;
+  }
+  const [path] = positionals;
+  const fileVars = new Map<string, string>();
+  for (const file of (values["env-file"] as string[] | undefined) ?? []) {
+    for (const [name, value] of await readEnvFile(file)) {
+      fileVars.set(name, value);
+    }
+  }
+  const schema: ConfigSchema<unknown> | undefined = values.schema === undefined
+    ? undefined
+    : await importSchema(values.schema as string, io.cwd());
+  try {
+    const { digest } = await readConfigFile(path, {
+      schema,
+      env: (name) => fileVars.has(name) ? fileVars.get(name) : io.env(name),
+    });
+    io.stdout(`${printable(path)}: OK (${digest})\n`);
+    return ExitCode.Ok;
+  } catch (error) {
+    if (!(error instanceof LoadError)) throw error;
+    // The very text a reload's load_error would hold.
+    io.stderr(`${printable(renderError(error, MAX_LOAD_ERROR), true)}\n`);
+    return ExitCode.CheckFailed;
+  }
+}

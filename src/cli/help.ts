@@ -1,0 +1,100 @@
+// The --help texts. Kept short enough for a terminal; the README has the rest.
+
+const EXIT_CODES = `Exit codes:
+  0   success: the file loads (check), the pass ended full_success
+  1   check: the file does not load
+  10  partial_applied: the new config is in effect, a hook failed to apply it
+  11  validation_failed: a hook's check refused the file; nothing changed
+  12  load_failed: the file did not load; nothing changed
+  64  bad command line
+  66  a file or variable an option names cannot be read or used
+  69  the service cannot be reached (down, refused, reset)
+  70  an internal error
+  75  no answer within --timeout (a pass may still be running)
+  76  the answer is not from the reload handler (wrong --url, a proxy)
+  77  the service refused the request (HTTP 401, 403)
+`;
+
+/** `hup-reload --help`. */
+export const MAIN_HELP: string = `Usage: hup-reload <command> [options]
+
+Check a service's config file, or reload the running service and wait for
+the verdict.
+
+Commands:
+  check <file>      Load the file as a reload would; exit 1 if it does not load
+  reload --url URL  Run a reload pass over HTTP and report its result
+  status --url URL  Report the generation and the last pass's result
+
+Options:
+  -h, --help        Show this help (hup-reload <command> --help for a command's)
+  --version         Show the version
+
+${EXIT_CODES}`;
+
+/** `hup-reload check --help`. */
+export const CHECK_HELP: string =
+  `Usage: hup-reload check <file> [--schema MODULE#EXPORT] [--env-file FILE]...
+
+Load the config file exactly as a reload pass would: read it, expand
+\${VARIABLES}, parse the YAML and validate it with the schema. Prints
+"<file>: OK (sha256:...)" when it loads, or the load error (file, line,
+column, field; never a value from the file) on stderr and exits 1.
+
+Options:
+  --schema MODULE#EXPORT  Validate with the Standard Schema (zod, valibot,
+                          arktype, ...) exported as EXPORT (default: default)
+                          by MODULE, a path or a URL; the last # separates them
+  --env-file FILE         Take variables from FILE (NAME=value lines, as
+                          systemd's EnvironmentFile=) before the environment;
+                          may be given more than once, later files win
+  -h, --help              Show this help
+
+Exit codes: 0 loads, 1 does not load, 64 bad command line, 66 the env file or
+schema module cannot be read or used.
+`;
+
+/** `hup-reload reload --help`. */
+export const RELOAD_HELP: string =
+  `Usage: hup-reload reload --url URL [--token-file FILE | --token-env NAME]
+                         [--timeout SECONDS] [--json]
+
+POST to the service's reload handler, which runs one reload pass and answers
+when it ends; print the result and exit with its status. For systemd's
+ExecReload=: systemctl reload then waits for the verdict and fails when the
+reload fails.
+
+Options:
+  --url URL           The handler's address, e.g. http://127.0.0.1:9090/-/reload
+  --token-file FILE   Send the bearer token held in FILE (one final newline
+                      is dropped)
+  --token-env NAME    Send the bearer token held in the variable NAME
+                      (without either: HUP_RELOAD_TOKEN, when set; the token
+                      is never taken from the command line, where ps shows it)
+  --timeout SECONDS   Give up after SECONDS (default: 60)
+  --json              Print the result as JSON
+  -h, --help          Show this help
+
+${EXIT_CODES}`;
+
+/** `hup-reload status --help`. */
+export const STATUS_HELP: string =
+  `Usage: hup-reload status --url URL [--token-file FILE | --token-env NAME]
+                         [--timeout SECONDS] [--json]
+
+GET the service's reload status: the generation in effect, the config's
+digest and the last pass's result. Exits as reload would have for the last
+pass (0 before the first one), so a monitoring check fails while the last
+reload has failed.
+
+Options:
+  --url URL           The handler's address, e.g. http://127.0.0.1:9090/-/reload
+  --token-file FILE   Send the bearer token held in FILE (needed when the
+                      service protects its reads)
+  --token-env NAME    Send the bearer token held in the variable NAME
+                      (without either: HUP_RELOAD_TOKEN, when set)
+  --timeout SECONDS   Give up after SECONDS (default: 10)
+  --json              Print the status as JSON
+  -h, --help          Show this help
+
+${EXIT_CODES}`;

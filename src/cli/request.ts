@@ -1,0 +1,186 @@
+import { renderError } from "../render.ts";
+import { CliError } from "./errors.ts";
+import { ExitCode } from "./exit_codes.ts";
+import { printable } from "./format.ts";
+import type { CliIo } from "./io.ts";
+import type { Token } from "./token.ts";
+
+/** The largest response body read, in bytes: a result is a few KiB. */
+export const MAX_RESPONSE: number = 1024 * 1024;
+
+/** What came back: the status, the content type and the body's text. */
+export interface Answer {
+  /** The HTTP status. */
+  status: number;
+  /** The `Content-Type`, or "". */
+  contentType: string;
+  /** The `Location` of a redirect, or "". */
+  location: string;
+  /** The body, at most {@linkcode MAX_RESPONSE} bytes, as UTF-8. */
+  body: string;
+}
+
+/** What to ask. */
+export interface Ask {
+  /** `GET` (the status) or `POST` (a pass). */
+  method: "GET" | "POST";
+  /** The handler's address. */
+  url: URL;
+  /** The bearer token, if any. */
+  token: Token;
+  /** How long the whole exchange may take, in milliseconds. */
+  timeoutMs: number;
+  /** What the command does, for messages: `reload`, `read the status`. */
+  doing: string;
+}
+
+/**
+ * Sends one request and reads the whole answer, all within the deadline;
+ * redirects are not followed (the token would go along).
+ *
+ * @param io The process (its fetch and timers).
+ * @param ask The request.
+ * @returns The answer.
+ * @throws {CliError} {@linkcode ExitCode.Timeout} when the deadline passes,
+ *   {@linkcode ExitCode.Unavailable} when the service cannot be reached,
+ *   {@linkcode ExitCode.NoPermission} when Deno does not permit the
+ *   connection, {@linkcode ExitCode.Protocol} when the body is too large.
+ */
+export async function exchange(io: CliIo, ask: Ask): Promise<Answer> {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = io.setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, ask.timeoutMs);
+  const where = printable(ask.url.href);
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (ask.token.value !== undefined) {
+    headers.authorization = `Bearer ${ask.token.value}`;
+  }
+  try {
+    const response = await io.fetch(ask.url, {
+      method: ask.method,
+      headers,
+      redirect: "manual",
+      signal: controller.signal,
+    });
+    const body = await readBody(response, where, ask.doing);
+    return {
+      status: response.status,
+      contentType: response.headers.get("content-type") ?? "",
+      location: response.headers.get("location") ?? "",
+      body,
+    };
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    if (timedOut) {
+      const seconds = ask.timeoutMs / 1000;
+      throw new CliError(
+        ExitCode.Timeout,
+        `Cannot ${ask.doing} as no answer came within ${seconds} s (--timeout)${
+          ask.method === "POST"
+            ? "; the pass may still be running, see hup-reload status"
+            : ""
+        }: ${where}`,
+      );
+    }
+    throw unreachable(error, ask.url, ask.doing);
+  } finally {
+    io.clearTimeout(timer);
+  }
+}
+
+async function readBody(
+  response: Response,
+  where: string,
+  doing: string,
+): Promise<string> {
+  if (response.body === null) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > MAX_RESPONSE) {
+      await reader.cancel().catch(() => {});
+      throw new CliError(
+        ExitCode.Protocol,
+        `Cannot ${doing} as the answer is larger than ${MAX_RESPONSE} bytes, so not a reload result: ${where}`,
+      );
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+/** The error for a request that got no answer, by what the runtime said. */
+function unreachable(error: unknown, url: URL, doing: string): CliError {
+  const where = printable(url.href);
+  const name = field(error, "name");
+  if (name === "NotCapable" || name === "PermissionDenied") {
+    return new CliError(
+      ExitCode.NoPermission,
+      `Cannot ${doing} as connecting is not permitted (with Deno, allow it with --allow-net=${
+        printable(url.host)
+      }): ${where}`,
+    );
+  }
+  // Node.js and Bun give a code; Deno only a message.
+  const code = field(field(error, "cause"), "code") ?? field(error, "code");
+  // Deno says what happened in the cause's message only.
+  const message = printable(renderError(error, 256)).replace(/\s+/g, " ");
+  const cause = field(error, "cause");
+  const detail = cause === undefined ? "" : renderError(cause, 256);
+  const reason = typeof code === "string" && Object.hasOwn(REASONS, code)
+    ? REASONS[code]
+    : MESSAGES.find(([pattern]) => pattern.test(`${message} ${detail}`))
+      ?.[1] ??
+      `the connection failed (${
+        typeof code === "string" ? printable(code) : message
+      })`;
+  return new CliError(
+    ExitCode.Unavailable,
+    `Cannot ${doing} as ${reason} (is the service running?): ${where}`,
+  );
+}
+
+const REASONS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: "the connection was refused",
+  ConnectionRefused: "the connection was refused",
+  ECONNRESET: "the connection was reset",
+  ConnectionReset: "the connection was reset",
+  ConnectionClosed: "the connection was closed before an answer",
+  UND_ERR_SOCKET: "the connection was closed before an answer",
+  ENOTFOUND: "the host name does not resolve",
+  EAI_AGAIN: "the host name does not resolve",
+  EHOSTUNREACH: "the host is unreachable",
+  ENETUNREACH: "the network is unreachable",
+};
+
+const MESSAGES: readonly (readonly [RegExp, string])[] = [
+  [/connection refused/i, "the connection was refused"],
+  [/connection reset/i, "the connection was reset"],
+  [
+    /dns error|failed to lookup|name or service not known/i,
+    "the host name does not resolve",
+  ],
+];
+
+function field(value: unknown, key: string): unknown {
+  try {
+    return typeof value === "object" && value !== null
+      ? (value as Record<string, unknown>)[key]
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

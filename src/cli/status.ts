@@ -1,0 +1,84 @@
+import { readAnswer } from "./answer.ts";
+import { readArgs, readTimeout, readUrl } from "./args.ts";
+import { ExitCode, exitCodeOf } from "./exit_codes.ts";
+import { formatResult, printable } from "./format.ts";
+import { STATUS_HELP } from "./help.ts";
+import type { CliIo } from "./io.ts";
+import { CLIENT_OPTIONS } from "./reload.ts";
+import { exchange } from "./request.ts";
+import { isStatusBody } from "./result_shape.ts";
+import { findToken } from "./token.ts";
+
+/** How long `status` waits by default, in seconds. */
+export const STATUS_TIMEOUT = 10;
+
+/**
+ * `hup-reload status --url <admin url>`: GETs the handler's status and
+ * reports the generation and the last pass. Exits as a reload ending with
+ * the last pass's status would (0 before the first pass), so a monitoring
+ * check fails exactly while the last reload has failed.
+ *
+ * @param args The arguments after `status`.
+ * @param io The process.
+ * @returns The exit code of the last pass's status.
+ * @throws {CliError} For a bad command line or token, an unreachable
+ *   service, a refusal, a timeout or an answer that is not a status.
+ */
+export async function status(
+  args: readonly string[],
+  io: CliIo,
+): Promise<ExitCode> {
+  const { values, help } = readArgs("status", args, CLIENT_OPTIONS, {
+    min: 0,
+    max: 0,
+    name: "argument",
+  });
+  if (help) {
+    io.stdout(STATUS_HELP);
+    return ExitCode.Ok;
+  }
+  const url = readUrl("status", values.url as string | undefined);
+  const timeoutMs = readTimeout(
+    "status",
+    values.timeout as string | undefined,
+    STATUS_TIMEOUT,
+  );
+  const token = await findToken(
+    "status",
+    io,
+    values["token-file"] as string | undefined,
+    values["token-env"] as string | undefined,
+  );
+  const ask = {
+    method: "GET",
+    url,
+    token,
+    timeoutMs,
+    doing: "read the status",
+  } as const;
+  const body = readAnswer(
+    await exchange(io, ask),
+    ask,
+    [200],
+    isStatusBody,
+    "a reload status",
+  );
+  const last = body.last_result;
+  if (values.json) {
+    io.stdout(`${JSON.stringify(body, null, 2)}\n`);
+  } else {
+    const digest = body.config_digest === null
+      ? ""
+      : `, config ${printable(body.config_digest)}`;
+    io.stdout(
+      `generation ${body.generation}${digest}\nlast reload: ${
+        last === null
+          ? "none since start-up"
+          : `${formatResult(last).join("\n")}\n  ended: ${
+            printable(last.ended_at)
+          }`
+      }\n`,
+    );
+  }
+  return last === null ? ExitCode.Ok : exitCodeOf(last.status);
+}

@@ -1,0 +1,962 @@
+// The hup-reload command line. Run as operators and systemd run it: a child
+// process on Deno (the sources, with the least permissions the README
+// gives), Node.js (the npm package's bin, on the build) and Bun, against a
+// service on 127.0.0.1. And its parts in this process, with a fake fetch and
+// fake timers where the real ones would make the test wait.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readFile, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import {
+  type ConfigObject,
+  Coordinator,
+  type Hook,
+  HookStatus,
+} from "hup-reload";
+import { nodeListener, reloadHandler } from "hup-reload/http";
+import { nextReload } from "hup-reload/testing";
+import { type Deferred, deferred, tempConfig } from "./_helpers.ts";
+import { ExitCode } from "../src/cli/exit_codes.ts";
+import type { CliIo } from "../src/cli/io.ts";
+import { runCli } from "../src/cli/main.ts";
+import { VERSION } from "../src/cli/version.ts";
+
+const isTs = import.meta.url.endsWith(".ts");
+const root = fileURLToPath(new URL(isTs ? "../" : "../../", import.meta.url));
+const bin = (name: string) => join(root, "node_modules/.bin", name);
+const schemaModule = fileURLToPath(
+  new URL(`./fixtures/cli_schema.${isTs ? "ts" : "js"}`, import.meta.url),
+);
+const TOKEN = "s3cret-T0ken_value";
+const SECRET = "hunter2-do-not-print";
+
+// ------------------------------------------------------------ helpers
+
+type Runtime = "deno" | "node" | "bun";
+const RUNTIMES: readonly Runtime[] = ["deno", "node", "bun"];
+
+/**
+ * The command line that runs the CLI on `runtime` as a user would: Deno on
+ * the sources with `denoFlags` (and no other permission), Node.js on the
+ * npm package's bin (which runs the build), Bun on the sources.
+ */
+function cli(runtime: Runtime, denoFlags: string[] = []): string[] {
+  switch (runtime) {
+    case "deno":
+      // The npm-installed binary, also under Deno: Deno's node:child_process
+      // passes its own permissions to a spawn of its own executable.
+      return [
+        bin("deno"),
+        "run",
+        "--no-prompt",
+        ...denoFlags,
+        join(root, "cli.ts"),
+      ];
+    case "node":
+      return ["node", join(root, "bin/hup-reload.js")];
+    case "bun":
+      return [bin("bun"), join(root, "cli.ts")];
+  }
+}
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** From spawn to exit, in milliseconds. */
+  ms: number;
+}
+
+/** Runs a command to its end, with the test's environment less any token. */
+function run(
+  argv: string[],
+  env: Record<string, string> = {},
+  cwd = root,
+): Promise<Ran> {
+  const base = { ...process.env };
+  delete base.HUP_RELOAD_TOKEN;
+  delete base.DEMO_TOKEN;
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(argv[0], argv.slice(1), {
+      cwd,
+      env: { ...base, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.setEncoding("utf8").on("data", (d) => stdout += d);
+    child.stderr!.setEncoding("utf8").on("data", (d) => stderr += d);
+    child.on("error", reject);
+    child.on(
+      "close",
+      (code) =>
+        resolve({ code, stdout, stderr, ms: performance.now() - started }),
+    );
+  });
+}
+
+/** The words of a unit file's `KEY=` line. */
+async function unitLine(key: string): Promise<string[]> {
+  const unit = await readFile(
+    join(root, "examples/systemd/hup-demo.service"),
+    "utf8",
+  );
+  const line = unit.split("\n").find((l) => l.startsWith(`${key}=`));
+  assert.ok(line !== undefined, `the unit has no ${key}=`);
+  return line.slice(key.length + 1).trim().split(/\s+/);
+}
+
+/**
+ * The unit's `ExecReload=` split into the Deno permission flags and the
+ * arguments after the CLI's path, with the port it names.
+ */
+async function execReload() {
+  const words = await unitLine("ExecReload");
+  const at = words.findIndex((w) => w.endsWith("/cli.ts"));
+  assert.ok(at > 0, "ExecReload runs cli.ts");
+  const flags = words.slice(words.indexOf("run") + 1, at);
+  const args = words.slice(at + 1);
+  const url = new URL(args[args.indexOf("--url") + 1]);
+  return { words, flags, args, port: url.port };
+}
+
+/** A hook that fails or hangs as the config says. */
+function greeter(control: { hanging?: Deferred; release?: Deferred }) {
+  const hook: Hook<ConfigObject> = {
+    name: "greeter",
+    timeout: Infinity,
+    check(_old, next) {
+      if (next.refuse === true) {
+        throw new Error("Cannot greet as refuse is set: refuse");
+      }
+    },
+    async apply(_ctx, _old, next) {
+      if (next.fail === true) {
+        throw new Error("Cannot greet as fail is set: fail");
+      }
+      if (next.hang === true) {
+        control.hanging?.resolve();
+        await control.release?.promise;
+      }
+      return HookStatus.Applied;
+    },
+  };
+  return hook;
+}
+
+/** A service on 127.0.0.1 port 0: a coordinator and its reload handler. */
+async function startService(
+  options: {
+    token?: string;
+    allowUnauthenticated?: boolean;
+    protectReads?: boolean;
+  } = {},
+) {
+  const file = await tempConfig("greeting: hello\n");
+  const control: { hanging?: Deferred; release?: Deferred } = {};
+  const coordinator = await Coordinator.create({
+    configPath: file.path,
+    hooks: [greeter(control)],
+    env: (name) => name === "DB_PASSWORD" ? SECRET : undefined,
+  });
+  const server = createServer(
+    nodeListener(reloadHandler(coordinator, options)),
+  );
+  await listen(server);
+  const { port } = server.address() as AddressInfo;
+  return {
+    file,
+    coordinator,
+    control,
+    port: String(port),
+    url: `http://127.0.0.1:${port}/-/reload`,
+    async [Symbol.asyncDispose]() {
+      control.release?.resolve();
+      await close(server);
+      await coordinator.shutdown();
+      await file[Symbol.asyncDispose]();
+    },
+  };
+}
+
+function listen(server: Server): Promise<void> {
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+}
+
+function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** A port nothing listens on: bound, then released. */
+async function closedPort(): Promise<string> {
+  const server = createServer();
+  await listen(server);
+  const { port } = server.address() as AddressInfo;
+  await close(server);
+  return String(port);
+}
+
+/** A {@linkcode CliIo} that records what the command prints. */
+function memoryIo(
+  env: Record<string, string> = {},
+  overrides: Partial<CliIo> = {},
+) {
+  const out = { stdout: "", stderr: "" };
+  const io: CliIo = {
+    stdout: (text) => void (out.stdout += text),
+    stderr: (text) => void (out.stderr += text),
+    env: (name) => Object.hasOwn(env, name) ? env[name] : undefined,
+    cwd: () => root,
+    fetch: (input, init) => fetch(input, init),
+    setTimeout: (callback, ms) => setTimeout(callback, ms),
+    clearTimeout: (handle) =>
+      clearTimeout(handle as ReturnType<typeof setTimeout>),
+    ...overrides,
+  };
+  return { io, out };
+}
+
+const sha256 = (text: string) =>
+  `sha256:${createHash("sha256").update(text).digest("hex")}`;
+
+// ------------------------------------- as systemd and operators run it
+
+for (const runtime of RUNTIMES) {
+  test(
+    `hup-reload reload on ${runtime}, as the unit's ExecReload= runs it, waits for the verdict and exits with its code`,
+    { timeout: 120_000 },
+    async () => {
+      const unit = await execReload();
+      await using service = await startService({ token: TOKEN });
+      const live = (port: string) => ({
+        argv: [
+          ...cli(runtime, unit.flags.map((f) => f.replace(unit.port, port))),
+          ...unit.args.map((a) => a.replace(`:${unit.port}/`, `:${port}/`)),
+        ],
+      });
+      const { argv } = live(service.port);
+      const env = { DEMO_TOKEN: TOKEN };
+
+      // A good file: exit 0, the result on stdout, the config swapped.
+      await service.file.replace("greeting: howdy\n");
+      const good = await run(argv, env);
+      assert.equal(good.code, ExitCode.Ok, good.stderr);
+      assert.match(
+        good.stdout,
+        /^reload: full_success, generation 1 \(trigger http/,
+      );
+      assert.match(good.stdout, /changed: greeting/);
+      assert.equal(service.coordinator.config.load().greeting, "howdy");
+
+      // A bad file: load_failed's code, and the error names file and line.
+      await service.file.replace("greeting: howdy\nport: [8080\n");
+      const bad = await run(argv, env);
+      assert.equal(bad.code, ExitCode.LoadFailed, bad.stderr);
+      assert.match(bad.stdout, /load_failed, generation 1 \(unchanged\)/);
+      assert.ok(bad.stdout.includes(`${service.file.path} line 3`), bad.stdout);
+
+      // status reports that last pass, and fails as it did.
+      const status = await run([
+        ...cli(runtime, [`--allow-net=127.0.0.1:${service.port}`]),
+        "status",
+        "--url",
+        service.url,
+      ]);
+      assert.equal(status.code, ExitCode.LoadFailed, status.stderr);
+      assert.match(
+        status.stdout,
+        /^generation 1, config sha256:[0-9a-f]{64}\n/,
+      );
+      assert.match(status.stdout, /last reload: load_failed/);
+
+      // A wrong token: refused, and the token is never printed.
+      const refused = await run(argv, { DEMO_TOKEN: "wr0ng" });
+      assert.equal(refused.code, ExitCode.NoPermission, refused.stderr);
+      assert.match(
+        refused.stderr,
+        /refused the token .*DEMO_TOKEN \(HTTP 401\)/,
+      );
+      assert.ok(!refused.stderr.includes("wr0ng") && refused.stdout === "");
+
+      // A hook that hangs past --timeout: the timeout's code, within about
+      // the timeout (measured against a run that did not wait).
+      await service.file.replace("greeting: howdy\nhang: true\n");
+      service.control.hanging = deferred();
+      service.control.release = deferred();
+      const ended = nextReload(service.coordinator);
+      const timeout = unit.args.indexOf("--timeout");
+      const hung = await run(
+        argv.map((a, i) =>
+          i === argv.length - unit.args.length + timeout + 1 ? "1" : a
+        ),
+        env,
+      );
+      assert.equal(hung.code, ExitCode.Timeout, hung.stderr);
+      assert.match(hung.stderr, /no answer came within 1 s/);
+      assert.ok(hung.ms >= 1000, `ended after ${hung.ms} ms`);
+      assert.ok(
+        hung.ms < refused.ms + 1000 + 5000,
+        `ended after ${hung.ms} ms, a run without waiting took ${refused.ms} ms`,
+      );
+      await service.control.hanging.promise;
+      service.control.release.resolve();
+      assert.equal((await ended).status, "full_success");
+
+      // The service down: unavailable.
+      const down = await run(live(await closedPort()).argv, env);
+      assert.equal(down.code, ExitCode.Unavailable, down.stderr);
+      assert.match(down.stderr, /Cannot reload as the connection was refused/);
+    },
+  );
+
+  test(
+    `hup-reload check on ${runtime} loads the file as a reload would and exits 1 with the load error`,
+    { timeout: 120_000 },
+    async () => {
+      await using file = await tempConfig(
+        "greeting: hello\nport: ${APP_PORT}\n",
+      );
+      const envFile = join(file.dir, "app.env");
+      await writeFile(
+        envFile,
+        "# the service's EnvironmentFile\nAPP_PORT=8080\n",
+      );
+      const schema = runtime === "node"
+        ? join(root, "build/tests/fixtures/cli_schema.js")
+        : join(root, "tests/fixtures/cli_schema.ts");
+      const flags = [`--allow-read=${file.path},${envFile},${schema}`];
+      const argv = [...cli(runtime, flags), "check", file.path];
+
+      const good = await run([
+        ...argv,
+        "--env-file",
+        envFile,
+        "--schema",
+        `${schema}#configSchema`,
+      ]);
+      assert.equal(good.code, ExitCode.Ok, good.stderr);
+      const text = await readFile(file.path, "utf8");
+      assert.equal(good.stdout, `${file.path}: OK (${sha256(text)})\n`);
+
+      // A value the schema refuses: the field and line, never the value.
+      await writeFile(envFile, `APP_PORT=${SECRET}\n`);
+      const refused = await run([
+        ...argv,
+        "--env-file",
+        envFile,
+        "--schema",
+        schema,
+      ]);
+      assert.equal(refused.code, ExitCode.CheckFailed, refused.stderr);
+      assert.match(
+        refused.stderr,
+        /^Cannot load config as it does not match the schema: .*config\.yaml line 2, column 1 field port: Invalid input: expected number, received string\n$/,
+      );
+      assert.ok(!`${refused.stdout}${refused.stderr}`.includes(SECRET));
+
+      // Not YAML: the file and line, exit 1.
+      await file.write("greeting: [hello\n");
+      const bad = await run(argv);
+      assert.equal(bad.code, ExitCode.CheckFailed);
+      assert.equal(bad.stdout, "");
+      assert.match(
+        bad.stderr,
+        new RegExp(
+          `not valid YAML: ${file.path.replace(/[.\\]/g, "\\$&")} line 2`,
+        ),
+      );
+    },
+  );
+}
+
+test(
+  "hup-reload --help, a command's --help and a bad command line on each runtime",
+  {
+    timeout: 120_000,
+  },
+  async () => {
+    for (const runtime of RUNTIMES) {
+      const help = await run([...cli(runtime), "reload", "--help"]);
+      assert.equal(help.code, 0, `${runtime}: ${help.stderr}`);
+      assert.match(help.stdout, /^Usage: hup-reload reload --url URL/);
+      const bad = await run([...cli(runtime), "reload", "--url"]);
+      assert.equal(bad.code, ExitCode.Usage, runtime);
+      assert.equal(
+        bad.stderr,
+        "hup-reload: Cannot run reload as --url needs a value: run hup-reload reload --help for its usage\n",
+      );
+      assert.equal(bad.stdout, "");
+    }
+  },
+);
+
+test(
+  "examples/systemd/hup-demo.service: systemctl reload waits for the demo's verdict",
+  {
+    timeout: 120_000,
+  },
+  async () => {
+    // ExecStart grants the demo what `deno task demo` does, and ExecReload
+    // runs the CLI with the least it needs.
+    const start = (await unitLine("ExecStart")).join(" ");
+    const task = JSON.parse(await readFile(join(root, "deno.json"), "utf8"))
+      .tasks.demo as string;
+    for (const flag of task.match(/--allow-[a-z]+(=\S+)?/g)!) {
+      assert.ok(start.includes(flag.split("=")[0]), `ExecStart lacks ${flag}`);
+    }
+    const reload = await execReload();
+    assert.deepEqual(reload.flags, [
+      `--allow-net=127.0.0.1:${reload.port}`,
+      "--allow-env=DEMO_TOKEN",
+    ]);
+    assert.deepEqual(reload.words.slice(0, 2), ["/usr/local/bin/deno", "run"]);
+
+    // The demo, as examples/examples_test.ts runs it, with the unit's token.
+    await using file = await tempConfig(
+      await readFile(join(root, "examples/config.yaml"), "utf8"),
+    );
+    const demo = spawn(bin("deno"), [
+      "run",
+      "--quiet",
+      "--allow-net=127.0.0.1",
+      `--allow-read=${file.path}`,
+      "--allow-env=DEMO_PORT,DEMO_TOKEN",
+      join(root, "examples/demo.ts"),
+      file.path,
+    ], {
+      cwd: root,
+      env: { ...process.env, DEMO_PORT: "0", DEMO_TOKEN: TOKEN },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const exited = new Promise((resolve) => demo.on("exit", resolve));
+    // ExecReload as systemd runs it: its words, without a shell, in
+    // WorkingDirectory, with EnvironmentFile's variables.
+    const execute = (token: string, port: string) =>
+      run(
+        reload.words.map((w) =>
+          w.replace("/usr/local/bin/deno", bin("deno"))
+            .replace("/opt/hup-demo", root)
+            .replace(`127.0.0.1:${reload.port}`, `127.0.0.1:${port}`)
+        ),
+        { DEMO_TOKEN: token },
+      );
+    let port = "";
+    try {
+      let output = "";
+      port = await new Promise<string>((resolve, reject) => {
+        demo.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+          output += chunk;
+          const found = /admin:\s+http:\/\/127\.0\.0\.1:(\d+)\//.exec(output);
+          if (found) resolve(found[1]);
+        });
+        demo.on("exit", () => reject(new Error(`the demo exited: ${output}`)));
+      });
+      const text = await readFile(file.path, "utf8");
+      await file.replace(text.replace("text: Hello", "text: Reloaded"));
+      const good = await execute(TOKEN, port);
+      assert.equal(good.code, 0, good.stderr);
+      assert.match(good.stdout, /full_success, generation 1/);
+      const served = await fetch(`http://127.0.0.1:${port}/`);
+      assert.equal(await served.text(), "Reloaded, world.\n");
+
+      await file.replace(text.replace("text: Hello", 'text: ""'));
+      const bad = await execute(TOKEN, port);
+      assert.equal(bad.code, ExitCode.LoadFailed, bad.stderr);
+      assert.match(bad.stdout, /line \d+, column \d+ field greeting\.text/);
+
+      const refused = await execute("wr0ng", port);
+      assert.equal(refused.code, ExitCode.NoPermission, refused.stderr);
+    } finally {
+      demo.kill("SIGTERM");
+      await exited;
+    }
+    const down = await execute(TOKEN, port);
+    assert.equal(down.code, ExitCode.Unavailable, down.stderr);
+  },
+);
+
+test(
+  "the README's deno run commands work from the sources with exactly their permissions",
+  {
+    timeout: 120_000,
+  },
+  async () => {
+    const readme = await readFile(join(root, "README.md"), "utf8");
+    const commands = readme.split("\n").filter((l) =>
+      l.startsWith("deno run ") && l.includes("jsr:@hup/reload/cli")
+    );
+    const kinds = commands.map((c) =>
+      c.split(/\s+/)[c.split(/\s+/).indexOf("jsr:@hup/reload/cli") + 1]
+    );
+    assert.deepEqual(kinds.sort(), ["check", "reload", "status"]);
+
+    await using service = await startService({
+      token: TOKEN,
+      protectReads: true,
+    });
+    await using tokenFile = await tempConfig(`${TOKEN}\n`);
+    const config = service.file.path;
+    await writeFile(config, "greeting: hello\npassword: ${DB_PASSWORD}\n");
+    const env = { DB_PASSWORD: SECRET, HUP_RELOAD_TOKEN: TOKEN };
+    for (const command of commands) {
+      const words = command.split(/\s+/).map((w) =>
+        w.replace("jsr:@hup/reload/cli", join(root, "cli.ts"))
+          .replaceAll("127.0.0.1:9090", `127.0.0.1:${service.port}`)
+          .replaceAll("/etc/app/reload-token", tokenFile.path)
+          .replaceAll("/etc/app/config.yaml", config)
+      );
+      const [deno, run_, ...rest] = words;
+      assert.deepEqual([deno, run_], ["deno", "run"]);
+      const ran = await run([bin("deno"), "run", "--no-prompt", ...rest], env);
+      assert.equal(ran.code, 0, `${command}\n${ran.stderr}`);
+      assert.ok(!ran.stdout.includes(SECRET) && !ran.stderr.includes(SECRET));
+      // Each permission is needed: without it, the command fails.
+      for (const flag of rest.filter((w) => w.startsWith("--allow-"))) {
+        const less = await run(
+          [
+            bin("deno"),
+            "run",
+            "--no-prompt",
+            ...rest.filter((w) => w !== flag),
+          ],
+          env,
+        );
+        assert.notEqual(less.code, 0, `${command} without ${flag}`);
+        assert.match(
+          less.stderr,
+          /--allow-(read|env|net)/,
+          `${command} without ${flag}`,
+        );
+      }
+    }
+  },
+);
+
+// ------------------------------------------------- in this process
+
+test("runCli() reload exits with each status's code and prints what failed", async () => {
+  await using service = await startService({ token: TOKEN });
+  const reload = async (config: string, ...extra: string[]) => {
+    await service.file.replace(config);
+    const { io, out } = memoryIo({ HUP_RELOAD_TOKEN: TOKEN });
+    const code = await runCli(["reload", "--url", service.url, ...extra], io);
+    return { code, ...out };
+  };
+  const ok = await reload("greeting: hi\n");
+  assert.equal(ok.code, 0);
+  assert.equal(ok.stderr, "");
+  assert.match(
+    ok.stdout,
+    /^reload: full_success, generation 1 \(trigger http, \d+ ms\)\n {2}hooks: 1 applied\n {2}changed: greeting\n {2}config: sha256:[0-9a-f]{64}\n$/,
+  );
+
+  const partial = await reload("greeting: hi\nfail: true\n");
+  assert.equal(partial.code, ExitCode.PartialApplied);
+  assert.match(partial.stdout, /^reload: partial_applied, generation 2 /);
+  assert.match(
+    partial.stdout,
+    /\n {2}failed: greeter: Cannot greet as fail is set: fail\n/,
+  );
+
+  const refused = await reload("greeting: hi\nrefuse: true\n");
+  assert.equal(refused.code, ExitCode.ValidationFailed);
+  assert.match(refused.stdout, /validation_failed, generation 2 \(unchanged\)/);
+  assert.match(
+    refused.stdout,
+    /failed: greeter: Cannot greet as refuse is set/,
+  );
+
+  const broken = await reload("greeting: [hi\n");
+  assert.equal(broken.code, ExitCode.LoadFailed);
+  assert.match(
+    broken.stdout,
+    /\n {2}load error: Cannot load config as the file is not valid YAML: /,
+  );
+
+  const json = await reload("greeting: hey\n", "--json");
+  assert.equal(json.code, 0);
+  const result = JSON.parse(json.stdout);
+  assert.deepEqual(result, service.coordinator.lastResult());
+});
+
+test("runCli() status exits 0 before the first pass and as the last pass did after", async () => {
+  await using service = await startService({ token: TOKEN });
+  const status = async (...extra: string[]) => {
+    const { io, out } = memoryIo();
+    const code = await runCli(["status", "--url", service.url, ...extra], io);
+    return { code, ...out };
+  };
+  const fresh = await status();
+  assert.equal(fresh.code, 0, fresh.stderr);
+  assert.match(
+    fresh.stdout,
+    /^generation 0, config sha256:[0-9a-f]{64}\nlast reload: none since start-up\n$/,
+  );
+
+  await service.file.replace("greeting: [\n");
+  await service.coordinator.reload();
+  const failed = await status("--json");
+  assert.equal(failed.code, ExitCode.LoadFailed);
+  assert.equal(JSON.parse(failed.stdout).last_result.status, "load_failed");
+
+  await service.file.replace("greeting: fixed\n");
+  await service.coordinator.reload();
+  assert.equal((await status()).code, 0);
+});
+
+test("runCli() reload reads the token from a file less one newline, or a named variable, and never prints it", async () => {
+  await using service = await startService({ token: TOKEN });
+  await using tokenFile = await tempConfig(`${TOKEN}\n`);
+  const reload = async (env: Record<string, string>, ...extra: string[]) => {
+    const { io, out } = memoryIo(env);
+    const code = await runCli(["reload", "--url", service.url, ...extra], io);
+    return { code, ...out };
+  };
+  assert.equal((await reload({}, "--token-file", tokenFile.path)).code, 0);
+  assert.equal(
+    (await reload({ APP_TOKEN: TOKEN }, "--token-env", "APP_TOKEN")).code,
+    0,
+  );
+
+  await tokenFile.write(`${TOKEN}\n\n`);
+  const twoLines = await reload({}, "--token-file", tokenFile.path);
+  assert.equal(twoLines.code, ExitCode.NoInput);
+  assert.equal(
+    twoLines.stderr,
+    `hup-reload: Cannot use the token as it is not a bearer token (one line of A-Z a-z 0-9 - . _ ~ + / then any =, as openssl rand -base64 32 prints): --token-file ${tokenFile.path}\n`,
+  );
+  // A file that never ends is refused after 64 KiB, not read whole.
+  const endless = await reload({}, "--token-file", "/dev/zero");
+  assert.equal(endless.code, ExitCode.NoInput);
+  assert.match(
+    endless.stderr,
+    /is not a bearer token .*: --token-file \/dev\/zero\n$/,
+  );
+  const missing = await reload({}, "--token-file", join(tokenFile.dir, "nope"));
+  assert.equal(missing.code, ExitCode.NoInput);
+  assert.match(
+    missing.stderr,
+    /Cannot read the token as the file does not exist: /,
+  );
+
+  const none = await reload({});
+  assert.equal(none.code, ExitCode.NoPermission);
+  assert.match(
+    none.stderr,
+    /wants a token and none was given \(give --token-file, or set HUP_RELOAD_TOKEN\) \(HTTP 401\)/,
+  );
+
+  const wrong = await reload({ HUP_RELOAD_TOKEN: `${TOKEN}x` });
+  assert.equal(wrong.code, ExitCode.NoPermission);
+  assert.ok(!wrong.stderr.includes(TOKEN), wrong.stderr);
+
+  const both = await reload(
+    {},
+    "--token-file",
+    tokenFile.path,
+    "--token-env",
+    "X",
+  );
+  assert.equal(both.code, ExitCode.Usage);
+  const argv = await reload({}, `--token=${TOKEN}`);
+  assert.equal(argv.code, ExitCode.Usage);
+  assert.match(
+    argv.stderr,
+    /--token is not one of its options \(the token is read from --token-file or an environment variable, never from the command line/,
+  );
+  assert.ok(!argv.stderr.includes(TOKEN));
+});
+
+test("runCli() reload tells a refusal and a wrong address from a failed pass", async () => {
+  await using closed = await startService(); // no token configured
+  const { io, out } = memoryIo();
+  assert.equal(
+    await runCli(["reload", "--url", closed.url], io),
+    ExitCode.NoPermission,
+  );
+  assert.match(
+    out.stderr,
+    /does not allow it \(HTTP 403: Forbidden: reloading over HTTP is disabled \(no token is configured\)\)/,
+  );
+
+  const wrongPath = memoryIo({ HUP_RELOAD_TOKEN: TOKEN });
+  assert.equal(
+    await runCli([
+      "reload",
+      "--url",
+      closed.url.replace("/-/reload", "/reload"),
+    ], wrongPath.io),
+    ExitCode.Protocol,
+  );
+  assert.match(
+    wrongPath.out.stderr,
+    /the answer is not a reload result \(HTTP 404, text\/plain: Not Found\); check that --url is the reload handler's prefix/,
+  );
+});
+
+test("runCli() reload gives up at --timeout with its code, without waiting for real", async () => {
+  const timers: (() => void)[] = [];
+  const asked = deferred<RequestInit>();
+  const { io, out } = memoryIo({}, {
+    setTimeout: (callback) => timers.push(callback),
+    clearTimeout: () => {},
+    fetch: (_input, init) => {
+      asked.resolve(init!);
+      return new Promise((_resolve, reject) =>
+        init!.signal!.addEventListener(
+          "abort",
+          () => reject(new DOMException("aborted", "AbortError")),
+        )
+      );
+    },
+  });
+  const code = runCli([
+    "reload",
+    "--url",
+    "http://127.0.0.1:9/-/reload",
+    "--timeout",
+    "2.5",
+  ], io);
+  const init = await asked.promise;
+  assert.equal(init.method, "POST");
+  assert.equal(init.redirect, "manual");
+  assert.equal(timers.length, 1);
+  timers[0]();
+  assert.equal(await code, ExitCode.Timeout);
+  assert.equal(
+    out.stderr,
+    "hup-reload: Cannot reload as no answer came within 2.5 s (--timeout); the pass may still be running, see hup-reload status: http://127.0.0.1:9/-/reload\n",
+  );
+});
+
+test("runCli() reload refuses an answer that is not a result, and escapes what it prints", async () => {
+  const answer = (body: BodyInit, status = 200, type = "application/json") =>
+    memoryIo({}, {
+      fetch: () =>
+        Promise.resolve(
+          new Response(body, { status, headers: { "content-type": type } }),
+        ),
+    });
+  const html = answer("<html>proxy error</html>", 502, "text/html");
+  assert.equal(
+    await runCli(["reload", "--url", "http://x/-/reload"], html.io),
+    ExitCode.Protocol,
+  );
+  assert.match(
+    html.out.stderr,
+    /not a reload result \(HTTP 502, text\/html: <html>proxy error<\/html>\)/,
+  );
+
+  const shape = answer(JSON.stringify({ status: "fine" }));
+  assert.equal(
+    await runCli(["reload", "--url", "http://x/-/reload"], shape.io),
+    ExitCode.Protocol,
+  );
+
+  const huge = answer(new Uint8Array(2 * 1024 * 1024).fill(0x20));
+  assert.equal(
+    await runCli(["reload", "--url", "http://x/-/reload"], huge.io),
+    ExitCode.Protocol,
+  );
+  assert.match(huge.out.stderr, /larger than 1048576 bytes/);
+
+  const nasty = answer(
+    JSON.stringify({
+      generation: 2,
+      status: "partial_applied",
+      trigger: "http",
+      outcomes: [{
+        name: "cache\u001b[2J",
+        status: "failed",
+        error: "boom\u001b]0;owned\u0007\u202e",
+      }],
+      started_at: "2026-01-01T00:00:00.000Z",
+      ended_at: "2026-01-01T00:00:00.012Z",
+    }),
+    500,
+  );
+  assert.equal(
+    await runCli(["reload", "--url", "http://x/-/reload"], nasty.io),
+    ExitCode.PartialApplied,
+  );
+  assert.ok(
+    ![...nasty.out.stdout].some((c) =>
+      (c < " " && c !== "\n") || c === "\u007f" || c === "\u202e"
+    ),
+    nasty.out.stdout,
+  );
+  assert.match(
+    nasty.out.stdout,
+    /failed: cache\\u\{1b\}\[2J: boom\\u\{1b\}\]0;owned\\u\{7\}\\u\{202e\}/,
+  );
+  assert.match(
+    nasty.out.stdout,
+    /^reload: partial_applied, generation 2 \(trigger http, 12 ms\)/,
+  );
+});
+
+test("runCli() check reads an env file strictly and names the line, never its text", async () => {
+  await using file = await tempConfig(
+    "db: ${DB_PASSWORD}\nhost: ${DB_HOST:-localhost}\n",
+  );
+  const envFile = join(file.dir, "app.env");
+  const check = async (env: string) => {
+    await writeFile(envFile, env);
+    const { io, out } = memoryIo({ DB_HOST: "from-the-environment" });
+    const code = await runCli(["check", file.path, "--env-file", envFile], io);
+    return { code, ...out };
+  };
+  assert.equal((await check(`export DB_PASSWORD='${SECRET}'\n`)).code, 0);
+  assert.equal(
+    (await check(`; comment\n\nDB_PASSWORD = "a \\"quoted\\" ${SECRET}"\n`))
+      .code,
+    0,
+  );
+  for (
+    const [text, reason] of [
+      [`DB_PASSWORD=ok\n${SECRET}\n`, "the line is not NAME=value: .* line 2"],
+      [
+        `DB_PASSWORD=ok\n9${SECRET}=x\n`,
+        "the line does not start with a variable name .* line 2",
+      ],
+      [
+        `DB_PASSWORD="${SECRET}\n`,
+        "the line has a quote that is not closed .* line 1",
+      ],
+      [
+        `DB_PASSWORD='${SECRET}' trailing\n`,
+        "the line has text after its closing quote: .* line 1",
+      ],
+    ]
+  ) {
+    const bad = await check(text);
+    assert.equal(bad.code, ExitCode.NoInput, text);
+    assert.match(
+      bad.stderr,
+      new RegExp(`Cannot read the env file as ${reason}`),
+    );
+    assert.ok(!bad.stderr.includes(SECRET), bad.stderr);
+  }
+  const { io, out } = memoryIo();
+  const endless = await runCli(
+    ["check", file.path, "--env-file", "/dev/zero"],
+    io,
+  );
+  assert.equal(endless, ExitCode.NoInput);
+  assert.equal(
+    out.stderr,
+    "hup-reload: Cannot read the env file as it is larger than 1048576 bytes: /dev/zero\n",
+  );
+  const unset = await check("OTHER=1\n");
+  assert.equal(unset.code, ExitCode.CheckFailed);
+  assert.match(unset.stderr, /the environment variable DB_PASSWORD is not set/);
+});
+
+test("runCli() check imports --schema's module and export, and refuses what is not a Standard Schema", async () => {
+  await using file = await tempConfig("greeting: hi\nport: 80\n");
+  const check = async (schema: string) => {
+    const { io, out } = memoryIo();
+    const code = await runCli(["check", file.path, "--schema", schema], io);
+    return { code, ...out };
+  };
+  assert.equal((await check(schemaModule)).code, 0);
+  assert.equal((await check(`${schemaModule}#configSchema`)).code, 0);
+  const notSchema = await check(`${schemaModule}#notASchema`);
+  assert.equal(notSchema.code, ExitCode.NoInput);
+  assert.match(
+    notSchema.stderr,
+    /Cannot use the schema as the export notASchema is not a Standard Schema/,
+  );
+  const noExport = await check(`${schemaModule}#nope`);
+  assert.equal(noExport.code, ExitCode.NoInput);
+  assert.match(
+    noExport.stderr,
+    /the module has no export named nope: --schema /,
+  );
+  const noModule = await check(join(file.dir, "missing.js"));
+  assert.equal(noModule.code, ExitCode.NoInput);
+  assert.match(
+    noModule.stderr,
+    /Cannot use the schema as the module cannot be imported /,
+  );
+
+  await file.write(`greeting: ""\nport: ${SECRET}\n`);
+  const invalid = await check(schemaModule);
+  assert.equal(invalid.code, ExitCode.CheckFailed);
+  assert.match(
+    invalid.stderr,
+    /line 1, column 1 field greeting: .*\n.*line 2, column 1 field port: /,
+  );
+  assert.ok(!invalid.stderr.includes(SECRET));
+});
+
+test("runCli() answers a bad command line with 64 and says which option", async () => {
+  const cases: [string[], string][] = [
+    [[], "Usage: hup-reload <command>"],
+    [["relaod"], "relaod is not a command (check, reload or status)"],
+    [["reload"], "--url is missing"],
+    [["reload", "--url"], "--url needs a value"],
+    [
+      ["reload", "--url", "http://host/", "--timeout", "--json"],
+      "--timeout needs a value",
+    ],
+    [["reload", "--url", "ftp://host/"], "--url is not an http: or https: URL"],
+    [
+      ["reload", "--url", "http://u:p@host/"],
+      "--url holds a user name or password",
+    ],
+    [
+      ["reload", "--url", "http://host/", "--timeout", "soon"],
+      "--timeout is not a number of seconds",
+    ],
+    [
+      ["reload", "--url", "http://host/", "--timeout", "0"],
+      "--timeout is not a number of seconds",
+    ],
+    [
+      ["reload", "--url", "http://a/", "--url", "http://b/"],
+      "--url is given more than once",
+    ],
+    [
+      ["reload", "--url", "http://host/", "--json=yes"],
+      "--json takes no value",
+    ],
+    [
+      ["reload", "--url", "http://host/", "extra"],
+      "it takes no arguments besides its options",
+    ],
+    [["status", "--bogus"], "--bogus is not one of its options"],
+    [["check"], "the config file is missing"],
+    [["check", "a.yaml", "b.yaml"], "it takes one config file only"],
+    [["help", "nope"], "help takes one command's name"],
+  ];
+  for (const [args, message] of cases) {
+    const { io, out } = memoryIo();
+    assert.equal(await runCli(args, io), ExitCode.Usage, args.join(" "));
+    assert.ok(out.stderr.includes(message), `${args.join(" ")}: ${out.stderr}`);
+    assert.equal(out.stdout, "");
+  }
+  for (
+    const args of [["--help"], ["-h"], ["help"], ["help", "status"], [
+      "check",
+      "--help",
+    ], ["status", "-h", "--bogus"]]
+  ) {
+    const { io, out } = memoryIo();
+    assert.equal(await runCli(args, io), 0, args.join(" "));
+    assert.match(out.stdout, /^Usage: hup-reload /);
+  }
+  const version = memoryIo();
+  assert.equal(await runCli(["--version"], version.io), 0);
+  assert.equal(version.out.stdout, `hup-reload ${VERSION}\n`);
+  const pkg = JSON.parse(await readFile(join(root, "package.json"), "utf8"));
+  assert.equal(VERSION, pkg.version);
+});
