@@ -9,7 +9,7 @@ import type { ConfigSchema, SchemaIssue, SchemaResult } from "./schema.ts";
 import { sha256, tagDigest } from "./digest.ts";
 import { deepFreeze } from "./freeze.ts";
 import { expandEnv, type Expansion } from "./env.ts";
-import { LoadError, type LoadErrorLocation } from "./errors.ts";
+import { LoadError, type LoadErrorLocation, MAX_PROBLEMS } from "./errors.ts";
 import { redact, scrubYamlReason } from "./redact.ts";
 import { runtime } from "./runtime/mod.ts";
 
@@ -89,10 +89,6 @@ export interface LoadOptions<C = ConfigObject> {
 
 const YAML_SCHEMA: Schema = CORE_SCHEMA.withTags(mergeTag);
 const SETTLE_ATTEMPTS = 10;
-// Blank and comment lines, directives and a document start, then the start
-// of a block or flow sequence.
-const LEADING_SEQUENCE =
-  /^(?:\uFEFF)?(?:[ \t]*(?:#[^\n]*)?\r?\n|%[^\n]*\n|---[ \t]*\r?\n)*[ \t]*(-[ \t\r\n]|\[)/;
 
 /**
  * Reads a YAML config file, expands environment variables, parses it and
@@ -102,9 +98,16 @@ const LEADING_SEQUENCE =
  * Expansion happens on the text before parsing: `${NAME}` and `$NAME` take
  * the variable's value, `${NAME:-default}` falls back when it is unset or
  * empty, `${NAME:?message}` fails with the message, `$$` is a literal `$`.
- * References in comments are left alone. An unset variable without a default
- * is an error. YAML 1.2 core schema plus merge keys (`<<: *base`). Without
- * a schema, the mapping returned is deeply frozen.
+ * Defaults and messages are expanded in turn when used, as in a shell:
+ * `${A:-${B:-none}}` (up to 10 levels; a value substituted into a message
+ * is shown as `…`). References in comments are left alone. An unset
+ * variable without a default is an error. YAML 1.2 core schema plus merge
+ * keys (`<<: *base`). Without a schema, the mapping returned is deeply
+ * frozen.
+ *
+ * Whatever the file holds, loading takes time
+ * linear in its size, and the error lists at most 50 problems (then
+ * `and N more`) in at most 4 KiB.
  *
  * @example Loading with a schema
  * ```ts
@@ -119,6 +122,22 @@ const LEADING_SEQUENCE =
  * await writeFile(path, "port: ${PORT:-8080}\n");
  * const config = await loadConfig(path, { env: () => undefined });
  * assert.deepEqual(config, { port: 8080 });
+ * ```
+ *
+ * @example Nested defaults
+ * ```ts
+ * import { loadConfig } from "@hup/reload";
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ *
+ * const dir = await mkdtemp(join(tmpdir(), "hup-"));
+ * const path = join(dir, "config.yaml");
+ * await writeFile(path, "host: ${HOST:-${FALLBACK_HOST:-localhost}}\n");
+ * const vars: Record<string, string> = { FALLBACK_HOST: "db.internal" };
+ * const config = await loadConfig(path, { env: (name) => vars[name] });
+ * assert.deepEqual(config, { host: "db.internal" });
  * ```
  *
  * @param path The file's path.
@@ -206,16 +225,18 @@ export async function readConfig<C>(
 
 type Problem = Omit<LoadErrorLocation, "path"> & { reason: string };
 
+// Every LoadError of the loader is made here; the LoadError bounds the
+// number of problems listed and the length of the message.
 function loadError(
   path: string,
   reason: string,
   problems: Problem[] = [{ reason: "" }],
-  cause?: unknown,
+  options?: { cause?: unknown; omitted?: number },
 ): LoadError {
   return new LoadError(
     reason,
     problems.map((p) => ({ ...p, path })),
-    cause === undefined ? undefined : { cause },
+    options,
   );
 }
 
@@ -272,7 +293,9 @@ async function readBytes(
     }
   } catch (error) {
     if (error instanceof LoadError) throw error;
-    throw loadError(path, describeReadError(error), undefined, error);
+    throw loadError(path, describeReadError(error), undefined, {
+      cause: error,
+    });
   }
 }
 
@@ -280,17 +303,53 @@ function decodeUtf8(path: string, bytes: Uint8Array): string {
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    const loose = new TextDecoder("utf-8").decode(bytes);
     const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) ||
       (bytes[0] === 0xfe && bytes[1] === 0xff);
     const reason = utf16
       ? "the file is UTF-16 text, not UTF-8 (save it as UTF-8)"
       : "the file is not valid UTF-8 text";
+    // The text before the first bad byte is valid: its end is the place.
+    const before = new TextDecoder("utf-8").decode(
+      bytes.subarray(0, firstInvalidUtf8(bytes)),
+    );
     throw loadError(path, reason, [{
-      ...lineColumn(loose, loose.indexOf("\uFFFD")),
+      ...lineColumn(before, before.length),
       reason: "",
     }]);
   }
+}
+
+// The index of the first byte that does not start or continue a well-formed
+// UTF-8 sequence (as the WHATWG decoder sees it), or the length.
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length;) {
+    const b = bytes[i];
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    const need = b >= 0xc2 && b <= 0xdf
+      ? 1
+      : b >= 0xe0 && b <= 0xef
+      ? 2
+      : b >= 0xf0 && b <= 0xf4
+      ? 3
+      : 0;
+    if (need === 0) return i;
+    // The second byte's range excludes overlong forms, surrogates and
+    // code points past U+10FFFF.
+    const lo = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
+    const hi = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (
+        c === undefined || c < (k === 1 ? lo : 0x80) ||
+        c > (k === 1 ? hi : 0xbf)
+      ) return i;
+    }
+    i += need + 1;
+  }
+  return bytes.length;
 }
 
 function expand(
@@ -298,7 +357,7 @@ function expand(
   source: string,
   env: (name: string) => string | undefined,
 ): Expansion {
-  const expansion = expandEnv(source, (name) => {
+  const expansion = expandEnv(source, (name, offset) => {
     try {
       return env(name);
     } catch (error) {
@@ -307,21 +366,20 @@ function expand(
         `the environment variable ${name} cannot be read (${
           error instanceof Error ? error.name : "error"
         }; with Deno, allow it with --allow-env=${name})`,
-        [{ ...lineColumn(source, findReference(source, name)), reason: "" }],
+        [{ ...lineColumn(source, offset), reason: "" }],
       );
     }
-  });
-  const { problems } = expansion;
-  if (problems.length > 0) {
+  }, MAX_PROBLEMS);
+  const { problems, problemCount } = expansion;
+  if (problemCount > 0) {
+    const at = lineColumns(source, problems.map((p) => p.offset));
     throw loadError(
       path,
-      problems.length === 1
+      problemCount === 1
         ? "an environment variable cannot be expanded"
         : "environment variables cannot be expanded",
-      problems.map((p) => ({
-        ...lineColumn(source, p.offset),
-        reason: p.reason,
-      })),
+      problems.map((p, i) => ({ ...at[i], reason: p.reason })),
+      { omitted: problemCount - problems.length },
     );
   }
   return expansion;
@@ -337,9 +395,8 @@ function parse(
 ): ConfigObject {
   // A top level that is plainly a sequence is refused before parsing it
   // whole: a 16 MiB list would cost seconds and most of a gigabyte.
-  const sequence = LEADING_SEQUENCE.exec(expansion.text);
-  if (sequence !== null) {
-    const at = sequence[0].length - sequence[1].length;
+  const at = leadingSequence(expansion.text);
+  if (at !== -1) {
     throw loadError(path, "the top level is a sequence, not a mapping", [{
       ...lineColumn(source, expansion.originalOffset(at)),
       reason: "",
@@ -456,40 +513,99 @@ function describeReadError(error: unknown): string {
   }
 }
 
+/**
+ * Where a top level that is plainly a sequence starts: the `-` (followed by
+ * a blank) or `[` that comes first after a BOM and any blank and comment
+ * lines, directives and document starts (`---` alone); -1 when there is
+ * none. One pass, each line looked at once: a regular expression with these
+ * alternatives backtracks exponentially on comment lines ending in CRLF.
+ *
+ * @param text The text.
+ * @returns The offset of the sequence, or -1.
+ */
+export function leadingSequence(text: string): number {
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  for (;;) {
+    let end = text.indexOf("\n", i);
+    if (end === -1) end = text.length;
+    let j = i;
+    while (text[j] === " " || text[j] === "\t") j++;
+    const first = text[j];
+    // A line made only of blanks and a comment, a directive, or "---".
+    const blank = first === "#" ||
+      (first === "\r" && j + 1 === end) || j === end;
+    const directive = j === i && first === "%";
+    let k = i + 3;
+    if (text.startsWith("---", i)) {
+      while (text[k] === " " || text[k] === "\t") k++;
+    }
+    const start = text.startsWith("---", i) &&
+      (k === end || (text[k] === "\r" && k + 1 === end));
+    if ((blank || directive || start) && end < text.length) {
+      i = end + 1;
+      continue;
+    }
+    if (first === "[") return j;
+    return first === "-" && /[ \t\r\n]/.test(text[j + 1] ?? "") ? j : -1;
+  }
+}
+
+// The 1-based line and column (in UTF-16 code units) of each offset, in one
+// pass over the text up to the last of them.
+function lineColumns(
+  text: string,
+  offsets: readonly number[],
+): { line: number; column: number }[] {
+  const order = offsets.map((_, i) => i).sort((a, b) =>
+    offsets[a] - offsets[b]
+  );
+  const found: { line: number; column: number }[] = new Array(offsets.length);
+  let line = 1;
+  let lineStart = 0;
+  let newline = text.indexOf("\n");
+  for (const i of order) {
+    while (newline !== -1 && newline < offsets[i]) {
+      line++;
+      lineStart = newline + 1;
+      newline = text.indexOf("\n", lineStart);
+    }
+    found[i] = { line, column: offsets[i] - lineStart + 1 };
+  }
+  return found;
+}
+
 function lineColumn(
   text: string,
   offset: number,
 ): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (
-    let i = text.indexOf("\n");
-    i !== -1 && i < offset;
-    i = text.indexOf("\n", i + 1)
-  ) {
-    line++;
-    lineStart = i + 1;
-  }
-  return { line, column: offset - lineStart + 1 };
+  return lineColumns(text, [offset])[0];
 }
 
 // Where the second document of a stream starts: the js-yaml error for
-// several documents has no position.
+// several documents has no position. The first document starts at the top,
+// or at the first `---` when nothing but comments, directives and blank
+// lines come before it; the second one at the next `---`. One pass.
 function secondDocument(
   text: string,
 ): { line: number; column: number } | undefined {
-  const markers = [...text.matchAll(/^---(?=[ \t\r\n]|$)/gm)];
-  const contentBefore = (at: number) =>
-    text.slice(0, at).split("\n").some((l) =>
-      /^[^#%\s]/.test(l) && !l.startsWith("---")
-    );
-  const second = markers.find((m) => contentBefore(m.index!));
-  return second === undefined ? undefined : lineColumn(text, second.index!);
-}
-
-function findReference(text: string, name: string): number {
-  const at = text.search(new RegExp(`\\$\\{?${name}(?![A-Za-z0-9_])`));
-  return at === -1 ? 0 : at;
+  let first = true; // no document seen yet
+  for (let start = 0; start < text.length;) {
+    let end = text.indexOf("\n", start);
+    if (end === -1) end = text.length;
+    if (text.startsWith("---", start)) {
+      if (
+        start + 3 === text.length ||
+        /[ \t\r\n\u2028\u2029]/.test(text[start + 3])
+      ) {
+        if (!first) return lineColumn(text, start);
+        first = false;
+      }
+    } else if (/[^#%\s]/.test(text[start])) {
+      first = false;
+    }
+    start = end + 1;
+  }
+  return undefined;
 }
 
 function renderField(
