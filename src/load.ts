@@ -11,7 +11,7 @@ import { deepFreeze } from "./freeze.ts";
 import { expandEnv, type Expansion } from "./env.ts";
 import { LoadError, type LoadErrorLocation, MAX_PROBLEMS } from "./errors.ts";
 import { redact, scrubYamlReason } from "./redact.ts";
-import { runtime } from "./runtime/mod.ts";
+import { type FileInfo, runtime } from "./runtime/mod.ts";
 
 /**
  * A parsed config before validation: the top level of a YAML file is always
@@ -89,6 +89,13 @@ export interface LoadOptions<C = ConfigObject> {
 
 const YAML_SCHEMA: Schema = CORE_SCHEMA.withTags(mergeTag);
 const SETTLE_ATTEMPTS = 10;
+// Allowances for the clocks behind `settle`: file timestamps lag the time of
+// the write by up to a kernel tick, Date.now() drops the fraction of a
+// millisecond, and some filesystems keep whole seconds only.
+const CLOCK_GRAIN_MS = 10;
+const COARSE_GRAIN_MS = 1000;
+// An mtime further ahead of the clock than this is taken as clock skew.
+const FUTURE_SKEW_MS = 2000;
 
 /**
  * Reads a YAML config file, expands environment variables, parses it and
@@ -105,7 +112,8 @@ const SETTLE_ATTEMPTS = 10;
  * keys (`<<: *base`). Without a schema, the mapping returned is deeply
  * frozen.
  *
- * Whatever the file holds, loading takes time
+ * The file is opened once without blocking, and checked as opened: a pipe
+ * or device is refused unread. Whatever the file holds, loading takes time
  * linear in its size, and the error lists at most 50 problems (then
  * `and N more`) in at most 4 KiB.
  *
@@ -203,7 +211,6 @@ export async function readConfig<C>(
     settle = 20,
   } = options;
   const bytes = await readBytes(path, maxBytes, settle);
-  const digest = sha256(bytes);
   const source = decodeUtf8(path, bytes);
   const expansion = expand(path, source, options.env ?? runtime().getEnv);
   // Without a schema the parsed mapping is the config: freeze it while
@@ -219,7 +226,7 @@ export async function readConfig<C>(
   const config = options.schema === undefined
     ? value as C
     : await validate(path, value, options.schema, expansion.values);
-  tagDigest(config, digest);
+  tagDigest(config, sha256(bytes));
   return config;
 }
 
@@ -240,6 +247,38 @@ function loadError(
   );
 }
 
+/**
+ * How long to wait before a file last modified at `mtimeMs` has been left
+ * alone for `settle` ms, at time `now`; 0 when it has. An mtime within the
+ * window on either side of `now` counts as recent: timestamps can be a
+ * fraction of a millisecond ahead of Date.now() (which drops it) or a
+ * kernel tick behind the write, and whole-second timestamps may be up to a
+ * second behind it. An mtime more than 2 s ahead is clock skew: waiting
+ * for it could stall reloads for long, so the file is read at once and the
+ * read kept only if the file did not change during it.
+ *
+ * @param mtimeMs The file's mtime, if known.
+ * @param now The current time (`Date.now()`).
+ * @param settle The quiet time wanted, in ms.
+ * @returns The time to wait, in ms.
+ */
+export function settleDelay(
+  mtimeMs: number | null,
+  now: number,
+  settle: number,
+): number {
+  if (mtimeMs === null || !(settle > 0)) return 0;
+  const grain = mtimeMs % 1000 === 0 ? COARSE_GRAIN_MS : CLOCK_GRAIN_MS;
+  const age = now - mtimeMs;
+  if (age >= settle + grain || age <= -FUTURE_SKEW_MS) return 0;
+  return settle + grain - age;
+}
+
+// Whether a file looked the same before and after it was read.
+const same = (a: FileInfo, b: FileInfo) =>
+  a.kind === b.kind && a.size === b.size && a.mtimeMs === b.mtimeMs &&
+  a.ctimeMs === b.ctimeMs;
+
 async function readBytes(
   path: string,
   maxBytes: number,
@@ -252,9 +291,20 @@ async function readBytes(
     );
   try {
     for (let attempt = 1;; attempt++) {
-      // Look before reading: a pipe or device would block or never end, and
-      // a huge file would be read whole before its size could be refused.
-      const before = runtime().statSync(path);
+      // The file is opened once (never blocking, even on a pipe) and every
+      // check is made on the opened file: a pipe or device would block or
+      // never end, and a huge file would be read whole before its size
+      // could be refused. A file written in place may be half-written:
+      // read it only once it has been quiet for `settle` ms, and only keep
+      // a read during which it did not change.
+      let wait = 0;
+      const read = await runtime().readRegularFile(path, maxBytes, (info) => {
+        if (attempt <= SETTLE_ATTEMPTS) {
+          wait = settleDelay(info.mtimeMs, Date.now(), settle);
+        }
+        return wait === 0;
+      });
+      const { before, bytes, after } = read;
       if (before.kind === "directory") {
         throw loadError(path, "the path is a directory, not a file");
       }
@@ -265,30 +315,17 @@ async function readBytes(
         );
       }
       if (before.size > maxBytes) throw tooLarge(before.size);
-      // A file written in place may be half-written: read it only once it
-      // has been quiet for `settle` ms, and only keep a read during which
-      // it did not change.
-      const age = before.mtimeMs === null
-        ? Infinity
-        : Date.now() - before.mtimeMs;
-      if (age >= 0 && age < settle && attempt <= SETTLE_ATTEMPTS) {
-        await new Promise((resolve) => setTimeout(resolve, settle - age));
+      if (bytes === undefined || after === undefined) {
+        await new Promise((resolve) => setTimeout(resolve, wait));
         continue;
       }
-      const bytes = await runtime().readFile(path);
-      const after = runtime().statSync(path);
-      const unchanged = after.mtimeMs === before.mtimeMs &&
-        after.size === bytes.length;
-      if (unchanged || attempt > SETTLE_ATTEMPTS) {
-        if (!unchanged) {
-          throw loadError(
-            path,
-            `the file kept changing while it was read (${SETTLE_ATTEMPTS} tries); replace it by rename for atomic updates`,
-          );
-        }
-        // The file may have grown between the two looks.
-        if (bytes.length > maxBytes) throw tooLarge(bytes.length);
-        return bytes;
+      if (same(before, after) && bytes.length === before.size) return bytes;
+      if (bytes.length > maxBytes) throw tooLarge(bytes.length);
+      if (attempt > SETTLE_ATTEMPTS) {
+        throw loadError(
+          path,
+          `the file kept changing while it was read (${SETTLE_ATTEMPTS} tries); replace it by rename for atomic updates`,
+        );
       }
     }
   } catch (error) {

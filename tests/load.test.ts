@@ -1,6 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, symlink } from "node:fs/promises";
+import { appendFileSync } from "node:fs";
+import { mkdir, symlink, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type ConfigSchema,
@@ -10,7 +11,8 @@ import {
 } from "hup-reload";
 import { envOf, tempConfig } from "./_helpers.ts";
 import fc from "fast-check";
-import { leadingSequence } from "../src/load.ts";
+import { leadingSequence, settleDelay } from "../src/load.ts";
+import { runtime } from "../src/runtime/mod.ts";
 
 const SECRET = "s3cr3t-Value-Do-Not-Print";
 const noEnv = envOf({});
@@ -556,6 +558,69 @@ describe("loadConfig()", () => {
     ]);
     const error = await loadError(bytes);
     assert.match(error.message, /not valid UTF-8 text: .* line 3, column 5$/);
+  });
+
+  test("settleDelay() counts an mtime within the window on either side of now as recent", () => {
+    const now = 1_700_000_000_500;
+    // Left alone long enough, or unknown.
+    assert.equal(settleDelay(now - 31, now, 20), 0);
+    assert.equal(settleDelay(null, now, 20), 0);
+    assert.equal(settleDelay(now - 5, now, 0), 0);
+    // Just written, by a clock a tick behind or a fraction of a ms ahead.
+    assert.equal(settleDelay(now - 5, now, 20), 25);
+    assert.ok(Math.abs(settleDelay(now + 0.7, now, 20) - 30.7) < 1e-3);
+    assert.equal(settleDelay(now + 1501, now, 20), 1531);
+    // Whole-second timestamps may be up to a second behind the write.
+    assert.equal(settleDelay(now - 499, now, 20), 0);
+    assert.equal(settleDelay(1_700_000_000_000, now, 20), 520);
+    // Far in the future: clock skew, read at once.
+    assert.equal(settleDelay(now + 2000, now, 20), 0);
+    assert.equal(settleDelay(now + 3_600_000, now, 20), 0);
+  });
+
+  test("loadConfig() reads a file whose mtime is far in the future at once", async () => {
+    await using file = await tempConfig("a: 1\n");
+    const future = new Date(Date.now() + 3_600_000);
+    await utimes(file.path, future, future);
+    assert.deepEqual(await loadConfig(file.path, { env: noEnv }), { a: 1 });
+  });
+
+  test("runtime().readRegularFile() reads a regular file through one open handle", async () => {
+    await using file = await tempConfig("a: 1\n");
+    const read = await runtime().readRegularFile(file.path, 100);
+    assert.equal(read.before.kind, "file");
+    assert.equal(read.before.size, 5);
+    assert.deepEqual(read.after, read.before);
+    assert.equal(new TextDecoder().decode(read.bytes), "a: 1\n");
+    // Not read when too large or not ready.
+    assert.equal(
+      (await runtime().readRegularFile(file.path, 4)).bytes,
+      undefined,
+    );
+    const seen: number[] = [];
+    const notReady = await runtime().readRegularFile(file.path, 100, (info) => {
+      seen.push(info.size);
+      return false;
+    });
+    assert.deepEqual(seen, [5]);
+    assert.equal(notReady.bytes, undefined);
+    assert.equal(notReady.after, undefined);
+    // A directory is looked at, not read.
+    const dir = await runtime().readRegularFile(file.dir, 100);
+    assert.equal(dir.before.kind, "directory");
+    assert.equal(dir.bytes, undefined);
+  });
+
+  test("runtime().readRegularFile() reads at most maxBytes + 1 bytes of a file that grows", async () => {
+    await using file = await tempConfig("a: 1\n");
+    const read = await runtime().readRegularFile(file.path, 1000, () => {
+      // Grows between the look and the read.
+      appendFileSync(file.path, "#".repeat(100_000));
+      return true;
+    });
+    assert.equal(read.before.size, 5);
+    assert.equal(read.bytes?.length, 1001);
+    assert.equal(read.after?.size, 100_005);
   });
 
   test("leadingSequence() finds what the regular expression it replaces found", () => {

@@ -3,7 +3,7 @@
 // applies its last, complete version.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { open, rename, writeFile } from "node:fs/promises";
+import { chmod, open, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AtomicConfig, Coordinator, HookStatus } from "hup-reload";
 import { tempConfig } from "./_helpers.ts";
@@ -114,3 +114,60 @@ test("Coordinator always applies a whole file from a writer that renames", {
     `rename: ${passes} passes during ${versions} rewrites, ${applied.length} applied`,
   );
 });
+
+// A write that closely follows another change to the file (one that
+// something then looked at with stat) can get an mtime a fraction of a
+// millisecond ahead of Date.now(): the guard must still see it as recent.
+for (const prior of ["write", "chmod"] as const) {
+  test(
+    `Coordinator never applies a file torn by a writer right after a ${prior} and a stat`,
+    {
+      timeout: 60_000,
+    },
+    async () => {
+      await using file = await tempConfig(render(0));
+      const holder = new AtomicConfig<Versioned>({
+        version: 0,
+        items: [],
+        checksum: 0,
+      });
+      const coordinator = new Coordinator<Versioned>({
+        configPath: file.path,
+        config: holder,
+        hooks: [],
+      });
+      const TRIALS = 50;
+      let torn = 0;
+      let whole = 0;
+      for (let trial = 1; trial <= TRIALS; trial++) {
+        if (prior === "write") await writeFile(file.path, render(trial - 1));
+        else await chmod(file.path, trial % 2 === 0 ? 0o644 : 0o640);
+        await stat(file.path);
+        // The new version in two halves, 5 ms apart, and a pass started
+        // right after the first half.
+        const text = render(trial);
+        const half = text.length >> 1;
+        const handle = await open(file.path, "r+");
+        try {
+          await handle.truncate(0);
+          await handle.write(text.slice(0, half), 0);
+          const pass = coordinator.reload();
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          await handle.write(text.slice(half), half);
+          const result = await pass;
+          if (result.status !== "full_success") continue;
+          const config = holder.load()!;
+          if (
+            config.checksum !== config.version || config.items.length !== ITEMS
+          ) torn++;
+          else whole++;
+        } finally {
+          await handle.close();
+        }
+      }
+      assert.equal(torn, 0, `${torn} torn of ${TRIALS}`);
+      // The guard waits for the writer, so passes succeed on the whole file.
+      assert.ok(whole > TRIALS / 2, `${whole} whole of ${TRIALS}`);
+    },
+  );
+}
