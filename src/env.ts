@@ -8,7 +8,10 @@ export interface EnvProblem {
 
 /** The outcome of {@linkcode expandEnv}. */
 export interface Expansion {
-  /** The text with every reference replaced. */
+  /**
+   * The text with every reference replaced; only begun when a reference
+   * could not be expanded (the text is of no use then).
+   */
   text: string;
   /**
    * The first `maxProblems` references that could not be expanded, in the
@@ -26,11 +29,13 @@ export interface Expansion {
 /** How deep `${...}` references may nest in defaults and messages. */
 export const MAX_NESTING = 10;
 
-// A piece of the expanded text: copied as is (`literal`) or substituted.
+// A piece of the expanded text: copied as is (step 1), substituted (step
+// 0: every offset maps to the reference), or a run of "$$" written as "$"
+// (step 2).
 interface Piece {
   from: number; // start in the expanded text
   orig: number; // start in the original text
-  literal: boolean;
+  step: 0 | 1 | 2;
 }
 
 // A parsed reference: `$NAME` (no op), `${NAME}`, or `${NAME<op><arg>}`
@@ -97,9 +102,10 @@ export function expandEnv(
   };
   let length = 0; // of the expanded text so far
   let copied = 0; // original offset up to which text has been emitted
-  const emit = (chunk: string, orig: number, literal: boolean) => {
-    if (chunk === "") return;
-    pieces.push({ from: length, orig, literal });
+  // Once a reference has failed the text is never used: stop building it.
+  const emit = (chunk: string, orig: number, step: 0 | 1 | 2) => {
+    if (chunk === "" || problemCount > 0) return;
+    pieces.push({ from: length, orig, step });
     out.push(chunk);
     length += chunk.length;
   };
@@ -254,9 +260,16 @@ export function expandEnv(
     const start = i;
     const next = text[i + 1];
     if (next === "$") {
-      // "$$": keep the first "$", drop the second.
-      emit(text.slice(copied, start + 1), copied, true);
-      copied = i = start + 2;
+      // A run of "$$": one "$" each, as one piece.
+      let end = start + 2;
+      while (
+        text.charCodeAt(end) === 0x24 && text.charCodeAt(end + 1) === 0x24
+      ) {
+        end += 2;
+      }
+      emit(text.slice(copied, start), copied, 1);
+      emit("$".repeat((end - start) / 2), start, 2);
+      copied = i = end;
       continue;
     }
     let replacement: string | undefined;
@@ -289,13 +302,13 @@ export function expandEnv(
       i++;
       continue;
     }
-    emit(text.slice(copied, start), copied, true);
-    emit(replacement, start, false);
+    emit(text.slice(copied, start), copied, 1);
+    emit(replacement, start, 0);
     copied = end;
     i = end;
   }
-  emit(text.slice(copied), copied, true);
-  if (pieces.length === 0) pieces.push({ from: 0, orig: 0, literal: true });
+  emit(text.slice(copied), copied, 1);
+  if (pieces.length === 0) pieces.push({ from: 0, orig: 0, step: 1 });
   // Problems from a message come before the reference that holds it.
   problems.sort((a, b) => a.offset - b.offset);
   return {
@@ -312,7 +325,7 @@ export function expandEnv(
         else hi = mid - 1;
       }
       const piece = pieces[lo];
-      return piece.literal ? piece.orig + (offset - piece.from) : piece.orig;
+      return piece.orig + piece.step * (offset - piece.from);
     },
   };
 }

@@ -669,4 +669,18 @@ describe("loadConfig()", () => {
       /top level is a sequence, not a mapping: .* line 201, column 1$/,
     );
   });
+
+  test("loadConfig() places a YAML error after runs of $$ at its column in the file", async () => {
+    for (
+      const [text, column] of [
+        ["a: $$$$$$ b: c\n", 12],
+        ["a: $$x$$ b: c\n", 11],
+        [`a: \${X}$$$$ b: c\n`, 14],
+      ] as const
+    ) {
+      const error = await loadError(text, { env: envOf({ X: SECRET }) });
+      assert.match(error.message, /bad indentation/, text);
+      assert.equal(error.column, column, text);
+    }
+  });
 });
