@@ -89,6 +89,7 @@ for (const { name } of cases) {
             name,
             String(size),
             String(rounds),
+            String(warmup),
           ],
           { cwd: repo, timeout, stdio: ["ignore", "pipe", "inherit"] },
         ).toString(),
