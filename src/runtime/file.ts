@@ -1,4 +1,4 @@
-import { constants, open } from "node:fs/promises";
+import { closeSync, constants, fstatSync, openSync, read } from "node:fs";
 import type { FileInfo, FileRead } from "./types.ts";
 
 // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer
@@ -8,15 +8,8 @@ import type { FileInfo, FileRead } from "./types.ts";
 const FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) |
   (constants.O_NOCTTY ?? 0);
 
-interface Stats {
-  isFile(): boolean;
-  isDirectory(): boolean;
-  size: number;
-  mtimeMs: number;
-  ctimeMs: number;
-}
-
-function facts(stats: Stats): FileInfo {
+function facts(fd: number): FileInfo {
+  const stats = fstatSync(fd);
   const time = (ms: number) => Number.isFinite(ms) && ms !== 0 ? ms : null;
   return {
     kind: stats.isFile() ? "file" : stats.isDirectory() ? "directory" : "other",
@@ -26,10 +19,26 @@ function facts(stats: Stats): FileInfo {
   };
 }
 
+const readAt = (fd: number, buffer: Uint8Array, at: number) =>
+  new Promise<number>((resolve, reject) =>
+    read(
+      fd,
+      buffer,
+      at,
+      buffer.length - at,
+      at,
+      (error, bytesRead) => error ? reject(error) : resolve(bytesRead),
+    )
+  );
+
 /**
- * {@linkcode Runtime.readRegularFile} with `node:fs/promises`, which Deno,
- * Node.js and Bun all provide with the flags it needs (`Deno.open` has no
- * way to open without blocking). Needs only read permission for `path`.
+ * {@linkcode Runtime.readRegularFile} with `node:fs`, which Deno, Node.js
+ * and Bun all provide with the flags it needs (`Deno.open` has no way to
+ * open without blocking). Needs only read permission for `path`.
+ *
+ * Opening without blocking and looking at the open file take microseconds
+ * on a local disk, far less than the scheduling of an asynchronous call, so
+ * they are synchronous; the read is not.
  *
  * @param path The file's path.
  * @param maxBytes The most bytes wanted; one more is read at most.
@@ -41,36 +50,29 @@ export async function readRegularFile(
   maxBytes: number,
   ready: (before: FileInfo) => boolean = () => true,
 ): Promise<FileRead> {
-  const handle = await open(path, FLAGS);
+  const fd = openSync(path, FLAGS);
   try {
-    const before = facts(await handle.stat());
+    const before = facts(fd);
     if (before.kind !== "file" || before.size > maxBytes || !ready(before)) {
       return { before };
     }
     // Room for the size seen plus one byte, to notice a file that grew;
-    // grown on demand up to maxBytes + 1.
+    // grown on demand up to maxBytes + 1. A read that comes back short is
+    // the end of a regular file (a short read mid-file would leave fewer
+    // bytes than `before.size`, which the caller sees).
     const limit = maxBytes + 1;
     let buffer = new Uint8Array(Math.min(before.size + 1, limit));
     let length = 0;
     for (;;) {
-      if (length === buffer.length) {
-        if (length === limit) break;
-        const bigger = new Uint8Array(Math.min(length * 2, limit));
-        bigger.set(buffer);
-        buffer = bigger;
-      }
-      const { bytesRead } = await handle.read(
-        buffer,
-        length,
-        buffer.length - length,
-        length,
-      );
-      if (bytesRead === 0) break;
+      const bytesRead = await readAt(fd, buffer, length);
       length += bytesRead;
+      if (length < buffer.length || length === limit) break;
+      const bigger = new Uint8Array(Math.min(length * 2, limit));
+      bigger.set(buffer);
+      buffer = bigger;
     }
-    const after = facts(await handle.stat());
-    return { before, bytes: buffer.subarray(0, length), after };
+    return { before, bytes: buffer.subarray(0, length), after: facts(fd) };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
