@@ -299,9 +299,7 @@ async function readBytes(
       // a read during which it did not change.
       let wait = 0;
       const read = await runtime().readRegularFile(path, maxBytes, (info) => {
-        if (attempt <= SETTLE_ATTEMPTS) {
-          wait = settleDelay(info.mtimeMs, Date.now(), settle);
-        }
+        wait = settleDelay(info.mtimeMs, Date.now(), settle);
         return wait === 0;
       });
       const { before, bytes, after } = read;
@@ -315,17 +313,24 @@ async function readBytes(
         );
       }
       if (before.size > maxBytes) throw tooLarge(before.size);
-      if (bytes === undefined || after === undefined) {
-        await new Promise((resolve) => setTimeout(resolve, wait));
-        continue;
+      const whole = bytes !== undefined && after !== undefined &&
+        same(before, after) && bytes.length === before.size;
+      if (whole) return bytes;
+      // Still changing, or changed during the read. A file that was not
+      // left alone is never read as it is, even after the last try: it
+      // may be torn yet unchanged during a read that fell between two
+      // writes.
+      if (bytes !== undefined && bytes.length > maxBytes) {
+        throw tooLarge(bytes.length);
       }
-      if (same(before, after) && bytes.length === before.size) return bytes;
-      if (bytes.length > maxBytes) throw tooLarge(bytes.length);
       if (attempt > SETTLE_ATTEMPTS) {
         throw loadError(
           path,
           `the file kept changing while it was read (${SETTLE_ATTEMPTS} tries); replace it by rename for atomic updates`,
         );
+      }
+      if (bytes === undefined) {
+        await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }
   } catch (error) {

@@ -5,8 +5,15 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { chmod, open, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { AtomicConfig, Coordinator, HookStatus } from "hup-reload";
-import { tempConfig } from "./_helpers.ts";
+import { spawn } from "node:child_process";
+import {
+  AtomicConfig,
+  Coordinator,
+  HookStatus,
+  loadConfig,
+  LoadError,
+} from "hup-reload";
+import { jsonLines, tempConfig } from "./_helpers.ts";
 
 // Every prefix of a version is valid YAML (a list cut short, a missing
 // checksum), so a torn read that got through would be applied.
@@ -171,3 +178,36 @@ for (const prior of ["write", "chmod"] as const) {
     },
   );
 }
+
+test(
+  "loadConfig() never reads a file that is never left alone, even on its last try",
+  {
+    timeout: 60_000,
+  },
+  async () => {
+    // Half a config, stable in content, but touched every 2 ms by another
+    // process, as by a slow writer: no read may take it as whole.
+    await using file = await tempConfig("version: 1\nitems:\n  - a\n");
+    const toucher = spawn("perl", [
+      "-e",
+      `my $f = shift; $| = 1; print "{}\\n";
+     while (1) { utime(undef, undef, $f); select(undef, undef, undef, 0.002) }`,
+      file.path,
+    ], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = jsonLines(toucher);
+    try {
+      await child.waitFor(() => true);
+      await assert.rejects(
+        loadConfig(file.path, { settle: 100 }),
+        (error) =>
+          error instanceof LoadError &&
+          /the file kept changing while it was read \(10 tries\)/.test(
+            error.message,
+          ),
+      );
+    } finally {
+      toucher.kill();
+      await child.exited;
+    }
+  },
+);
