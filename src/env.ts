@@ -110,24 +110,11 @@ export function expandEnv(
     length += chunk.length;
   };
 
-  // The next "}" and the next line end at or after a position: cached, so
-  // that many references on one long line do not each scan to its end.
+  // The next "}" and the next line end at or after the reference being
+  // looked at: kept, so that many references on one long line do not each
+  // scan to its end.
   let braceAt = -1;
   let newlineAt = -1;
-  const nextBrace = (from: number) => {
-    if (braceAt < from) {
-      braceAt = text.indexOf("}", from);
-      if (braceAt === -1) braceAt = text.length;
-    }
-    return braceAt;
-  };
-  const nextNewline = (from: number) => {
-    if (newlineAt < from) {
-      newlineAt = text.indexOf("\n", from);
-      if (newlineAt === -1) newlineAt = text.length;
-    }
-    return newlineAt;
-  };
 
   // Parses the `${...}` at `at` (text[at] is "$", text[at + 1] is "{").
   // Each character is looked at once: a nested reference is parsed by the
@@ -247,7 +234,8 @@ export function expandEnv(
           // A quote opens a quoted scalar only where a scalar can start.
           if (/[\s:\[{,\-]/.test(prev)) quote = ch;
         } else if (ch === "#" && (i === 0 || /\s/.test(text[i - 1]))) {
-          i = nextNewline(i);
+          const eol = text.indexOf("\n", i);
+          i = eol === -1 ? text.length : eol;
           continue;
         }
       } else if (ch === quote) {
@@ -275,16 +263,24 @@ export function expandEnv(
     let replacement: string | undefined;
     let end = i + 1;
     if (next === "{") {
+      if (braceAt < i) {
+        braceAt = text.indexOf("}", i);
+        if (braceAt === -1) braceAt = text.length;
+      }
+      if (newlineAt < i) {
+        newlineAt = text.indexOf("\n", i);
+        if (newlineAt === -1) newlineAt = text.length;
+      }
       // Without a "}" before the line ends it cannot be closed: say so
       // without scanning the rest of the line for each such reference.
-      const parsed = nextBrace(i) < nextNewline(i)
+      const closable = braceAt < newlineAt;
+      const parsed = closable
         ? parseBraced(i, 1)
         : { fail: { reason: MALFORMED, offset: i } };
       if ("fail" in parsed) {
         problem(parsed.fail.reason, parsed.fail.offset);
         // Skip to the next "}" on the line, if any.
-        const brace = nextBrace(i);
-        end = brace < nextNewline(i) ? brace + 1 : i + 2;
+        end = closable ? braceAt + 1 : i + 2;
         replacement = "";
       } else {
         end = parsed.end;
