@@ -141,6 +141,14 @@ for (const prior of ["write", "chmod"] as const) {
       const coordinator = new Coordinator<Versioned>({
         configPath: file.path,
         config: holder,
+        // Any mapping: the test checks each applied config itself.
+        schema: {
+          "~standard": {
+            version: 1,
+            vendor: "test",
+            validate: (value) => ({ value: value as Versioned }),
+          },
+        },
         hooks: [],
       });
       const TRIALS = 50;
