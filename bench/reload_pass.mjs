@@ -122,12 +122,8 @@ async function stageTimes(path, reps, passes) {
       add(name, performance.now() - t0);
     }
     let t0 = performance.now();
-    rt.statSync(path);
-    rt.statSync(path);
-    add("stat x2", performance.now() - t0);
-    t0 = performance.now();
-    await rt.readFile(path);
-    add("readFile (bytes)", performance.now() - t0);
+    await rt.readRegularFile(path, 16 * 1024 * 1024);
+    add("read: open, fstat, read, fstat", performance.now() - t0);
     t0 = performance.now();
     const source = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
     add("decode UTF-8", performance.now() - t0);

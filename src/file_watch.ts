@@ -1,11 +1,12 @@
 import { getLogger, type Logger } from "@logtape/logtape";
 import { type FSWatcher, watch } from "node:fs";
-import { readFile, realpath, stat } from "node:fs/promises";
+import { realpath, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { realTimers, type Timers } from "./deadline.ts";
 import { sha256 } from "./digest.ts";
 import { callListener } from "./listeners.ts";
 import { renderError } from "./render.ts";
+import { runtime } from "./runtime/mod.ts";
 import type { ReloadTrigger } from "./trigger.ts";
 
 // Re-exported so this module documents on its own (`deno doc --lint`); the
@@ -441,15 +442,20 @@ class FileWatch implements ConfigFileWatcher {
   /** The SHA-256 of the file's bytes, or null when it cannot be read. */
   async #fingerprint(): Promise<string | null> {
     try {
-      const info = await stat(this.#path);
-      if (!info.isFile()) {
+      // Opened once and looked at as opened: a pipe or device swapped in
+      // cannot block the watch.
+      const { before, bytes } = await runtime().readRegularFile(
+        this.#path,
+        MAX_HASHED_BYTES,
+      );
+      if (before.kind !== "file") {
         this.#report("The config file is not a regular file: {path}");
         return null;
       }
-      if (info.size > MAX_HASHED_BYTES) {
-        return `stat:${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
+      if (bytes === undefined || bytes.length > MAX_HASHED_BYTES) {
+        return `stat:${before.size}:${before.mtimeMs}:${before.ctimeMs}`;
       }
-      return await sha256(await readFile(this.#path));
+      return sha256(bytes);
     } catch (error) {
       const code = (error as { code?: unknown } | null)?.code;
       if (code === "ENOENT" || code === "ENOTDIR") {

@@ -10,11 +10,12 @@ import { sha256 } from "./digest.ts";
 import type { Loaded } from "./pass.ts";
 import { deepFreeze, markDeeplyFrozen } from "./freeze.ts";
 import { expandEnv, type Expansion } from "./env.ts";
-import { LoadError, type LoadErrorLocation } from "./errors.ts";
+import { LoadError, type LoadErrorLocation, MAX_PROBLEMS } from "./errors.ts";
 import { scrubYamlReason } from "./redact.ts";
 import { locateYamlPaths } from "./locate.ts";
 import { type IssueContext, reportSchemaIssues } from "./schema_issues.ts";
-import { runtime } from "./runtime/mod.ts";
+import { type FileInfo, runtime } from "./runtime/mod.ts";
+import { describeFileError } from "./file_errors.ts";
 
 /**
  * A parsed config before validation: the top level of a YAML file is always
@@ -92,10 +93,13 @@ export interface LoadOptions<C = ConfigObject> {
 
 const YAML_SCHEMA: Schema = CORE_SCHEMA.withTags(mergeTag);
 const SETTLE_ATTEMPTS = 10;
-// Blank and comment lines, directives and a document start, then the start
-// of a block or flow sequence.
-const LEADING_SEQUENCE =
-  /^(?:\uFEFF)?(?:[ \t]*(?:#[^\n]*)?\r?\n|%[^\n]*\n|---[ \t]*\r?\n)*[ \t]*(-[ \t\r\n]|\[)/;
+// Allowances for the clocks behind `settle`: file timestamps lag the time of
+// the write by up to a kernel tick, Date.now() drops the fraction of a
+// millisecond, and some filesystems keep whole seconds only.
+const CLOCK_GRAIN_MS = 10;
+const COARSE_GRAIN_MS = 1000;
+// An mtime further ahead of the clock than this is taken as clock skew.
+const FUTURE_SKEW_MS = 2000;
 
 /**
  * Reads a YAML config file, expands environment variables, parses it and
@@ -105,9 +109,17 @@ const LEADING_SEQUENCE =
  * Expansion happens on the text before parsing: `${NAME}` and `$NAME` take
  * the variable's value, `${NAME:-default}` falls back when it is unset or
  * empty, `${NAME:?message}` fails with the message, `$$` is a literal `$`.
- * References in comments are left alone. An unset variable without a default
- * is an error. YAML 1.2 core schema plus merge keys (`<<: *base`). Without
- * a schema, the mapping returned is deeply frozen.
+ * Defaults and messages are expanded in turn when used, as in a shell:
+ * `${A:-${B:-none}}` (up to 10 levels; a value substituted into a message
+ * is shown as `…`). References in comments are left alone. An unset
+ * variable without a default is an error. YAML 1.2 core schema plus merge
+ * keys (`<<: *base`). Without a schema, the mapping returned is deeply
+ * frozen.
+ *
+ * The file is opened once without blocking, and checked as opened: a pipe
+ * or device is refused unread. Whatever the file holds, loading takes time
+ * linear in its size, and the error lists at most 50 problems (then
+ * `and N more`) in at most 4 KiB.
  *
  * @example Loading with a schema
  * ```ts
@@ -122,6 +134,22 @@ const LEADING_SEQUENCE =
  * await writeFile(path, "port: ${PORT:-8080}\n");
  * const config = await loadConfig(path, { env: () => undefined });
  * assert.deepEqual(config, { port: 8080 });
+ * ```
+ *
+ * @example Nested defaults
+ * ```ts
+ * import { loadConfig } from "@hup/reload";
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ *
+ * const dir = await mkdtemp(join(tmpdir(), "hup-"));
+ * const path = join(dir, "config.yaml");
+ * await writeFile(path, "host: ${HOST:-${FALLBACK_HOST:-localhost}}\n");
+ * const vars: Record<string, string> = { FALLBACK_HOST: "db.internal" };
+ * const config = await loadConfig(path, { env: (name) => vars[name] });
+ * assert.deepEqual(config, { host: "db.internal" });
  * ```
  *
  * @param path The file's path.
@@ -188,7 +216,6 @@ export async function readConfigFile<C>(
     settle = 20,
   } = options;
   const bytes = await readBytes(path, maxBytes, settle);
-  const digest = sha256(bytes);
   const source = decodeUtf8(path, bytes);
   const expansion = expand(path, source, options.env ?? runtime().getEnv);
   // Without a schema the parsed mapping is the config: freeze it while
@@ -206,30 +233,69 @@ export async function readConfigFile<C>(
     : await validate(path, value, options.schema, {
       input: value,
       envValues: expansion.values,
-      locate: (paths) =>
-        locateYamlPaths(expansion.text, paths, maxDepth).map((at) =>
-          at === undefined
-            ? undefined
-            : lineColumn(source, expansion.originalOffset(at))
-        ),
+      locate: (paths) => {
+        const found = locateYamlPaths(expansion.text, paths, maxDepth);
+        const at = found.flatMap((offset) =>
+          offset === undefined ? [] : [expansion.originalOffset(offset)]
+        );
+        const places = lineColumns(source, at);
+        return found.map((offset) =>
+          offset === undefined ? undefined : places.shift()
+        );
+      },
     });
-  return { config, digest, envValues: expansion.values };
+  // Hashed once the file has loaded: a refused file needs no digest.
+  return { config, digest: sha256(bytes), envValues: expansion.values };
 }
 
 type Problem = Omit<LoadErrorLocation, "path"> & { reason: string };
 
+// Every LoadError of the loader is made here; the LoadError bounds the
+// number of problems listed and the length of the message.
 function loadError(
   path: string,
   reason: string,
   problems: Problem[] = [{ reason: "" }],
-  cause?: unknown,
+  options?: { cause?: unknown; omitted?: number },
 ): LoadError {
   return new LoadError(
     reason,
     problems.map((p) => ({ ...p, path })),
-    cause === undefined ? undefined : { cause },
+    options,
   );
 }
+
+/**
+ * How long to wait before a file last modified at `mtimeMs` has been left
+ * alone for `settle` ms, at time `now`; 0 when it has. An mtime within the
+ * window on either side of `now` counts as recent: timestamps can be a
+ * fraction of a millisecond ahead of Date.now() (which drops it) or a
+ * kernel tick behind the write, and whole-second timestamps may be up to a
+ * second behind it. An mtime more than 2 s ahead is clock skew: waiting
+ * for it could stall reloads for long, so the file is read at once and the
+ * read kept only if the file did not change during it.
+ *
+ * @param mtimeMs The file's mtime, if known.
+ * @param now The current time (`Date.now()`).
+ * @param settle The quiet time wanted, in ms.
+ * @returns The time to wait, in ms.
+ */
+export function settleDelay(
+  mtimeMs: number | null,
+  now: number,
+  settle: number,
+): number {
+  if (mtimeMs === null || !(settle > 0)) return 0;
+  const grain = mtimeMs % 1000 === 0 ? COARSE_GRAIN_MS : CLOCK_GRAIN_MS;
+  const age = now - mtimeMs;
+  if (age >= settle + grain || age <= -FUTURE_SKEW_MS) return 0;
+  return settle + grain - age;
+}
+
+// Whether a file looked the same before and after it was read.
+const same = (a: FileInfo, b: FileInfo) =>
+  a.kind === b.kind && a.size === b.size && a.mtimeMs === b.mtimeMs &&
+  a.ctimeMs === b.ctimeMs;
 
 async function readBytes(
   path: string,
@@ -243,48 +309,53 @@ async function readBytes(
     );
   try {
     for (let attempt = 1;; attempt++) {
-      // Look before reading: a pipe or device would block or never end, and
-      // a huge file would be read whole before its size could be refused.
-      const before = runtime().statSync(path);
+      // The file is opened once (never blocking, even on a pipe) and every
+      // check is made on the opened file: a pipe or device would block or
+      // never end, and a huge file would be read whole before its size
+      // could be refused. A file written in place may be half-written:
+      // read it only once it has been quiet for `settle` ms, and only keep
+      // a read during which it did not change.
+      let wait = 0;
+      const read = await runtime().readRegularFile(path, maxBytes, (info) => {
+        wait = settleDelay(info.mtimeMs, Date.now(), settle);
+        return wait === 0;
+      });
+      const { before, bytes, after } = read;
       if (before.kind === "directory") {
-        throw loadError(path, "the path is a directory, not a file");
+        throw loadError(path, "the file is a directory");
       }
       if (before.kind !== "file") {
         throw loadError(
           path,
-          "the path is not a regular file (a device, pipe or socket)",
+          "the file is not a regular file (a device, pipe or socket)",
         );
       }
       if (before.size > maxBytes) throw tooLarge(before.size);
-      // A file written in place may be half-written: read it only once it
-      // has been quiet for `settle` ms, and only keep a read during which
-      // it did not change.
-      const age = before.mtimeMs === null
-        ? Infinity
-        : Date.now() - before.mtimeMs;
-      if (age >= 0 && age < settle && attempt <= SETTLE_ATTEMPTS) {
-        await new Promise((resolve) => setTimeout(resolve, settle - age));
-        continue;
+      const whole = bytes !== undefined && after !== undefined &&
+        same(before, after) && bytes.length === before.size;
+      if (whole) return bytes;
+      // Still changing, or changed during the read. A file that was not
+      // left alone is never read as it is, even after the last try: it
+      // may be torn yet unchanged during a read that fell between two
+      // writes.
+      if (bytes !== undefined && bytes.length > maxBytes) {
+        throw tooLarge(bytes.length);
       }
-      const bytes = await runtime().readFile(path);
-      const after = runtime().statSync(path);
-      const unchanged = after.mtimeMs === before.mtimeMs &&
-        after.size === bytes.length;
-      if (unchanged || attempt > SETTLE_ATTEMPTS) {
-        if (!unchanged) {
-          throw loadError(
-            path,
-            `the file kept changing while it was read (${SETTLE_ATTEMPTS} tries); replace it by rename for atomic updates`,
-          );
-        }
-        // The file may have grown between the two looks.
-        if (bytes.length > maxBytes) throw tooLarge(bytes.length);
-        return bytes;
+      if (attempt > SETTLE_ATTEMPTS) {
+        throw loadError(
+          path,
+          `the file kept changing while it was read (${SETTLE_ATTEMPTS} tries); replace it by rename for atomic updates`,
+        );
+      }
+      if (bytes === undefined) {
+        await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }
   } catch (error) {
     if (error instanceof LoadError) throw error;
-    throw loadError(path, describeReadError(error), undefined, error);
+    throw loadError(path, `the file ${describeFileError(error)}`, undefined, {
+      cause: error,
+    });
   }
 }
 
@@ -292,17 +363,53 @@ function decodeUtf8(path: string, bytes: Uint8Array): string {
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    const loose = new TextDecoder("utf-8").decode(bytes);
     const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) ||
       (bytes[0] === 0xfe && bytes[1] === 0xff);
     const reason = utf16
       ? "the file is UTF-16 text, not UTF-8 (save it as UTF-8)"
       : "the file is not valid UTF-8 text";
+    // The text before the first bad byte is valid: its end is the place.
+    const before = new TextDecoder("utf-8").decode(
+      bytes.subarray(0, firstInvalidUtf8(bytes)),
+    );
     throw loadError(path, reason, [{
-      ...lineColumn(loose, loose.indexOf("\uFFFD")),
+      ...lineColumn(before, before.length),
       reason: "",
     }]);
   }
+}
+
+// The index of the first byte that does not start or continue a well-formed
+// UTF-8 sequence (as the WHATWG decoder sees it), or the length.
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length;) {
+    const b = bytes[i];
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    const need = b >= 0xc2 && b <= 0xdf
+      ? 1
+      : b >= 0xe0 && b <= 0xef
+      ? 2
+      : b >= 0xf0 && b <= 0xf4
+      ? 3
+      : 0;
+    if (need === 0) return i;
+    // The second byte's range excludes overlong forms, surrogates and
+    // code points past U+10FFFF.
+    const lo = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
+    const hi = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (
+        c === undefined || c < (k === 1 ? lo : 0x80) ||
+        c > (k === 1 ? hi : 0xbf)
+      ) return i;
+    }
+    i += need + 1;
+  }
+  return bytes.length;
 }
 
 function expand(
@@ -310,7 +417,7 @@ function expand(
   source: string,
   env: (name: string) => string | undefined,
 ): Expansion {
-  const expansion = expandEnv(source, (name) => {
+  const expansion = expandEnv(source, (name, offset) => {
     try {
       return env(name);
     } catch (error) {
@@ -319,21 +426,20 @@ function expand(
         `the environment variable ${name} cannot be read (${
           error instanceof Error ? error.name : "error"
         }; with Deno, allow it with --allow-env=${name})`,
-        [{ ...lineColumn(source, findReference(source, name)), reason: "" }],
+        [{ ...lineColumn(source, offset), reason: "" }],
       );
     }
-  });
-  const { problems } = expansion;
-  if (problems.length > 0) {
+  }, MAX_PROBLEMS);
+  const { problems, problemCount } = expansion;
+  if (problemCount > 0) {
+    const at = lineColumns(source, problems.map((p) => p.offset));
     throw loadError(
       path,
-      problems.length === 1
+      problemCount === 1
         ? "an environment variable cannot be expanded"
         : "environment variables cannot be expanded",
-      problems.map((p) => ({
-        ...lineColumn(source, p.offset),
-        reason: p.reason,
-      })),
+      problems.map((p, i) => ({ ...at[i], reason: p.reason })),
+      { omitted: problemCount - problems.length },
     );
   }
   return expansion;
@@ -349,9 +455,8 @@ function parse(
 ): ConfigObject {
   // A top level that is plainly a sequence is refused before parsing it
   // whole: a 16 MiB list would cost seconds and most of a gigabyte.
-  const sequence = LEADING_SEQUENCE.exec(expansion.text);
-  if (sequence !== null) {
-    const at = sequence[0].length - sequence[1].length;
+  const at = leadingSequence(expansion.text);
+  if (at !== -1) {
     throw loadError(path, "the top level is a sequence, not a mapping", [{
       ...lineColumn(source, expansion.originalOffset(at)),
       reason: "",
@@ -435,71 +540,104 @@ async function validate<C>(
   // Schema libraries may quote the offending value, or a key: report the
   // field and line without them.
   const { reports, more } = reportSchemaIssues(outcome.issues, context);
-  throw loadError(
-    path,
-    "it does not match the schema",
-    more === 0 ? reports : [...reports, { reason: `and ${more} more` }],
-  );
+  throw loadError(path, "it does not match the schema", reports, {
+    omitted: more,
+  });
 }
 
-function describeReadError(error: unknown): string {
-  const e = error as { code?: string; name?: string } | null;
-  const code = e?.code ?? e?.name;
-  switch (code) {
-    case "ENOENT":
-    case "NotFound":
-      return "the file does not exist";
-    case "EISDIR":
-    case "IsADirectory":
-      return "the path is a directory, not a file";
-    case "EACCES":
-    case "EPERM":
-    case "PermissionDenied":
-      return "reading the file is not permitted";
-    case "NotCapable":
-      return "reading the file is not permitted (with Deno, allow it with --allow-read)";
-    case "ELOOP":
-    case "FilesystemLoop":
-      return "the path is a symbolic link loop";
-    default:
-      return `the file cannot be read (${code ?? "unknown error"})`;
+/**
+ * Where a top level that is plainly a sequence starts: the `-` (followed by
+ * a blank) or `[` that comes first after a BOM and any blank and comment
+ * lines, directives and document starts (`---` alone); -1 when there is
+ * none. One pass, each line looked at once: a regular expression with these
+ * alternatives backtracks exponentially on comment lines ending in CRLF.
+ *
+ * @param text The text.
+ * @returns The offset of the sequence, or -1.
+ */
+export function leadingSequence(text: string): number {
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  for (;;) {
+    let end = text.indexOf("\n", i);
+    if (end === -1) end = text.length;
+    let j = i;
+    while (text[j] === " " || text[j] === "\t") j++;
+    const first = text[j];
+    // A line made only of blanks and a comment, a directive, or "---".
+    const blank = first === "#" ||
+      (first === "\r" && j + 1 === end) || j === end;
+    const directive = j === i && first === "%";
+    let k = i + 3;
+    if (text.startsWith("---", i)) {
+      while (text[k] === " " || text[k] === "\t") k++;
+    }
+    const start = text.startsWith("---", i) &&
+      (k === end || (text[k] === "\r" && k + 1 === end));
+    if ((blank || directive || start) && end < text.length) {
+      i = end + 1;
+      continue;
+    }
+    if (first === "[") return j;
+    return first === "-" && /[ \t\r\n]/.test(text[j + 1] ?? "") ? j : -1;
   }
+}
+
+// The 1-based line and column (in UTF-16 code units) of each offset, in one
+// pass over the text up to the last of them.
+function lineColumns(
+  text: string,
+  offsets: readonly number[],
+): { line: number; column: number }[] {
+  const order = offsets.map((_, i) => i).sort((a, b) =>
+    offsets[a] - offsets[b]
+  );
+  const found: { line: number; column: number }[] = new Array(offsets.length);
+  let line = 1;
+  let lineStart = 0;
+  let newline = text.indexOf("\n");
+  for (const i of order) {
+    while (newline !== -1 && newline < offsets[i]) {
+      line++;
+      lineStart = newline + 1;
+      newline = text.indexOf("\n", lineStart);
+    }
+    found[i] = { line, column: offsets[i] - lineStart + 1 };
+  }
+  return found;
 }
 
 function lineColumn(
   text: string,
   offset: number,
 ): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (
-    let i = text.indexOf("\n");
-    i !== -1 && i < offset;
-    i = text.indexOf("\n", i + 1)
-  ) {
-    line++;
-    lineStart = i + 1;
-  }
-  return { line, column: offset - lineStart + 1 };
+  return lineColumns(text, [offset])[0];
 }
 
 // Where the second document of a stream starts: the js-yaml error for
-// several documents has no position.
+// several documents has no position. The first document starts at the top,
+// or at the first `---` when nothing but comments, directives and blank
+// lines come before it; the second one at the next `---`. One pass.
 function secondDocument(
   text: string,
 ): { line: number; column: number } | undefined {
-  const markers = [...text.matchAll(/^---(?=[ \t\r\n]|$)/gm)];
-  const contentBefore = (at: number) =>
-    text.slice(0, at).split("\n").some((l) =>
-      /^[^#%\s]/.test(l) && !l.startsWith("---")
-    );
-  const second = markers.find((m) => contentBefore(m.index!));
-  return second === undefined ? undefined : lineColumn(text, second.index!);
-}
-
-function findReference(text: string, name: string): number {
-  const at = text.search(new RegExp(`\\$\\{?${name}(?![A-Za-z0-9_])`));
-  return at === -1 ? 0 : at;
+  let first = true; // no document seen yet
+  for (let start = 0; start < text.length;) {
+    let end = text.indexOf("\n", start);
+    if (end === -1) end = text.length;
+    if (text.startsWith("---", start)) {
+      if (
+        start + 3 === text.length ||
+        /[ \t\r\n\u2028\u2029]/.test(text[start + 3])
+      ) {
+        if (!first) return lineColumn(text, start);
+        first = false;
+      }
+    } else if (/[^#%\s]/.test(text[start])) {
+      first = false;
+    }
+    start = end + 1;
+  }
+  return undefined;
 }
 
 // Measures the document as a walker would see it, with aliases expanded:

@@ -3,8 +3,7 @@ import { getLogger, type Logger } from "@logtape/logtape";
 import type { Hook } from "./hook.ts";
 import { notifyAll } from "./listeners.ts";
 import { HookStatus } from "./status.ts";
-import { describeFileError } from "./file_errors.ts";
-import { runtime } from "./runtime/mod.ts";
+import { describeFileError, readSmallFile } from "./file_errors.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -594,6 +593,10 @@ function logProps(info: TlsCertificateInfo): Record<string, string> {
   };
 }
 
+// A certificate chain or key file is a few KiB; anything past this is not
+// one, and is not read whole.
+const MAX_PEM_BYTES = 1024 * 1024;
+
 function fail(what: string, path: string): never {
   throw new Error(`Cannot rotate the TLS certificate as ${what}: ${path}`);
 }
@@ -604,7 +607,7 @@ async function readPem(
 ): Promise<string> {
   let bytes: Uint8Array;
   try {
-    bytes = await runtime().readFile(path);
+    bytes = await readSmallFile(path, MAX_PEM_BYTES);
   } catch (error) {
     throw new Error(
       `Cannot rotate the TLS certificate as the ${kind} file ${

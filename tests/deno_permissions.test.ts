@@ -63,7 +63,7 @@ test("a Deno service without --allow-read gets a load error naming the flag", {
   assert.equal(code, 1, JSON.stringify({ out, stderr }));
   assert.match(
     String(out.startup_error),
-    /reading the file is not permitted \(with Deno, allow it with --allow-read\)/,
+    /the file cannot be read \(with Deno, allow it with --allow-read\)/,
   );
   assert.doesNotMatch(stderr, /Uncaught/);
 });

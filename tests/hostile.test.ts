@@ -3,9 +3,18 @@
 // holds no value from the file, and with nothing changed.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { readdirSync } from "node:fs";
-import { mkdir, readdir, readFile, symlink } from "node:fs/promises";
+import { execFileSync, spawn } from "node:child_process";
+import { constants, readdirSync } from "node:fs";
+import {
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  symlink,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -15,7 +24,7 @@ import {
   Coordinator,
   HookStatus,
 } from "hup-reload";
-import { tempConfig } from "./_helpers.ts";
+import { jsonLines, tempConfig } from "./_helpers.ts";
 
 const SECRET = "HUP_SECRET_MARKER_7f3a";
 const corpus = fileURLToPath(
@@ -215,7 +224,7 @@ describe("hostile config files", () => {
     await using file = await tempConfig("server: {port: 1, mode: quiet}\n");
     const dir = join(file.dir, "a-directory");
     await mkdir(dir);
-    await expectLoadFailed(dir, /is a directory, not a file/);
+    await expectLoadFailed(dir, /the file is a directory:/);
     const loop = join(file.dir, "loop.yaml");
     await symlink(loop, loop);
     await expectLoadFailed(loop, /symbolic link loop/);
@@ -230,6 +239,97 @@ describe("hostile config files", () => {
       await expectLoadFailed("/dev/zero", /not a regular file/);
     }
   });
+
+  test(
+    "Coordinator.reload() refuses a path whose link is swapped to a FIFO, without blocking",
+    {
+      skip: process.platform === "win32" && "no FIFOs",
+    },
+    async () => {
+      await using file = await tempConfig();
+      const real = join(file.dir, "real.yaml");
+      const fifo = join(file.dir, "fifo");
+      const link = join(file.dir, "link.yaml");
+      await writeFile(real, "server: {port: 1, mode: quiet}\n");
+      execFileSync("mkfifo", [fifo]);
+      await symlink(real, link);
+      const coordinator = new Coordinator<Config>({
+        configPath: link,
+        config: new AtomicConfig<Config>({
+          server: { port: 1, mode: "quiet" },
+        }),
+        schema,
+        hooks: [],
+      });
+      assert.equal((await coordinator.reload()).status, "full_success");
+      await symlink(fifo, `${link}.new`);
+      await rename(`${link}.new`, link);
+      await expectLoadFailed(link, /not a regular file/);
+    },
+  );
+
+  test(
+    "Coordinator.reload() never blocks while the path flips between a file and a FIFO",
+    {
+      skip: process.platform === "win32" && "no FIFOs",
+      timeout: 60_000,
+    },
+    async () => {
+      await using file = await tempConfig();
+      const real = join(file.dir, "real.yaml");
+      const fifo = join(file.dir, "fifo");
+      const link = join(file.dir, "link.yaml");
+      await writeFile(real, "server: {port: 1, mode: quiet}\n");
+      const past = new Date(Date.now() - 60_000);
+      await utimes(real, past, past); // no settle wait
+      execFileSync("mkfifo", [fifo]);
+      await symlink(real, link);
+      // Another process swaps the link back and forth as fast as it can, so
+      // that it changes between any two looks a pass might take at the path.
+      const flipper = spawn("perl", [
+        "-e",
+        `my ($l, $a, $b) = @ARGV; $| = 1; print "{}\\n";
+       while (1) { for my $t ($b, $a) { symlink($t, "$l.t"); rename("$l.t", $l) } }`,
+        link,
+        real,
+        fifo,
+      ], { stdio: ["ignore", "pipe", "inherit"] });
+      const child = jsonLines(flipper);
+      try {
+        await child.waitFor(() => true);
+        const coordinator = new Coordinator<Config>({
+          configPath: link,
+          config: new AtomicConfig<Config>({
+            server: { port: 1, mode: "quiet" },
+          }),
+          schema,
+          hooks: [],
+        });
+        const seen = new Map<string, number>();
+        for (let pass = 0; pass < 300; pass++) {
+          const result = await coordinator.reload();
+          const outcome = result.status === "load_failed"
+            ? String(result.load_error).replace(/^.*as (.*): .*$/, "$1")
+            : result.status;
+          seen.set(outcome, (seen.get(outcome) ?? 0) + 1);
+        }
+        assert.deepEqual(
+          [...seen.keys()].sort(),
+          [
+            "full_success",
+            "the file is not a regular file (a device, pipe or socket)",
+          ],
+          JSON.stringify([...seen]),
+        );
+      } finally {
+        flipper.kill();
+        await child.exited;
+        // Were a read blocked on the FIFO, a writer lets it go.
+        await (await open(fifo, constants.O_RDWR | constants.O_NONBLOCK))
+          .close();
+      }
+    },
+  );
 
   test("Coordinator.reload() never leaks environment values on a YAML error", async () => {
     await using file = await tempConfig();

@@ -1,6 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, symlink } from "node:fs/promises";
+import { appendFileSync } from "node:fs";
+import { mkdir, symlink, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type ConfigSchema,
@@ -9,6 +10,9 @@ import {
   type LoadOptions,
 } from "hup-reload";
 import { envOf, tempConfig } from "./_helpers.ts";
+import fc from "fast-check";
+import { leadingSequence, settleDelay } from "../src/load.ts";
+import { runtime } from "../src/runtime/mod.ts";
 
 const SECRET = "s3cr3t-Value-Do-Not-Print";
 const noEnv = envOf({});
@@ -117,7 +121,7 @@ describe("loadConfig()", () => {
     await mkdir(join(file.dir, "sub"));
     await assert.rejects(
       loadConfig(join(file.dir, "sub")),
-      (e: LoadError) => /is a directory, not a file/.test(e.message),
+      (e: LoadError) => /the file is a directory:/.test(e.message),
     );
   });
 
@@ -327,5 +331,361 @@ describe("loadConfig()", () => {
     };
     const error = await loadError("a: 1\n", { schema });
     assert.match(error.message, /schema threw while validating/);
+  });
+
+  test("loadConfig() expands a nested default when the outer variable is unset or empty", async () => {
+    await using file = await tempConfig([
+      "a: ${A:-${B}}",
+      "b: ${EMPTY:-${B}}",
+      "c: ${A:-${UNSET_TOO:-x}}",
+      "d: ${A:-pre-$B-$$-${UNSET_TOO:-${B}}}",
+      "e: ${A-${B}}",
+      "f: ${EMPTY-${B}}",
+      "g: ${SET:-${UNSET_NEVER_READ}}",
+      "",
+    ].join("\n"));
+    const read: string[] = [];
+    const vars = envOf({ B: "bee", EMPTY: "", SET: "set" });
+    const config = await loadConfig(file.path, {
+      env: (name) => (read.push(name), vars(name)),
+    });
+    assert.deepEqual(config, {
+      a: "bee",
+      b: "bee",
+      c: "x",
+      d: "pre-bee-$-bee",
+      e: "bee",
+      f: null,
+      g: "set",
+    });
+    // A default is expanded only when it is used, as in a shell.
+    assert.ok(!read.includes("UNSET_NEVER_READ"));
+  });
+
+  test("loadConfig() takes the outer variable over a nested default when it is set", async () => {
+    await using file = await tempConfig("a: ${A:-${B}}\nb: ${A:?need ${B}}\n");
+    assert.deepEqual(
+      await loadConfig(file.path, { env: envOf({ A: "ay" }) }),
+      { a: "ay", b: "ay" },
+    );
+  });
+
+  test("loadConfig() reports an unset variable inside a nested default at its own line and column", async () => {
+    const error = await loadError("x: 1\na: ${A:-${B}}\n");
+    assert.equal(error.problems.length, 1);
+    assert.match(
+      error.message,
+      /an environment variable cannot be expanded: .* line 2, column 9: the environment variable B is not set/,
+    );
+  });
+
+  test("loadConfig() expands a nested reference in a :? message, hiding its value", async () => {
+    const error = await loadError("a: ${A:?set it like ${B} or ${C:-this}}\n", {
+      env: envOf({ B: SECRET }),
+    });
+    assert.match(
+      error.message,
+      /line 1, column 4: the environment variable A is not set \(set it like … or this\)$/,
+    );
+  });
+
+  test("loadConfig() rejects a nested reference that is not closed, or malformed, at its place", async () => {
+    const unclosed = await loadError("x: 1\na: ${A:-${B}\n", {
+      env: envOf({ B: SECRET }),
+    });
+    assert.match(
+      unclosed.message,
+      /line 2, column 4: a \$\{\.\.\.\} reference is malformed/,
+    );
+    const inner = await loadError("a: ${A:-${B:-${1}}}\n");
+    assert.match(
+      inner.message,
+      /line 1, column 14: a \$\{\.\.\.\} reference is malformed/,
+    );
+    const open = await loadError("a: ${A:-${B\n");
+    assert.match(open.message, /line 1, column 4: .* malformed/);
+  });
+
+  test("loadConfig() bounds the nesting of defaults", async () => {
+    const nested = (n: number) => `a: ${"${A:-".repeat(n)}x${"}".repeat(n)}\n`;
+    await using file = await tempConfig(nested(10));
+    assert.deepEqual(await loadConfig(file.path, { env: noEnv }), { a: "x" });
+    const error = await loadError(nested(11));
+    assert.match(
+      error.message,
+      /line 1, column 54: a \$\{\.\.\.\} reference is nested more than 10 levels deep/,
+    );
+  });
+
+  test("loadConfig() scrubs a value substituted through a nested default from schema messages", async () => {
+    const seen: unknown[] = [];
+    const schema: ConfigSchema<{ port: number }> = {
+      "~standard": {
+        version: 1,
+        vendor: "test",
+        validate: (value) => {
+          const port = (value as { port: unknown }).port;
+          seen.push(port);
+          return {
+            issues: [{ message: `Bad port ${String(port)}`, path: ["port"] }],
+          };
+        },
+      },
+    };
+    const error = await loadError("port: ${PORT:-${FALLBACK}}\n", {
+      schema,
+      env: envOf({ FALLBACK: SECRET }),
+    });
+    assert.deepEqual(seen, [SECRET]);
+    assert.match(error.message, /field port: Bad port …$/);
+  });
+
+  test("loadConfig() lists at most 50 unset variables, then how many more, each at its line", async () => {
+    const text = Array.from({ length: 1000 }, (_, i) => `k${i}: \${U${i}}\n`)
+      .join("");
+    const error = await loadError(text);
+    assert.equal(error.problems.length, 51);
+    error.problems.slice(0, 50).forEach((line, i) => {
+      assert.match(
+        line,
+        new RegExp(
+          ` line ${i + 1}, column ${4 + String(i).length}: .*U${i} is not set`,
+        ),
+      );
+    });
+    assert.equal(error.problems[50], "and 950 more");
+    // The message holds as many as fit in 4 KiB, then how many more.
+    assert.ok(new TextEncoder().encode(error.message).length <= 4096);
+    const lines = error.message.split("\n  ").slice(1);
+    const shown = lines.length - 1;
+    assert.ok(shown > 10, String(shown));
+    assert.deepEqual(lines.slice(0, -1), error.problems.slice(0, shown));
+    assert.equal(lines.at(-1), `and ${1000 - shown} more`);
+  });
+
+  test("loadConfig() keeps a message within 4 KiB, cutting a long line at a code point", async () => {
+    // A :? message of 100,000 emoji: surrogate pairs all along.
+    const error = await loadError(`a: \${A:?${"\u{1F600}".repeat(100_000)}}\n`);
+    const bytes = new TextEncoder().encode(error.message).length;
+    assert.ok(bytes <= 4096 && bytes > 4000, String(bytes));
+    assert.ok(error.message.endsWith("\u{1F600}…"));
+    assert.doesNotMatch(
+      error.message,
+      /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/,
+    );
+    assert.equal(error.problems.length, 1);
+    // Many long lines: as many as fit, then how many more.
+    const many = await loadError(
+      Array.from(
+        { length: 300 },
+        (_, i) => `k${i}: \${A${i}:?${"m".repeat(500)}}\n`,
+      )
+        .join(""),
+    );
+    assert.ok(new TextEncoder().encode(many.message).length <= 4096);
+    assert.equal(many.problems.length, 51);
+    assert.equal(many.problems[50], "and 250 more");
+    const lines = many.message.split("\n  ").slice(1);
+    const shown = lines.length - 1;
+    assert.ok(shown >= 5 && shown < 50, String(shown));
+    assert.equal(lines.at(-1), `and ${300 - shown} more`);
+    assert.ok(lines.slice(0, -1).every((p) => p.endsWith("m)")));
+  });
+
+  test("loadConfig() lists at most 50 schema issues, then how many more", async () => {
+    const schema: ConfigSchema<unknown> = {
+      "~standard": {
+        version: 1,
+        vendor: "test",
+        validate: () => ({
+          issues: Array.from({ length: 2000 }, (_, i) => ({
+            message: "Expected string",
+            path: ["items", i],
+          })),
+        }),
+      },
+    };
+    const error = await loadError("items: [1]\n", { schema });
+    assert.equal(error.problems.length, 51);
+    assert.match(error.problems[49], / field items\.49: Expected string$/);
+    assert.equal(error.problems[50], "and 1950 more");
+    assert.ok(new TextEncoder().encode(error.message).length <= 4096);
+  });
+
+  test("LoadError counts the problems a caller left out", () => {
+    const error = new LoadError(
+      "it does not match the schema",
+      [{ path: "c.yaml", field: "a", reason: "Expected number" }],
+      { omitted: 9 },
+    );
+    assert.deepEqual(error.problems, [
+      "c.yaml field a: Expected number",
+      "and 9 more",
+    ]);
+    assert.equal(
+      error.message,
+      "Cannot load config as it does not match the schema:\n  c.yaml field a: Expected number\n  and 9 more",
+    );
+    // A huge field name is cut short too.
+    const long = new LoadError("x", [{
+      path: "c.yaml",
+      field: "f".repeat(1e5),
+      reason: "r",
+    }]);
+    assert.ok(long.field!.length <= 4096);
+    assert.ok(long.message.length <= 4096);
+  });
+
+  test("loadConfig() points at the second document, with or without content before it", async () => {
+    for (
+      const [text, line] of [
+        ["a: 1\n---\nb: 2\n", 2],
+        ["---\na: 1\n---\nb: 2\n", 3],
+        ["# c\n%YAML 1.2\n---\n---\nb: 2\n", 4],
+        ["---\n---\n---\n", 2],
+        ["--- a\n--- b\n", 2],
+      ] as const
+    ) {
+      const error = await loadError(text);
+      assert.match(error.message, /not valid YAML/, text);
+      assert.equal(error.line, line, text);
+      assert.equal(error.column, 1, text);
+    }
+  });
+
+  test("loadConfig() places invalid UTF-8 at the first bad byte, after valid U+FFFD characters", async () => {
+    const bytes = new Uint8Array([
+      ...new TextEncoder().encode("a: \uFFFD\nb: ok\nc: \u00e9"),
+      0xe0,
+      0x80, // an overlong form
+      0x80,
+      0x0a,
+    ]);
+    const error = await loadError(bytes);
+    assert.match(error.message, /not valid UTF-8 text: .* line 3, column 5$/);
+  });
+
+  test("settleDelay() counts an mtime within the window on either side of now as recent", () => {
+    const now = 1_700_000_000_500;
+    // Left alone long enough, or unknown.
+    assert.equal(settleDelay(now - 31, now, 20), 0);
+    assert.equal(settleDelay(null, now, 20), 0);
+    assert.equal(settleDelay(now - 5, now, 0), 0);
+    // Just written, by a clock a tick behind or a fraction of a ms ahead.
+    assert.equal(settleDelay(now - 5, now, 20), 25);
+    assert.ok(Math.abs(settleDelay(now + 0.7, now, 20) - 30.7) < 1e-3);
+    assert.equal(settleDelay(now + 1501, now, 20), 1531);
+    // Whole-second timestamps may be up to a second behind the write.
+    assert.equal(settleDelay(now - 499, now, 20), 0);
+    assert.equal(settleDelay(1_700_000_000_000, now, 20), 520);
+    // Far in the future: clock skew, read at once.
+    assert.equal(settleDelay(now + 2000, now, 20), 0);
+    assert.equal(settleDelay(now + 3_600_000, now, 20), 0);
+  });
+
+  test("loadConfig() reads a file whose mtime is far in the future at once", async () => {
+    await using file = await tempConfig("a: 1\n");
+    const future = new Date(Date.now() + 3_600_000);
+    await utimes(file.path, future, future);
+    assert.deepEqual(await loadConfig(file.path, { env: noEnv }), { a: 1 });
+  });
+
+  test("runtime().readRegularFile() reads a regular file through one open handle", async () => {
+    await using file = await tempConfig("a: 1\n");
+    const read = await runtime().readRegularFile(file.path, 100);
+    assert.equal(read.before.kind, "file");
+    assert.equal(read.before.size, 5);
+    assert.deepEqual(read.after, read.before);
+    assert.equal(new TextDecoder().decode(read.bytes), "a: 1\n");
+    // Not read when too large or not ready.
+    assert.equal(
+      (await runtime().readRegularFile(file.path, 4)).bytes,
+      undefined,
+    );
+    const seen: number[] = [];
+    const notReady = await runtime().readRegularFile(file.path, 100, (info) => {
+      seen.push(info.size);
+      return false;
+    });
+    assert.deepEqual(seen, [5]);
+    assert.equal(notReady.bytes, undefined);
+    assert.equal(notReady.after, undefined);
+    // A directory is looked at, not read.
+    const dir = await runtime().readRegularFile(file.dir, 100);
+    assert.equal(dir.before.kind, "directory");
+    assert.equal(dir.bytes, undefined);
+  });
+
+  test("runtime().readRegularFile() reads at most maxBytes + 1 bytes of a file that grows", async () => {
+    await using file = await tempConfig("a: 1\n");
+    const read = await runtime().readRegularFile(file.path, 1000, () => {
+      // Grows between the look and the read.
+      appendFileSync(file.path, "#".repeat(100_000));
+      return true;
+    });
+    assert.equal(read.before.size, 5);
+    assert.equal(read.bytes?.length, 1001);
+    assert.equal(read.after?.size, 100_005);
+  });
+
+  test("leadingSequence() finds what the regular expression it replaces found", () => {
+    // The former check: exponential on comment lines ending in CRLF, fine
+    // on strings this short.
+    const oracle = (text: string) => {
+      const m =
+        /^(?:\uFEFF)?(?:[ \t]*(?:#[^\n]*)?\r?\n|%[^\n]*\n|---[ \t]*\r?\n)*[ \t]*(-[ \t\r\n]|\[)/
+          .exec(text);
+      return m === null ? -1 : m[0].length - m[1].length;
+    };
+    const piece = fc.constantFrom(
+      " ",
+      "\t",
+      "#",
+      "\r",
+      "\n",
+      "\r\n",
+      "%",
+      "-",
+      "---",
+      "[",
+      "x",
+      "\uFEFF",
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 14 }), (pieces) => {
+        const text = pieces.join("");
+        assert.equal(leadingSequence(text), oracle(text), JSON.stringify(text));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  test("loadConfig() reads a file with a long CRLF comment header in linear time", async () => {
+    // 2^200 ways for the former regular expression to fail to match.
+    await using file = await tempConfig(
+      "# a comment\r\n".repeat(200) + "key: value\r\n",
+    );
+    assert.deepEqual(await loadConfig(file.path, { env: noEnv }), {
+      key: "value",
+    });
+    const sequence = await loadError("# a comment\r\n".repeat(200) + "- x\r\n");
+    assert.match(
+      sequence.message,
+      /top level is a sequence, not a mapping: .* line 201, column 1$/,
+    );
+  });
+
+  test("loadConfig() places a YAML error after runs of $$ at its column in the file", async () => {
+    for (
+      const [text, column] of [
+        ["a: $$$$$$ b: c\n", 12],
+        ["a: $$x$$ b: c\n", 11],
+        [`a: \${X}$$$$ b: c\n`, 14],
+      ] as const
+    ) {
+      const error = await loadError(text, { env: envOf({ X: SECRET }) });
+      assert.match(error.message, /bad indentation/, text);
+      assert.equal(error.column, column, text);
+    }
   });
 });

@@ -3,15 +3,18 @@
 // applies its last, complete version.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { open, rename, writeFile } from "node:fs/promises";
+import { chmod, open, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { spawn } from "node:child_process";
 import {
   AtomicConfig,
   type ConfigSchema,
   Coordinator,
   HookStatus,
+  loadConfig,
+  LoadError,
 } from "hup-reload";
-import { tempConfig } from "./_helpers.ts";
+import { jsonLines, tempConfig } from "./_helpers.ts";
 
 // Every prefix of a version is valid YAML (a list cut short, a missing
 // checksum), so a torn read that got through would be applied.
@@ -132,3 +135,95 @@ function passThrough<C>(): ConfigSchema<C> {
     },
   };
 }
+
+// A write that closely follows another change to the file (one that
+// something then looked at with stat) can get an mtime a fraction of a
+// millisecond ahead of Date.now(): the guard must still see it as recent.
+for (const prior of ["write", "chmod"] as const) {
+  test(
+    `Coordinator never applies a file torn by a writer right after a ${prior} and a stat`,
+    {
+      timeout: 60_000,
+    },
+    async () => {
+      await using file = await tempConfig(render(0));
+      const holder = new AtomicConfig<Versioned>({
+        version: 0,
+        items: [],
+        checksum: 0,
+      });
+      const coordinator = new Coordinator<Versioned>({
+        configPath: file.path,
+        config: holder,
+        // Any mapping: the test checks each applied config itself.
+        schema: passThrough<Versioned>(),
+        hooks: [],
+      });
+      const TRIALS = 50;
+      let torn = 0;
+      let whole = 0;
+      for (let trial = 1; trial <= TRIALS; trial++) {
+        if (prior === "write") await writeFile(file.path, render(trial - 1));
+        else await chmod(file.path, trial % 2 === 0 ? 0o644 : 0o640);
+        await stat(file.path);
+        // The new version in two halves, 5 ms apart, and a pass started
+        // right after the first half.
+        const text = render(trial);
+        const half = text.length >> 1;
+        const handle = await open(file.path, "r+");
+        try {
+          await handle.truncate(0);
+          await handle.write(text.slice(0, half), 0);
+          const pass = coordinator.reload();
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          await handle.write(text.slice(half), half);
+          const result = await pass;
+          if (result.status !== "full_success") continue;
+          const config = holder.load()!;
+          if (
+            config.checksum !== config.version || config.items.length !== ITEMS
+          ) torn++;
+          else whole++;
+        } finally {
+          await handle.close();
+        }
+      }
+      assert.equal(torn, 0, `${torn} torn of ${TRIALS}`);
+      // The guard waits for the writer, so passes succeed on the whole file.
+      assert.ok(whole > TRIALS / 2, `${whole} whole of ${TRIALS}`);
+    },
+  );
+}
+
+test(
+  "loadConfig() never reads a file that is never left alone, even on its last try",
+  {
+    timeout: 60_000,
+  },
+  async () => {
+    // Half a config, stable in content, but touched every 2 ms by another
+    // process, as by a slow writer: no read may take it as whole.
+    await using file = await tempConfig("version: 1\nitems:\n  - a\n");
+    const toucher = spawn("perl", [
+      "-e",
+      `my $f = shift; $| = 1; print "{}\\n";
+     while (1) { utime(undef, undef, $f); select(undef, undef, undef, 0.002) }`,
+      file.path,
+    ], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = jsonLines(toucher);
+    try {
+      await child.waitFor(() => true);
+      await assert.rejects(
+        loadConfig(file.path, { settle: 100 }),
+        (error) =>
+          error instanceof LoadError &&
+          /the file kept changing while it was read \(10 tries\)/.test(
+            error.message,
+          ),
+      );
+    } finally {
+      toucher.kill();
+      await child.exited;
+    }
+  },
+);

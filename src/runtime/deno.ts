@@ -1,15 +1,10 @@
+import { readRegularFile } from "./file.ts";
 import { noSighup, type Runtime } from "./types.ts";
 
 // Just the members of the Deno namespace used here, so the npm build
 // type-checks without Deno's types.
 interface DenoNamespace {
   readFile(path: string): Promise<Uint8Array>;
-  statSync(path: string): {
-    isFile: boolean;
-    isDirectory: boolean;
-    size: number;
-    mtime: Date | null;
-  };
   env: { get(name: string): string | undefined };
   build: { os: string };
   addSignalListener(signal: "SIGHUP", handler: () => void): void;
@@ -27,14 +22,7 @@ export function denoRuntime(deno: unknown): Runtime {
   return {
     name: "deno",
     readFile: (path) => d.readFile(path),
-    statSync(path) {
-      const info = d.statSync(path);
-      return {
-        kind: info.isFile ? "file" : info.isDirectory ? "directory" : "other",
-        size: info.size,
-        mtimeMs: info.mtime?.getTime() ?? null,
-      };
-    },
+    readRegularFile,
     getEnv: (name) => d.env.get(name),
     addSignalListener(signal, listener) {
       if (d.build.os === "windows") noSighup(d.build.os);

@@ -2,7 +2,7 @@ import { denoRuntime } from "./deno.ts";
 import { nodeRuntime } from "./node.ts";
 import type { Runtime } from "./types.ts";
 
-export type { Runtime, SignalSource } from "./types.ts";
+export type { FileInfo, FileRead, Runtime, SignalSource } from "./types.ts";
 
 let current: Runtime | undefined;
 

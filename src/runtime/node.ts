@@ -1,5 +1,5 @@
-import { statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { readRegularFile } from "./file.ts";
 import { noSighup, type Runtime } from "./types.ts";
 
 // Just the members of `process` used here.
@@ -22,18 +22,7 @@ export function nodeRuntime(process: unknown): Runtime {
   return {
     name: p.versions.bun === undefined ? "node" : "bun",
     readFile: (path) => readFile(path),
-    statSync(path) {
-      const info = statSync(path);
-      return {
-        kind: info.isFile()
-          ? "file"
-          : info.isDirectory()
-          ? "directory"
-          : "other",
-        size: info.size,
-        mtimeMs: info.mtimeMs,
-      };
-    },
+    readRegularFile,
     getEnv: (name) => p.env[name],
     addSignalListener(signal, listener) {
       if (p.platform === "win32") noSighup(p.platform);

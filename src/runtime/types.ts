@@ -25,7 +25,7 @@ export interface SignalSource {
   removeSignalListener(signal: "SIGHUP", listener: () => void): void;
 }
 
-/** The facts about a path that the loader checks before reading it. */
+/** The facts about an opened file that the loader checks. */
 export interface FileInfo {
   /** `file`, `directory` or `other` (device, pipe, socket). */
   kind: "file" | "directory" | "other";
@@ -33,6 +33,22 @@ export interface FileInfo {
   size: number;
   /** Last modification time in milliseconds since the epoch, if known. */
   mtimeMs: number | null;
+  /** Last status change time in milliseconds since the epoch, if known. */
+  ctimeMs: number | null;
+}
+
+/** What {@linkcode Runtime.readRegularFile} found and read. */
+export interface FileRead {
+  /** The opened file, as it was right after it was opened. */
+  before: FileInfo;
+  /**
+   * Its bytes, read from the same open file: only when `before` is a
+   * regular file of at most `maxBytes` bytes and `ready(before)` said yes.
+   * At most `maxBytes + 1` bytes, so a file that grew is seen to have grown.
+   */
+  bytes?: Uint8Array;
+  /** The same open file once read; set with `bytes`. */
+  after?: FileInfo;
 }
 
 /**
@@ -45,11 +61,24 @@ export interface Runtime extends SignalSource {
   /** Reads a whole file. */
   readFile(path: string): Promise<Uint8Array>;
   /**
-   * What kind of file `path` is (following links), its size and mtime.
-   * Synchronous: a local stat takes microseconds, far less than the
-   * scheduling of an asynchronous one, and a pass makes two.
+   * Opens `path` (following links) once, without ever blocking (a FIFO
+   * with no writer opens at once), looks at the open file and reads it
+   * only if it is a regular file of at most `maxBytes` bytes and
+   * `ready(before)` returns true; then looks at it again and closes it.
+   * Every check is made on the file that is read, not on the path, so a
+   * path swapped to a pipe or device between the checks cannot block or
+   * feed a pass without end.
+   *
+   * @param path The file's path.
+   * @param maxBytes The most bytes wanted; one more is read at most.
+   * @param ready Whether to read, given the open file's facts.
+   * @returns What was found and read.
    */
-  statSync(path: string): FileInfo;
+  readRegularFile(
+    path: string,
+    maxBytes: number,
+    ready?: (before: FileInfo) => boolean,
+  ): Promise<FileRead>;
   /** Reads one environment variable; `undefined` when unset. */
   getEnv(name: string): string | undefined;
 }

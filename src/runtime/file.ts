@@ -1,0 +1,78 @@
+import { closeSync, constants, fstatSync, openSync, read } from "node:fs";
+import type { FileInfo, FileRead } from "./types.ts";
+
+// O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer
+// (in a worker thread on Node.js and Deno, on the event loop itself on Bun).
+// O_NOCTTY: a terminal device must not become the controlling terminal.
+// Both are ignored for regular files and absent on Windows.
+const FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) |
+  (constants.O_NOCTTY ?? 0);
+
+function facts(fd: number): FileInfo {
+  const stats = fstatSync(fd);
+  const time = (ms: number) => Number.isFinite(ms) && ms !== 0 ? ms : null;
+  return {
+    kind: stats.isFile() ? "file" : stats.isDirectory() ? "directory" : "other",
+    size: stats.size,
+    mtimeMs: time(stats.mtimeMs),
+    ctimeMs: time(stats.ctimeMs),
+  };
+}
+
+const readAt = (fd: number, buffer: Uint8Array, at: number) =>
+  new Promise<number>((resolve, reject) =>
+    read(
+      fd,
+      buffer,
+      at,
+      buffer.length - at,
+      at,
+      (error, bytesRead) => error ? reject(error) : resolve(bytesRead),
+    )
+  );
+
+/**
+ * {@linkcode Runtime.readRegularFile} with `node:fs`, which Deno, Node.js
+ * and Bun all provide with the flags it needs (`Deno.open` has no way to
+ * open without blocking). Needs only read permission for `path`.
+ *
+ * Opening without blocking and looking at the open file take microseconds
+ * on a local disk, far less than the scheduling of an asynchronous call, so
+ * they are synchronous; the read is not.
+ *
+ * @param path The file's path.
+ * @param maxBytes The most bytes wanted; one more is read at most.
+ * @param ready Whether to read, given the open file's facts.
+ * @returns What was found and read.
+ */
+export async function readRegularFile(
+  path: string,
+  maxBytes: number,
+  ready: (before: FileInfo) => boolean = () => true,
+): Promise<FileRead> {
+  const fd = openSync(path, FLAGS);
+  try {
+    const before = facts(fd);
+    if (before.kind !== "file" || before.size > maxBytes || !ready(before)) {
+      return { before };
+    }
+    // Room for the size seen plus one byte, to notice a file that grew;
+    // grown on demand up to maxBytes + 1. A read that comes back short is
+    // the end of a regular file (a short read mid-file would leave fewer
+    // bytes than `before.size`, which the caller sees).
+    const limit = maxBytes + 1;
+    let buffer = new Uint8Array(Math.min(before.size + 1, limit));
+    let length = 0;
+    for (;;) {
+      const bytesRead = await readAt(fd, buffer, length);
+      length += bytesRead;
+      if (length < buffer.length || length === limit) break;
+      const bigger = new Uint8Array(Math.min(length * 2, limit));
+      bigger.set(buffer);
+      buffer = bigger;
+    }
+    return { before, bytes: buffer.subarray(0, length), after: facts(fd) };
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,77 @@
+// Pathological config files (tests/_pathological.ts) of 128 KiB and 1 MiB:
+// each pass must end load_failed with a bounded message that names the file
+// and holds no value. Nothing here measures time (see
+// scripts/measure-pathological.mjs), but every stage of the loader must be
+// linear for the 1 MiB files to pass at all: the quadratic paths these
+// files were written against took from seconds to an hour each.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { AtomicConfig, Coordinator, HookStatus } from "hup-reload";
+import { tempConfig } from "./_helpers.ts";
+import { cases, env, schema, SECRET } from "./_pathological.ts";
+
+const KiB = 1024;
+const SIZES = [128 * KiB, 1024 * KiB];
+
+describe("pathological config files", () => {
+  test("the generated files are as large as asked", () => {
+    for (const kase of cases) {
+      for (const size of SIZES) {
+        const content = kase.make(size);
+        const length = typeof content === "string"
+          ? new TextEncoder().encode(content).length
+          : content.length;
+        assert.ok(
+          length >= size * 0.9 && length <= size * 1.1 + 100,
+          `${kase.name} at ${size}: ${length}`,
+        );
+        assert.ok(
+          typeof content !== "string" || content.includes(SECRET),
+          kase.name,
+        );
+      }
+    }
+  });
+
+  for (const { name, make, where } of cases) {
+    const sizes = SIZES;
+    test(
+      `Coordinator.reload() refuses ${name} (${
+        sizes.map((s) => `${s / KiB} KiB`).join(", ")
+      }) with a bounded message`,
+      { timeout: 120_000 },
+      async () => {
+        await using file = await tempConfig();
+        for (const size of sizes) {
+          await file.write(make(size));
+          const holder = new AtomicConfig<unknown>({ server: { port: 1 } });
+          const before = holder.snapshot();
+          const calls: string[] = [];
+          const coordinator = new Coordinator<unknown>({
+            configPath: file.path,
+            config: holder,
+            schema,
+            env,
+            hooks: [{
+              name: "spy",
+              check: () => void calls.push("check"),
+              apply: () => (calls.push("apply"), HookStatus.Applied),
+            }],
+          });
+          const result = await coordinator.reload();
+          const error = result.load_error ?? "";
+          assert.equal(result.status, "load_failed", `${name}: ${error}`);
+          assert.ok(error.startsWith("Cannot load config as "), error);
+          assert.ok(error.includes(file.path), `names the file: ${error}`);
+          assert.match(error, where);
+          const bytes = new TextEncoder().encode(error).length;
+          assert.ok(bytes <= 4096, `${name}: ${bytes} bytes`);
+          assert.ok(!JSON.stringify(result).includes(SECRET), error);
+          assert.deepEqual(calls, []);
+          assert.equal(coordinator.generation(), 0);
+          assert.equal(holder.snapshot(), before);
+        }
+      },
+    );
+  }
+});
