@@ -1,25 +1,22 @@
-import {
-  CORE_SCHEMA,
-  load as parseYaml,
-  mergeTag,
-  type Schema,
-  YAMLException,
-} from "js-yaml";
 import type { ConfigSchema, SchemaResult } from "./schema.ts";
 import { sha256 } from "./digest.ts";
 import type { Loaded } from "./pass.ts";
 import { deepFreeze, markDeeplyFrozen } from "./freeze.ts";
 import { expandEnv, type Expansion } from "./env.ts";
 import { LoadError, type LoadErrorLocation, MAX_PROBLEMS } from "./errors.ts";
-import { scrubYamlReason } from "./redact.ts";
-import { locateYamlPaths } from "./locate.ts";
+import {
+  type ConfigFormat,
+  FormatError,
+  formatFor,
+  type FormatName,
+} from "./format/mod.ts";
 import { type IssueContext, reportSchemaIssues } from "./schema_issues.ts";
 import { type FileInfo, runtime } from "./runtime/mod.ts";
 import { describeFileError } from "./file_errors.ts";
 
 /**
- * A parsed config before validation: the top level of a YAML file is always
- * a mapping.
+ * A parsed config before validation: the top level of a config file is
+ * always a mapping.
  *
  * @example Usage
  * ```ts
@@ -89,9 +86,14 @@ export interface LoadOptions<C = ConfigObject> {
    * @default {100}
    */
   maxDepth?: number;
+  /**
+   * The file's format: `"yaml"`, `"json"` or `"toml"`.
+   *
+   * @default {by the file name: `.json` is JSON, `.toml` TOML, anything else YAML}
+   */
+  format?: FormatName;
 }
 
-const YAML_SCHEMA: Schema = CORE_SCHEMA.withTags(mergeTag);
 const SETTLE_ATTEMPTS = 10;
 // Allowances for the clocks behind `settle`: file timestamps lag the time of
 // the write by up to a kernel tick, Date.now() drops the fraction of a
@@ -102,9 +104,9 @@ const COARSE_GRAIN_MS = 1000;
 const FUTURE_SKEW_MS = 2000;
 
 /**
- * Reads a YAML config file, expands environment variables, parses it and
- * validates it: the loader the coordinator uses, for loading the initial
- * config through the same code.
+ * Reads a config file (YAML, JSON or TOML, by its name or `format`),
+ * expands environment variables, parses it and validates it: the loader
+ * every reload pass uses, on its own.
  *
  * Expansion happens on the text before parsing: `${NAME}` and `$NAME` take
  * the variable's value, `${NAME:-default}` falls back when it is unset or
@@ -112,9 +114,10 @@ const FUTURE_SKEW_MS = 2000;
  * Defaults and messages are expanded in turn when used, as in a shell:
  * `${A:-${B:-none}}` (up to 10 levels; a value substituted into a message
  * is shown as `…`). References in comments are left alone. An unset
- * variable without a default is an error. YAML 1.2 core schema plus merge
- * keys (`<<: *base`). Without a schema, the mapping returned is deeply
- * frozen.
+ * variable without a default is an error. YAML is YAML 1.2 (core schema
+ * plus merge keys `<<: *base`), JSON is strict JSON, TOML is TOML 1.0 with
+ * dates as ISO 8601 strings; a duplicate key is an error in all three.
+ * Without a schema, the mapping returned is deeply frozen.
  *
  * The file is opened once without blocking, and checked as opened: a pipe
  * or device is refused unread. Whatever the file holds, loading takes time
@@ -155,9 +158,9 @@ const FUTURE_SKEW_MS = 2000;
  * @param path The file's path.
  * @param options Environment and limits.
  * @returns The parsed mapping.
- * @throws {LoadError} If the file cannot be read, is not valid UTF-8 or YAML,
- *   uses an unset variable, is not a mapping, exceeds a limit or fails
- *   validation. The message names the file and line, column or field, and
+ * @throws {LoadError} If the file cannot be read, is not valid UTF-8 or not
+ *   valid in its format, uses an unset variable, is not a mapping, exceeds
+ *   a limit or fails validation. The message names the file and line, column or field, and
  *   never a value from the file or the environment.
  */
 export function loadConfig(
@@ -165,7 +168,7 @@ export function loadConfig(
   options?: LoadOptions<ConfigObject> & { schema?: undefined },
 ): Promise<ConfigObject>;
 /**
- * Reads, expands, parses and validates a YAML config file; the config type is
+ * Reads, expands, parses and validates a config file; the config type is
  * the schema's output type.
  *
  * @example With a schema
@@ -215,6 +218,7 @@ export async function readConfigFile<C>(
     maxDepth = 100,
     settle = 20,
   } = options;
+  const format = formatFor(path, options.format);
   const bytes = await readBytes(path, maxBytes, settle);
   const source = decodeUtf8(path, bytes);
   const expansion = expand(path, source, options.env ?? runtime().getEnv);
@@ -222,6 +226,7 @@ export async function readConfigFile<C>(
   // measuring it. A schema gets it unfrozen (some transform their input).
   const value = parse(
     path,
+    format,
     source,
     expansion,
     maxDepth,
@@ -234,7 +239,7 @@ export async function readConfigFile<C>(
       input: value,
       envValues: expansion.values,
       locate: (paths) => {
-        const found = locateYamlPaths(expansion.text, paths, maxDepth);
+        const found = format.locate(expansion.text, paths, maxDepth);
         const at = found.flatMap((offset) =>
           offset === undefined ? [] : [expansion.originalOffset(offset)]
         );
@@ -447,43 +452,27 @@ function expand(
 
 function parse(
   path: string,
+  format: ConfigFormat,
   source: string,
   expansion: Expansion,
   maxDepth: number,
   maxNodes: number,
   freeze: boolean,
 ): ConfigObject {
-  // A top level that is plainly a sequence is refused before parsing it
-  // whole: a 16 MiB list would cost seconds and most of a gigabyte.
-  const at = leadingSequence(expansion.text);
-  if (at !== -1) {
-    throw loadError(path, "the top level is a sequence, not a mapping", [{
-      ...lineColumn(source, expansion.originalOffset(at)),
-      reason: "",
-    }]);
-  }
   let value: unknown;
+  let shared: boolean;
   try {
-    value = parseYaml(expansion.text, { schema: YAML_SCHEMA, maxDepth });
+    ({ value, shared } = format.parse(expansion.text, { maxDepth, maxNodes }));
   } catch (error) {
-    if (!(error instanceof YAMLException)) {
-      throw loadError(path, "the YAML parser failed", [{
+    if (!(error instanceof FormatError)) {
+      throw loadError(path, `the ${format.label} parser failed`, [{
         reason: error instanceof Error ? error.name : "unknown error",
       }]);
     }
-    const reason = scrubYamlReason(error.reason);
-    if (/input is empty/.test(reason)) {
-      throw loadError(
-        path,
-        "the file has no YAML document (it is empty or only comments)",
-      );
-    }
-    const at = error.mark !== undefined
-      ? lineColumn(source, expansion.originalOffset(error.mark.position))
-      : /found more/.test(reason)
-      ? secondDocument(source)
-      : undefined;
-    throw loadError(path, "the file is not valid YAML", [{ ...at, reason }]);
+    const at = error.offset === undefined
+      ? undefined
+      : lineColumn(source, expansion.originalOffset(error.offset));
+    throw loadError(path, error.summary, [{ ...at, reason: error.reason }]);
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     const kind = value === null
@@ -493,9 +482,9 @@ function parse(
       : `a ${typeof value}`;
     throw loadError(path, `the top level is ${kind}, not a mapping`);
   }
-  // Without an alias (`*name`) the document cannot expand or loop, and the
-  // parser already bounded its depth: measuring it would only cost time.
-  if (!expansion.text.includes("*")) {
+  // Unless nodes may be shared (YAML aliases), the document cannot expand or
+  // loop, and the parser already bounded it: measuring would only cost time.
+  if (!shared) {
     if (freeze) deepFreeze(value);
     return value as ConfigObject;
   }
@@ -545,43 +534,6 @@ async function validate<C>(
   });
 }
 
-/**
- * Where a top level that is plainly a sequence starts: the `-` (followed by
- * a blank) or `[` that comes first after a BOM and any blank and comment
- * lines, directives and document starts (`---` alone); -1 when there is
- * none. One pass, each line looked at once: a regular expression with these
- * alternatives backtracks exponentially on comment lines ending in CRLF.
- *
- * @param text The text.
- * @returns The offset of the sequence, or -1.
- */
-export function leadingSequence(text: string): number {
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  for (;;) {
-    let end = text.indexOf("\n", i);
-    if (end === -1) end = text.length;
-    let j = i;
-    while (text[j] === " " || text[j] === "\t") j++;
-    const first = text[j];
-    // A line made only of blanks and a comment, a directive, or "---".
-    const blank = first === "#" ||
-      (first === "\r" && j + 1 === end) || j === end;
-    const directive = j === i && first === "%";
-    let k = i + 3;
-    if (text.startsWith("---", i)) {
-      while (text[k] === " " || text[k] === "\t") k++;
-    }
-    const start = text.startsWith("---", i) &&
-      (k === end || (text[k] === "\r" && k + 1 === end));
-    if ((blank || directive || start) && end < text.length) {
-      i = end + 1;
-      continue;
-    }
-    if (first === "[") return j;
-    return first === "-" && /[ \t\r\n]/.test(text[j + 1] ?? "") ? j : -1;
-  }
-}
-
 // The 1-based line and column (in UTF-16 code units) of each offset, in one
 // pass over the text up to the last of them.
 function lineColumns(
@@ -611,33 +563,6 @@ function lineColumn(
   offset: number,
 ): { line: number; column: number } {
   return lineColumns(text, [offset])[0];
-}
-
-// Where the second document of a stream starts: the js-yaml error for
-// several documents has no position. The first document starts at the top,
-// or at the first `---` when nothing but comments, directives and blank
-// lines come before it; the second one at the next `---`. One pass.
-function secondDocument(
-  text: string,
-): { line: number; column: number } | undefined {
-  let first = true; // no document seen yet
-  for (let start = 0; start < text.length;) {
-    let end = text.indexOf("\n", start);
-    if (end === -1) end = text.length;
-    if (text.startsWith("---", start)) {
-      if (
-        start + 3 === text.length ||
-        /[ \t\r\n\u2028\u2029]/.test(text[start + 3])
-      ) {
-        if (!first) return lineColumn(text, start);
-        first = false;
-      }
-    } else if (/[^#%\s]/.test(text[start])) {
-      first = false;
-    }
-    start = end + 1;
-  }
-  return undefined;
 }
 
 // Measures the document as a walker would see it, with aliases expanded:

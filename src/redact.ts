@@ -8,8 +8,6 @@ const RECEIVED_VALUE =
 // Quoted text, with backslash escapes inside the quotes.
 const QUOTED = /"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'|`([^`\n]*)`/g;
 
-const STANDARD_TAG = /^!<tag:yaml\.org,2002:[a-z]+>$/;
-
 // A key shown in a field path looks like a name. Anything else (spaces,
 // `:`, `=`, quotes: a value typed where a key belongs) is never shown.
 const PLAIN_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.\/-]{0,63}$/;
@@ -35,25 +33,6 @@ export function keyShower(
 
 /** What stands in for a value that was removed. */
 export const REDACTED = "…";
-
-/**
- * Removes the parts of a js-yaml error reason that can quote the file: alias,
- * anchor and handle names in quotes, custom tag names and invalid tag text.
- * Standard tags (`!!int`) and the fixed wording stay.
- *
- * @param reason The `reason` of a `YAMLException`, never its `message`
- *   (which quotes source lines).
- * @returns The reason, safe to show.
- */
-export function scrubYamlReason(reason: string): string {
-  return reason
-    .replace(/"[^"]*"/g, '"…"')
-    .replace(
-      /!<[^>]*>/g,
-      (tag) => STANDARD_TAG.test(tag) ? tag : "(custom tag)",
-    )
-    .replace(/(such characters:).*$/, "$1 …");
-}
 
 /**
  * The forms in which a message may quote `value`: as is, escaped as in a

@@ -1,4 +1,4 @@
-import type { FieldPath } from "./locate.ts";
+import type { FieldPath } from "./format/mod.ts";
 import { keyShower, Redactor, stringsIn, unescapeJson } from "./redact.ts";
 import type { SchemaIssue } from "./schema.ts";
 

@@ -960,3 +960,25 @@ test("runCli() answers a bad command line with 64 and says which option", async 
   const pkg = JSON.parse(await readFile(join(root, "package.json"), "utf8"));
   assert.equal(VERSION, pkg.version);
 });
+
+test("runCli() check reads the format the file name says, or the one --format names", async () => {
+  await using file = await tempConfig('greeting = "hi"\nport = 80\n');
+  const check = async (...args: string[]) => {
+    const { io, out } = memoryIo();
+    const code = await runCli(["check", file.path, ...args], io);
+    return { code, ...out };
+  };
+  // A .yaml name: TOML text is not YAML ...
+  const asYaml = await check();
+  assert.equal(asYaml.code, ExitCode.CheckFailed);
+  // ... but loads as TOML when asked.
+  const asToml = await check("--format", "toml");
+  assert.equal(asToml.code, ExitCode.Ok, asToml.stderr);
+  assert.match(asToml.stdout, /: OK \(sha256:[0-9a-f]{64}\)\n$/);
+  const unknown = await check("--format", "ini");
+  assert.equal(unknown.code, ExitCode.Usage);
+  assert.match(
+    unknown.stderr,
+    /Cannot run check as --format is not one of yaml, json, toml/,
+  );
+});

@@ -11,7 +11,8 @@ import {
 } from "hup-reload";
 import { envOf, tempConfig } from "./_helpers.ts";
 import fc from "fast-check";
-import { leadingSequence, settleDelay } from "../src/load.ts";
+import { settleDelay } from "../src/load.ts";
+import { leadingSequence } from "../src/format/yaml.ts";
 import { runtime } from "../src/runtime/mod.ts";
 
 const SECRET = "s3cr3t-Value-Do-Not-Print";

@@ -3,7 +3,10 @@ import { readConfigFile } from "../load.ts";
 import { MAX_LOAD_ERROR } from "../pass.ts";
 import { renderError } from "../render.ts";
 import type { ConfigSchema } from "../schema.ts";
-import { readArgs } from "./args.ts";
+import type { FormatName } from "../format/mod.ts";
+import { readArgs, usageError } from "./args.ts";
+
+const FORMATS: readonly FormatName[] = ["yaml", "json", "toml"];
 import { readEnvFile } from "./env_file.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { printable } from "./format.ts";
@@ -13,7 +16,7 @@ import { importSchema } from "./schema_module.ts";
 
 /**
  * `hup-reload check <file>`: loads the file as a reload pass would (read,
- * `${ENV}` expansion, YAML, the schema) and says whether it loads, as
+ * `${ENV}` expansion, the format, the schema) and says whether it loads, as
  * `nginx -t` does. Prints the digest when it does, the load error (file,
  * line, column, field; never a value) when it does not.
  *
@@ -28,6 +31,7 @@ export async function check(
 ): Promise<ExitCode> {
   const { values, positionals, help } = readArgs("check", args, {
     schema: { type: "string" },
+    format: { type: "string" },
     "env-file": { type: "string", multiple: true },
   }, { min: 1, max: 1, name: "config file" });
   if (help) {
@@ -35,6 +39,13 @@ export async function check(
     return ExitCode.Ok;
   }
   const [path] = positionals;
+  const format = values.format as string | undefined;
+  if (format !== undefined && !FORMATS.includes(format as FormatName)) {
+    throw usageError(
+      "check",
+      `--format is not one of ${FORMATS.join(", ")}`,
+    );
+  }
   const fileVars = new Map<string, string>();
   for (const file of (values["env-file"] as string[] | undefined) ?? []) {
     for (const [name, value] of await readEnvFile(file)) {
@@ -47,6 +58,7 @@ export async function check(
   try {
     const { digest } = await readConfigFile(path, {
       schema,
+      ...(format !== undefined && { format: format as FormatName }),
       env: (name) => fileVars.has(name) ? fileVars.get(name) : io.env(name),
     });
     io.stdout(`${printable(path)}: OK (${digest})\n`);

@@ -34,17 +34,20 @@ ${EXIT_CODES}`;
 
 /** `hup-reload check --help`. */
 export const CHECK_HELP: string =
-  `Usage: hup-reload check <file> [--schema MODULE#EXPORT] [--env-file FILE]...
+  `Usage: hup-reload check <file> [--schema MODULE#EXPORT] [--format FORMAT]
+                        [--env-file FILE]...
 
 Load the config file exactly as a reload pass would: read it, expand
-\${VARIABLES}, parse the YAML and validate it with the schema. Prints
-"<file>: OK (sha256:...)" when it loads, or the load error (file, line,
-column, field; never a value from the file) on stderr and exits 1.
+\${VARIABLES}, parse it (YAML, JSON or TOML) and validate it with the schema.
+Prints "<file>: OK (sha256:...)" when it loads, or the load error (file,
+line, column, field; never a value from the file) on stderr and exits 1.
 
 Options:
   --schema MODULE#EXPORT  Validate with the Standard Schema (zod, valibot,
                           arktype, ...) exported as EXPORT (default: default)
                           by MODULE, a path or a URL; the last # separates them
+  --format FORMAT         yaml, json or toml (default: by the file name:
+                          .json is JSON, .toml TOML, anything else YAML)
   --env-file FILE         Take variables from FILE (NAME=value lines, as
                           systemd's EnvironmentFile=) before the environment;
                           may be given more than once, later files win

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { locateYamlPaths } from "../src/locate.ts";
+import { locateYamlPaths } from "../src/format/yaml.ts";
 
 const TEXT = [
   "# comment",

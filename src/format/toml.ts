@@ -1,0 +1,264 @@
+import { parse, TomlDate, TomlError } from "smol-toml";
+import {
+  type ConfigFormat,
+  type FieldPath,
+  FormatError,
+  type FormatLimits,
+  type Parsed,
+} from "./types.ts";
+
+// smol-toml's reasons (its message is "Invalid TOML document: " + reason +
+// "\n\n" + the lines around the error, verbatim, which is never shown).
+// Only these fixed phrases are passed on.
+const REASONS = new Set([
+  "invalid value",
+  "illegal leading zero",
+  "illegal underscore",
+  "illegal character in numeric literal",
+  "unfinished numeric value",
+  "invalid date-time: date part is malformed",
+  "invalid date-time: time part is malformed",
+  "invalid date",
+  "trying to redefine an already defined table or value",
+  "expected end of table array declaration",
+  "each key-value declaration must be followed by an end-of-line",
+  "control characters are not allowed in strings",
+  "invalid non-hex character in unicode escape",
+  "invalid unicode escape",
+  "unrecognised escape sequence",
+  "invalid escape: only line-ending whitespace may be escaped",
+  "unfinished string",
+  "unexpected end of key",
+  "illegal empty bare key",
+  "illegal quoted key: multiline strings are not allowed",
+  "illegal character in key",
+  "incomplete key-value: cannot find end of key",
+  "trying to redefine an already defined value",
+  "expected comma or end of structure",
+  "unfinished table",
+  "unfinished array",
+  "control characters are not allowed in comments",
+]);
+const RENAMED: Record<string, string> = {
+  "document contains excessively nested structures. aborting.":
+    "arrays and inline tables nest too deeply",
+  "integer value cannot be represented losslessly":
+    "an integer is beyond 2^53, which a number does not hold exactly",
+};
+const PREFIX = "Invalid TOML document: ";
+
+/** TOML 1.0 (and 1.1), with smol-toml. */
+export const tomlFormat: ConfigFormat = {
+  name: "toml",
+  label: "TOML",
+  extensions: [".toml"],
+  parse: parseToml,
+  locate: locateTomlPaths,
+};
+
+function parseToml(text: string, limits: FormatLimits): Parsed {
+  let root: Record<string, unknown>;
+  try {
+    root = parse(text, {
+      // Bounds the parser's recursion; only [ and { count there.
+      maxDepth: limits.maxDepth,
+      // An integer past 2^53 is an error, never a BigInt or a rounded one.
+      integersAsBigInt: false,
+      useLegacyDate: true,
+      // A `__proto__` key is an own property of a null-prototype table.
+      unsafeKeyBehaviour: "keep",
+    }) as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof TomlError) {
+      throw new FormatError(
+        "the file is not valid TOML",
+        reasonOf(error),
+        offsetOf(text, error.line, error.column),
+      );
+    }
+    throw new FormatError(
+      "the TOML parser failed",
+      error instanceof Error ? error.name : "unknown error",
+    );
+  }
+  if (Object.keys(root).length === 0) {
+    throw new FormatError(
+      "the file has no TOML content (it is empty or only comments)",
+    );
+  }
+  normalize(root, text, limits);
+  return { value: root, shared: false };
+}
+
+function reasonOf(error: TomlError): string {
+  const end = error.message.indexOf("\n\n");
+  const raw = error.message.startsWith(PREFIX)
+    ? error.message.slice(PREFIX.length, end === -1 ? undefined : end)
+    : "";
+  return RENAMED[raw] ?? (REASONS.has(raw) ? raw : "malformed TOML");
+}
+
+// smol-toml counts 1-based lines split at \n and columns in UTF-16 units.
+function offsetOf(text: string, line: number, column: number): number {
+  let start = 0;
+  for (let l = 1; l < line; l++) {
+    const newline = text.indexOf("\n", start);
+    if (newline === -1) break;
+    start = newline + 1;
+  }
+  return Math.min(start + Math.max(column, 1) - 1, text.length);
+}
+
+// One walk, without recursion: the depth and node bounds (dotted keys and
+// `[a.b.c]` headers nest tables without brackets, which the parser does not
+// count), and dates and times as ISO 8601 strings, as YAML's core schema
+// keeps them (a Date would stay mutable in a frozen config).
+function normalize(
+  root: Record<string, unknown>,
+  text: string,
+  limits: FormatLimits,
+): void {
+  let nodes = 1;
+  let impossible: Map<string, number> | undefined;
+  const stack: [Record<string, unknown> | unknown[], number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (depth > limits.maxDepth) {
+      throw new FormatError(
+        `the document nests deeper than ${limits.maxDepth} levels`,
+      );
+    }
+    const entries: [string | number, unknown][] = Array.isArray(node)
+      ? node.map((value, i) => [i, value])
+      : Object.entries(node);
+    nodes += entries.length;
+    if (nodes > limits.maxNodes) {
+      throw new FormatError(
+        `the document has more than ${limits.maxNodes} nodes`,
+      );
+    }
+    for (const [key, value] of entries) {
+      if (value instanceof TomlDate) {
+        const iso = value.toISOString();
+        if (value.isDate() || value.isDateTime()) {
+          // smol-toml turns Feb 30 into Mar 2: refuse a date that rolled.
+          impossible ??= impossibleDates(text);
+          const at = impossible.get(iso.slice(0, 10));
+          if (at !== undefined) {
+            throw new FormatError(
+              "the file is not valid TOML",
+              "invalid date",
+              at,
+            );
+          }
+        }
+        (node as Record<string | number, unknown>)[key] = iso;
+      } else if (value !== null && typeof value === "object") {
+        stack.push([value as Record<string, unknown> | unknown[], depth + 1]);
+      }
+    }
+  }
+}
+
+const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const leap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+
+// The dates a JS Date rolls over (Feb 30, Apr 31, ...) anywhere in the
+// text, as the date they become, with their offset. One pass.
+function impossibleDates(text: string): Map<string, number> {
+  const found = new Map<string, number>();
+  const date = /(\d{4})-(\d\d)-(\d\d)/g;
+  for (let m; (m = date.exec(text)) !== null;) {
+    const [year, month, day] = [+m[1], +m[2], +m[3]];
+    if (month < 1 || month > 12 || day < 1 || day > 31) continue;
+    const last = month === 2 && !leap(year) ? 28 : DAYS[month - 1];
+    if (day <= last) continue;
+    const rolled = new Date(Date.UTC(year, month - 1, day)).toISOString()
+      .slice(0, 10);
+    if (!found.has(rolled)) found.set(rolled, m.index);
+  }
+  return found;
+}
+
+// Where keys are set: each `[table]` and `[[array]]` header and each
+// `key = ` line, by the full path it names (array tables by their index).
+// Keys inside inline tables and arrays are not found: a path there is
+// placed at its nearest parent that is. One pass over the lines.
+function locateTomlPaths(
+  text: string,
+  paths: readonly FieldPath[],
+): (number | undefined)[] {
+  const places = new Map<string, number>();
+  const counts = new Map<string, number>();
+  let table: string[] = [];
+  let start = 0;
+  for (const line of text.split("\n")) {
+    const indent = line.length - line.trimStart().length;
+    const at = start + indent;
+    start += line.length + 1;
+    const rest = line.slice(indent);
+    if (rest.startsWith("[")) {
+      const array = rest.startsWith("[[");
+      const key = splitKey(rest, array ? 2 : 1);
+      if (key === undefined) continue;
+      table = key.parts;
+      if (array) {
+        const name = table.join(SEP);
+        const index = counts.get(name) ?? 0;
+        counts.set(name, index + 1);
+        table = [...table, String(index)];
+      }
+      if (!places.has(table.join(SEP))) places.set(table.join(SEP), at);
+    } else {
+      const key = splitKey(rest, 0);
+      if (key === undefined || rest[key.end] !== "=") continue;
+      const full = [...table, ...key.parts].join(SEP);
+      if (!places.has(full)) places.set(full, at);
+    }
+  }
+  return paths.map((path) => {
+    for (let n = path.length; n > 0; n--) {
+      const at = places.get(path.slice(0, n).map(String).join(SEP));
+      if (at !== undefined) return at;
+    }
+    return undefined;
+  });
+}
+
+const SEP = "\u0000";
+
+// Reads a dotted key (bare, "basic" or 'literal' parts) from `at`, in one
+// pass: its parts, and where the text after it (and any blanks) starts.
+function splitKey(
+  text: string,
+  at: number,
+): { parts: string[]; end: number } | undefined {
+  const parts: string[] = [];
+  let i = at;
+  const blanks = () => {
+    while (text[i] === " " || text[i] === "\t") i++;
+  };
+  for (;;) {
+    blanks();
+    const quote = text[i];
+    if (quote === '"' || quote === "'") {
+      let part = "";
+      i++;
+      while (i < text.length && text[i] !== quote) {
+        if (quote === '"' && text[i] === "\\") i++;
+        part += text[i++] ?? "";
+      }
+      if (text[i] !== quote) return undefined;
+      i++;
+      parts.push(part);
+    } else {
+      const from = i;
+      while (/[A-Za-z0-9_-]/.test(text[i] ?? "")) i++;
+      if (i === from) return undefined;
+      parts.push(text.slice(from, i));
+    }
+    blanks();
+    if (text[i] !== ".") return { parts, end: i };
+    i++;
+  }
+}

@@ -1,0 +1,272 @@
+import {
+  CORE_SCHEMA,
+  type Event,
+  EVENT_ID,
+  getScalarValue,
+  load,
+  mergeTag,
+  parseEvents,
+  type Schema,
+  YAMLException,
+} from "js-yaml";
+import {
+  type ConfigFormat,
+  type FieldPath,
+  FormatError,
+  type FormatLimits,
+  type Parsed,
+} from "./types.ts";
+
+// YAML 1.2 core schema plus merge keys (`<<: *base`); no tag constructs an
+// object.
+const YAML_SCHEMA: Schema = CORE_SCHEMA.withTags(mergeTag);
+
+const STANDARD_TAG = /^!<tag:yaml\.org,2002:[a-z]+>$/;
+
+/** YAML 1.2, with js-yaml: one document, the core schema, merge keys. */
+export const yamlFormat: ConfigFormat = {
+  name: "yaml",
+  label: "YAML",
+  extensions: [".yaml", ".yml"],
+  parse: parseYaml,
+  locate: locateYamlPaths,
+};
+
+function parseYaml(text: string, limits: FormatLimits): Parsed {
+  // A top level that is plainly a sequence is refused before parsing it
+  // whole: a 16 MiB list would cost seconds and most of a gigabyte.
+  const at = leadingSequence(text);
+  if (at !== -1) {
+    throw new FormatError("the top level is a sequence, not a mapping", "", at);
+  }
+  let value: unknown;
+  try {
+    value = load(text, { schema: YAML_SCHEMA, maxDepth: limits.maxDepth });
+  } catch (error) {
+    if (!(error instanceof YAMLException)) {
+      throw new FormatError(
+        "the YAML parser failed",
+        error instanceof Error ? error.name : "unknown error",
+      );
+    }
+    const reason = scrubYamlReason(error.reason);
+    if (/input is empty/.test(reason)) {
+      throw new FormatError(
+        "the file has no YAML document (it is empty or only comments)",
+      );
+    }
+    const offset = error.mark !== undefined
+      ? error.mark.position
+      : /found more/.test(reason)
+      ? secondDocument(text)
+      : undefined;
+    throw new FormatError("the file is not valid YAML", reason, offset);
+  }
+  // Without an alias (`*name`) no node can be shared or loop, and the
+  // parser already bounded the depth.
+  return { value, shared: text.includes("*") };
+}
+
+/**
+ * Removes the parts of a js-yaml error reason that can quote the file: alias,
+ * anchor and handle names in quotes, custom tag names and invalid tag text.
+ * Standard tags (`!!int`) and the fixed wording stay.
+ *
+ * @param reason The `reason` of a `YAMLException`, never its `message`
+ *   (which quotes source lines).
+ * @returns The reason, safe to show.
+ */
+export function scrubYamlReason(reason: string): string {
+  return reason
+    .replace(/"[^"]*"/g, '"…"')
+    .replace(
+      /!<[^>]*>/g,
+      (tag) => STANDARD_TAG.test(tag) ? tag : "(custom tag)",
+    )
+    .replace(/(such characters:).*$/, "$1 …");
+}
+
+/**
+ * Where a top level that is plainly a sequence starts: the `-` (followed by
+ * a blank) or `[` that comes first after a BOM and any blank and comment
+ * lines, directives and document starts (`---` alone); -1 when there is
+ * none. One pass, each line looked at once: a regular expression with these
+ * alternatives backtracks exponentially on comment lines ending in CRLF.
+ *
+ * @param text The text.
+ * @returns The offset of the sequence, or -1.
+ */
+export function leadingSequence(text: string): number {
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  for (;;) {
+    let end = text.indexOf("\n", i);
+    if (end === -1) end = text.length;
+    let j = i;
+    while (text[j] === " " || text[j] === "\t") j++;
+    const first = text[j];
+    // A line made only of blanks and a comment, a directive, or "---".
+    const blank = first === "#" ||
+      (first === "\r" && j + 1 === end) || j === end;
+    const directive = j === i && first === "%";
+    let k = i + 3;
+    if (text.startsWith("---", i)) {
+      while (text[k] === " " || text[k] === "\t") k++;
+    }
+    const start = text.startsWith("---", i) &&
+      (k === end || (text[k] === "\r" && k + 1 === end));
+    if ((blank || directive || start) && end < text.length) {
+      i = end + 1;
+      continue;
+    }
+    if (first === "[") return j;
+    return first === "-" && /[ \t\r\n]/.test(text[j + 1] ?? "") ? j : -1;
+  }
+}
+
+// Where the second document of a stream starts: the js-yaml error for
+// several documents has no position. The first document starts at the top,
+// or at the first `---` when nothing but comments, directives and blank
+// lines come before it; the second one at the next `---`. One pass.
+function secondDocument(text: string): number | undefined {
+  let first = true; // no document seen yet
+  for (let start = 0; start < text.length;) {
+    let end = text.indexOf("\n", start);
+    if (end === -1) end = text.length;
+    if (text.startsWith("---", start)) {
+      if (
+        start + 3 === text.length ||
+        /[ \t\r\n\u2028\u2029]/.test(text[start + 3])
+      ) {
+        if (!first) return start;
+        first = false;
+      }
+    } else if (/[^#%\s]/.test(text[start])) {
+      first = false;
+    }
+    start = end + 1;
+  }
+  return undefined;
+}
+
+interface Frame {
+  /** The path of this collection. */
+  path: string;
+  /** Whether some wanted path goes through this collection. */
+  wanted: boolean;
+  kind: "mapping" | "sequence";
+  /** In a mapping: whether the next node is a key. */
+  expectKey: boolean;
+  /** In a mapping: the key of the value being read; in a sequence, its index. */
+  child: string;
+  index: number;
+}
+
+const SEP = "\u0000";
+const keyOf = (path: FieldPath) => path.map(String).join(SEP);
+
+/**
+ * Finds where each of `paths` starts in a YAML document: the offset of the
+ * key for a mapping entry, of the item for a sequence entry. One pass over
+ * the parser's events, however many paths; a path that goes through an alias
+ * or a merge key (`<<`), or that the document does not have, has no offset.
+ *
+ * @param text The (expanded) YAML text.
+ * @param paths The paths to find.
+ * @param maxDepth The parser's depth limit.
+ * @returns The offset of each path in `text`, or `undefined`.
+ */
+export function locateYamlPaths(
+  text: string,
+  paths: readonly FieldPath[],
+  maxDepth: number,
+): (number | undefined)[] {
+  const wanted = new Set<string>();
+  const prefixes = new Set<string>([""]);
+  for (const path of paths) {
+    wanted.add(keyOf(path));
+    for (let i = 1; i < path.length; i++) {
+      prefixes.add(keyOf(path.slice(0, i)));
+    }
+  }
+  const found = new Map<string, number>();
+  let events: Event[];
+  try {
+    events = parseEvents(text, { maxDepth });
+  } catch {
+    return paths.map(() => undefined);
+  }
+  const stack: Frame[] = [];
+  // The path of the node now starting; a sequence item is recorded here, a
+  // mapping entry at its key.
+  const enter = (offset: number): string | undefined => {
+    const top = stack.at(-1);
+    if (top === undefined) return "";
+    if (top.kind === "mapping") {
+      top.expectKey = true;
+      return top.wanted ? join(top.path, top.child) : undefined;
+    }
+    const index = top.index++;
+    if (!top.wanted) return undefined;
+    const path = join(top.path, String(index));
+    if (wanted.has(path) && !found.has(path)) found.set(path, offset);
+    return path;
+  };
+  for (const event of events) {
+    const top = stack.at(-1);
+    if (
+      top?.kind === "mapping" && top.expectKey && event.type !== EVENT_ID.POP
+    ) {
+      // A key: only plain scalars name a field a schema can report.
+      top.expectKey = false;
+      top.child = event.type === EVENT_ID.SCALAR
+        ? getScalarValue(text, event)
+        : SEP; // no path goes through a complex key
+      if (top.wanted && event.type === EVENT_ID.SCALAR) {
+        const path = join(top.path, top.child);
+        if (wanted.has(path) && !found.has(path)) {
+          found.set(path, event.valueStart === -1 ? 0 : event.valueStart);
+        }
+      }
+      if (event.type === EVENT_ID.MAPPING || event.type === EVENT_ID.SEQUENCE) {
+        stack.push({
+          path: "",
+          wanted: false,
+          kind: event.type === EVENT_ID.MAPPING ? "mapping" : "sequence",
+          expectKey: true,
+          child: "",
+          index: 0,
+        });
+      }
+      continue;
+    }
+    switch (event.type) {
+      case EVENT_ID.SCALAR:
+        enter(event.valueStart);
+        break;
+      case EVENT_ID.ALIAS:
+        enter(event.anchorStart);
+        break;
+      case EVENT_ID.MAPPING:
+      case EVENT_ID.SEQUENCE: {
+        const path = enter(event.start);
+        stack.push({
+          path: path ?? "",
+          wanted: path !== undefined && prefixes.has(path),
+          kind: event.type === EVENT_ID.MAPPING ? "mapping" : "sequence",
+          expectKey: true,
+          child: "",
+          index: 0,
+        });
+        break;
+      }
+      case EVENT_ID.POP:
+        stack.pop();
+        break;
+    }
+  }
+  return paths.map((path) => found.get(keyOf(path)));
+}
+
+function join(parent: string, child: string): string {
+  return parent === "" ? child : `${parent}${SEP}${child}`;
+}

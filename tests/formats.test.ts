@@ -1,0 +1,260 @@
+// The format seam: YAML, JSON and TOML load to the same plain data, with
+// the same guarantees: line and column on errors, no value in a message,
+// duplicate keys refused, `__proto__` an own key, bounded nesting.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type ConfigSchema,
+  Coordinator,
+  loadConfig,
+  LoadError,
+  type LoadOptions,
+} from "hup-reload";
+import { envOf } from "./_helpers.ts";
+
+const SECRET = "s3cr3t-Zq7-value";
+const env = envOf({ PORT: "8080", PASSWORD: SECRET });
+
+/** The same config in each format. */
+const SAME = {
+  yaml:
+    'server:\n  port: ${PORT}\n  hosts: [a, "b"]\n  tls: true\nname: "api"\n',
+  json:
+    '{\n  "server": {\n    "port": ${PORT},\n    "hosts": ["a", "b"],\n    "tls": true\n  },\n  "name": "api"\n}\n',
+  toml:
+    'name = "api"\n\n[server]\nport = ${PORT}\nhosts = ["a", "b"]\ntls = true\n',
+};
+
+async function file(name: string, text: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "hup-formats-"));
+  const path = join(dir, name);
+  await writeFile(path, text);
+  return path;
+}
+
+async function failure(
+  name: string,
+  text: string,
+  options: LoadOptions<unknown> = {},
+): Promise<LoadError> {
+  const path = await file(name, text);
+  return await loadConfig(path, { env, ...options } as never).then(
+    () => assert.fail(`expected ${name} to fail to load`),
+    (error: unknown) => {
+      assert.ok(error instanceof LoadError, String(error));
+      assert.ok(!error.message.includes(SECRET), error.message);
+      assert.ok(!error.message.includes("Zq7"), error.message);
+      return error;
+    },
+  );
+}
+
+describe("config formats", () => {
+  test("loadConfig() reads YAML, JSON and TOML by the file's ending, to the same data", async () => {
+    const expected = {
+      server: { port: 8080, hosts: ["a", "b"], tls: true },
+      name: "api",
+    };
+    for (const [format, text] of Object.entries(SAME)) {
+      const config = await loadConfig(await file(`c.${format}`, text), { env });
+      assert.deepEqual(
+        JSON.parse(JSON.stringify(config)),
+        expected,
+        format,
+      );
+      assert.ok(Object.isFrozen(config.server), `${format}: frozen`);
+    }
+  });
+
+  test("loadConfig() takes the format option over the file's ending, and refuses an unknown one", async () => {
+    const config = await loadConfig(await file("config.conf", SAME.toml), {
+      env,
+      format: "toml",
+    });
+    assert.equal(config.name, "api");
+    await assert.rejects(
+      loadConfig(await file("c.yaml", SAME.yaml), {
+        format: "ini" as "yaml",
+      }),
+      {
+        name: "TypeError",
+        message: /options\.format must be one of yaml, json, toml/,
+      },
+    );
+  });
+
+  test("a syntax error names the line and column, never the text", async () => {
+    const cases: [string, string, RegExp][] = [
+      [
+        "c.json",
+        `{\n  "a": 1,\n  "password": "${SECRET}" oops\n}\n`,
+        /not valid JSON: .*c\.json line 3, column 34: unexpected character/,
+      ],
+      [
+        "c.json",
+        '{\n  "password": "${PASSWORD}",\n  "b": tru\n}\n',
+        /not valid JSON: .*line 3, column 8: unexpected character/,
+      ],
+      [
+        "c.toml",
+        `a = 1\npassword = "${SECRET}" oops\n`,
+        /not valid TOML: .*c\.toml line 2, column \d+: each key-value declaration must be followed by an end-of-line/,
+      ],
+      [
+        "c.toml",
+        'password = "${PASSWORD}"\nb = tru\n',
+        /not valid TOML: .*line 2, column \d+: invalid value/,
+      ],
+    ];
+    for (const [name, text, expected] of cases) {
+      assert.match((await failure(name, text)).message, expected);
+    }
+  });
+
+  test("a duplicate key is refused in every format", async () => {
+    assert.match(
+      (await failure("c.json", '{"a": 1,\n "a": 2}')).message,
+      /line 2, column 2: duplicated mapping key/,
+    );
+    assert.match(
+      (await failure("c.toml", "a = 1\na = 2\n")).message,
+      /line 2, column 1: trying to redefine an already defined table or value/,
+    );
+    assert.match(
+      (await failure("c.yaml", "a: 1\na: 2\n")).message,
+      /line 2, column 1: duplicated mapping key/,
+    );
+  });
+
+  test("a __proto__ key is an own key, and nothing is polluted", async () => {
+    const texts: [string, string][] = [
+      ["c.json", '{"__proto__": {"polluted": true}, "a": {"__proto__": 1}}'],
+      ["c.toml", '[__proto__]\npolluted = true\n[a]\n"__proto__" = 1\n'],
+      ["c.yaml", '__proto__: {polluted: true}\na: {"__proto__": 1}\n'],
+    ];
+    for (const [name, text] of texts) {
+      const config = await loadConfig(await file(name, text));
+      assert.ok(Object.hasOwn(config, "__proto__"), name);
+      assert.deepEqual(Object.keys(config), ["__proto__", "a"], name);
+      assert.equal(({} as Record<string, unknown>).polluted, undefined);
+      assert.equal(
+        Object.getPrototypeOf(config.a as object) === Object.prototype ||
+          Object.getPrototypeOf(config.a as object) === null,
+        true,
+      );
+    }
+  });
+
+  test("a top level that is not a mapping, or nothing, is refused", async () => {
+    assert.match(
+      (await failure("c.json", "[1, 2]")).message,
+      /the top level is a sequence, not a mapping/,
+    );
+    assert.match(
+      (await failure("c.json", '"just a string"')).message,
+      /the top level is a string, not a mapping/,
+    );
+    assert.match(
+      (await failure("c.json", " \n")).message,
+      /the file has no JSON value \(it is empty\)/,
+    );
+    assert.match(
+      (await failure("c.toml", "# only a comment\n")).message,
+      /the file has no TOML content/,
+    );
+  });
+
+  test("nesting is bounded in every format, brackets or dotted keys", async () => {
+    const deep = 100_000;
+    const cases: [string, string, RegExp][] = [
+      ["c.json", `{"a": ${"[".repeat(deep)}`, /nests deeper than 100 levels/],
+      ["c.toml", `a = ${"[".repeat(deep)}`, /nest too deeply/],
+      [
+        "c.toml",
+        `a.${"b.".repeat(10_000)}c = 1\n`,
+        /nests deeper than 100 levels/,
+      ],
+      [
+        "c.toml",
+        `[${"b.".repeat(10_000)}c]\nd = 1\n`,
+        /nests deeper than 100 levels/,
+      ],
+    ];
+    for (const [name, text, expected] of cases) {
+      assert.match((await failure(name, text)).message, expected, name);
+    }
+  });
+
+  test("TOML dates and times become ISO 8601 strings; impossible dates and huge integers are refused", async () => {
+    const config = await loadConfig(
+      await file(
+        "c.toml",
+        "at = 1979-05-27T07:32:00-07:00\nday = 1979-05-27\nlocal = 1979-05-27T07:32:00\ntime = 07:32:00\n",
+      ),
+    );
+    assert.deepEqual({ ...config }, {
+      at: "1979-05-27T07:32:00.000-07:00",
+      day: "1979-05-27",
+      local: "1979-05-27T07:32:00.000",
+      time: "07:32:00.000",
+    });
+    assert.match(
+      (await failure("c.toml", "a = 1\nday = 2023-02-30\n")).message,
+      /line 2, column 7: invalid date/,
+    );
+    assert.match(
+      (await failure("c.toml", "n = 9007199254740993\n")).message,
+      /line 1, column \d+: an integer is beyond 2\^53/,
+    );
+  });
+
+  test("schema issues name the field and its line in JSON and TOML too", async () => {
+    const schema: ConfigSchema<{ server: { port: number } }> = {
+      "~standard": {
+        version: 1,
+        vendor: "test",
+        validate: (value) => {
+          const port = (value as { server?: { port?: unknown } }).server?.port;
+          return typeof port === "number"
+            ? { value: value as { server: { port: number } } }
+            : {
+              issues: [{
+                message: `Expected number, received "${String(port)}"`,
+                path: ["server", "port"],
+              }],
+            };
+        },
+      },
+    };
+    const cases: [string, string, RegExp][] = [
+      [
+        "c.json",
+        '{\n  "name": "x",\n  "server": {\n    "port": "${PASSWORD}"\n  }\n}\n',
+        /line 4, column 5 field server\.port: Expected number, received …/,
+      ],
+      [
+        "c.toml",
+        'name = "x"\n\n[server]\nport = "${PASSWORD}"\n',
+        /line 4, column 1 field server\.port: Expected number, received …/,
+      ],
+    ];
+    for (const [name, text, expected] of cases) {
+      const error = await failure(name, text, { schema });
+      assert.match(error.message, expected);
+      // And the same through a reload.
+      const path = await file(name, text.replace('"${PASSWORD}"', "1"));
+      const coordinator = await Coordinator.create({
+        configPath: path,
+        schema,
+        env,
+      });
+      await writeFile(path, text);
+      const result = await coordinator.reload();
+      assert.equal(result.status, "load_failed");
+      assert.doesNotMatch(JSON.stringify(result), /Zq7/);
+    }
+  });
+});
