@@ -1,4 +1,14 @@
-/** The config formats the loader reads. */
+/**
+ * The config formats the loader reads; the `format` option of
+ * {@linkcode loadConfig} and `Coordinator.create` names one.
+ *
+ * @example Usage
+ * ```ts
+ * import type { FormatName } from "@hup/reload";
+ *
+ * const format: FormatName = "toml";
+ * ```
+ */
 export type FormatName = "yaml" | "json" | "toml";
 
 /** A path into a config: mapping keys and sequence indexes. */
