@@ -7,6 +7,7 @@ import { Ring } from "./history.ts";
 import type { Hook } from "./hook.ts";
 import { callListener } from "./listeners.ts";
 import { type ConfigObject, type LoadOptions, readConfigFile } from "./load.ts";
+import { OffThreadParser } from "./off_thread.ts";
 import {
   checkTimeout,
   insidePass,
@@ -257,6 +258,8 @@ export class Coordinator<C> extends EventTarget {
   #queuedRequests = new Map<string, number>();
   #listener: (() => void) | null = null;
   #stops: (() => void)[] = [];
+  // Parses large files off the event loop; started on first use.
+  #parser = new OffThreadParser();
 
   /**
    * Loads the start-up config through the very loader, schema and
@@ -316,11 +319,22 @@ export class Coordinator<C> extends EventTarget {
         "Cannot create the coordinator as options.configPath is not a non-empty string",
       );
     }
-    const loaded = await readConfigFile(options.configPath, options);
+    // The start-up load already parses a large file in the worker that the
+    // reloads will use.
+    const parser = new OffThreadParser();
+    let loaded: Loaded<C>;
+    try {
+      loaded = await readConfigFile(options.configPath, options, parser);
+    } catch (error) {
+      parser.close();
+      throw error;
+    }
     const coordinator = new Coordinator<C>({
       ...options,
       config: new AtomicConfig(loaded.config),
     } as Deps<C>);
+    coordinator.#parser.close();
+    coordinator.#parser = parser;
     coordinator.#digest = loaded.digest ?? null;
     coordinator.#stats = new StatsRecorder(coordinator.#safeNow());
     return coordinator;
@@ -391,7 +405,7 @@ export class Coordinator<C> extends EventTarget {
     const { load } = deps;
     this.#load = load !== undefined
       ? async (path) => ({ config: await load(path) })
-      : (path) => readConfigFile<C>(path, deps as LoadOptions<C>);
+      : (path) => readConfigFile<C>(path, deps as LoadOptions<C>, this.#parser);
   }
 
   /**
@@ -734,8 +748,9 @@ export class Coordinator<C> extends EventTarget {
   }
 
   /**
-   * Stops listening for SIGHUP, stops the triggers, and waits for the
-   * running pass (and the one queued after it) to finish. Safe to call more
+   * Stops listening for SIGHUP, stops the triggers, waits for the
+   * running pass (and the one queued after it) to finish, and ends the
+   * parser's worker, if one runs. Safe to call more
    * than once. Afterwards a SIGHUP has its default effect again (it ends the
    * process) unless the application listens for it too;
    * {@linkcode Coordinator.reload} still works.
@@ -771,6 +786,8 @@ export class Coordinator<C> extends EventTarget {
     while (this.#running !== null || this.#queued !== null) {
       await (this.#queued ?? this.#running);
     }
+    // Ends the parser's worker; a later reload() starts a new one.
+    this.#parser.close();
   }
 
   // For triggers nobody awaits (SIGHUP).

@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
+import { ITEMS_PER_STEP, runAll, runSliced } from "./slices.ts";
 
 /** The most changed paths a result lists; the rest are counted. */
 export const MAX_CHANGED = 100;
@@ -34,66 +35,138 @@ export function diffConfigs(
   after: unknown,
   showKey: (key: string) => boolean,
 ): Changes {
-  const changedPaths = new Set<string>();
-  const ancestors = new Set<string>();
-  const shown: string[] = [];
-  let count = 0;
-  const record = (path: string[]) => {
-    count++;
-    const real = path.join(".");
-    changedPaths.add(real);
-    for (let i = 1; i < path.length; i++) {
-      ancestors.add(path.slice(0, i).join("."));
-    }
-    if (shown.length < MAX_CHANGED) {
-      shown.push(path.map((k) => showKey(k) ? k : "…").join("."));
-    }
-  };
-  // Pairs to compare; a value present on one side only is pushed as the
-  // pair (present before, present after), which always differs.
-  const stack: [unknown, unknown, string[]][] = [[before, after, []]];
-  while (stack.length > 0) {
-    const [a, b, path] = stack.pop()!;
-    if (Object.is(a, b)) continue;
-    if (Array.isArray(a) && Array.isArray(b)) {
-      // Pushed last first, so the walk reports in document order.
-      for (let i = Math.max(a.length, b.length) - 1; i >= 0; i--) {
-        if (i >= a.length || i >= b.length) {
-          stack.push([i < a.length, i < b.length, [...path, String(i)]]);
-        } else stack.push([a[i], b[i], [...path, String(i)]]);
+  const diff = new Diff(before, after, showKey);
+  runAll(diff.steps());
+  return diff.changes();
+}
+
+/**
+ * {@linkcode diffConfigs}, giving the event loop a turn every few
+ * milliseconds: for large configs, compared while the service serves.
+ *
+ * @param before The config in effect.
+ * @param after The new config.
+ * @param showKey Whether a key may be shown.
+ * @returns The changes.
+ */
+export async function diffConfigsSliced(
+  before: unknown,
+  after: unknown,
+  showKey: (key: string) => boolean,
+): Promise<Changes> {
+  const diff = new Diff(before, after, showKey);
+  await runSliced(diff.steps());
+  return diff.changes();
+}
+
+// A place in the walk: its key and its parent, so that a path is only built
+// for what changed.
+interface Place {
+  readonly parent: Place | null;
+  readonly key: string;
+}
+
+class Diff {
+  readonly #changed = new Set<string>();
+  readonly #ancestors = new Set<string>();
+  readonly #shown: string[] = [];
+  #count = 0;
+  readonly #before: unknown;
+  readonly #after: unknown;
+  readonly #showKey: (key: string) => boolean;
+
+  constructor(
+    before: unknown,
+    after: unknown,
+    showKey: (key: string) => boolean,
+  ) {
+    this.#before = before;
+    this.#after = after;
+    this.#showKey = showKey;
+  }
+
+  *steps(): Generator<void> {
+    // Pairs to compare; a value present on one side only is pushed as the
+    // pair (present before, present after), which always differs.
+    const stack: [unknown, unknown, Place | null][] = [
+      [this.#before, this.#after, null],
+    ];
+    let n = 0;
+    while (stack.length > 0) {
+      const [a, b, place] = stack.pop()!;
+      if (++n % ITEMS_PER_STEP === 0) yield;
+      if (Object.is(a, b)) continue;
+      if (Array.isArray(a) && Array.isArray(b)) {
+        // Pushed last first, so the walk reports in document order.
+        for (let i = Math.max(a.length, b.length) - 1; i >= 0; i--) {
+          const at = { parent: place, key: String(i) };
+          stack.push(
+            i < a.length && i < b.length
+              ? [a[i], b[i], at]
+              : [i < a.length, i < b.length, at],
+          );
+        }
+      } else if (isMapping(a) && isMapping(b)) {
+        const keys = Object.keys(a);
+        for (const key of Object.keys(b)) {
+          if (!Object.hasOwn(a, key)) keys.push(key);
+        }
+        for (let i = keys.length - 1; i >= 0; i--) {
+          const key = keys[i];
+          const inA = Object.hasOwn(a, key);
+          const inB = Object.hasOwn(b, key);
+          const at = { parent: place, key };
+          stack.push(inA && inB ? [a[key], b[key], at] : [inA, inB, at]);
+        }
+      } else if (
+        (a !== null && typeof a === "object") ||
+        (b !== null && typeof b === "object")
+      ) {
+        // Dates, maps and other objects of a custom loader, by value.
+        if (!isDeepStrictEqual(a, b)) this.#record(place);
+      } else {
+        // Two scalars that are not the same (Object.is: NaN is NaN).
+        this.#record(place);
       }
-    } else if (isMapping(a) && isMapping(b)) {
-      const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
-      for (let i = keys.length - 1; i >= 0; i--) {
-        const key = keys[i];
-        const inA = Object.hasOwn(a, key);
-        const inB = Object.hasOwn(b, key);
-        stack.push(
-          inA && inB
-            ? [a[key], b[key], [...path, key]]
-            : [inA, inB, [...path, key]],
-        );
-      }
-    } else if (!isDeepStrictEqual(a, b)) {
-      record(path);
     }
   }
-  return {
-    shown,
-    omitted: count - shown.length,
-    changed(path: string): boolean {
-      if (changedPaths.has(path) || ancestors.has(path)) return true;
-      // A value above it was replaced whole.
-      for (
-        let i = path.lastIndexOf(".");
-        i > 0;
-        i = path.lastIndexOf(".", i - 1)
-      ) {
-        if (changedPaths.has(path.slice(0, i))) return true;
-      }
-      return changedPaths.has("");
-    },
-  };
+
+  changes(): Changes {
+    const changed = this.#changed;
+    const ancestors = this.#ancestors;
+    return {
+      shown: this.#shown,
+      omitted: this.#count - this.#shown.length,
+      changed(path: string): boolean {
+        if (changed.has(path) || ancestors.has(path)) return true;
+        // A value above it was replaced whole.
+        for (
+          let i = path.lastIndexOf(".");
+          i > 0;
+          i = path.lastIndexOf(".", i - 1)
+        ) {
+          if (changed.has(path.slice(0, i))) return true;
+        }
+        return changed.has("");
+      },
+    };
+  }
+
+  #record(place: Place | null): void {
+    this.#count++;
+    const keys: string[] = [];
+    for (let p = place; p !== null; p = p.parent) keys.push(p.key);
+    keys.reverse();
+    this.#changed.add(keys.join("."));
+    for (let i = 1; i < keys.length; i++) {
+      this.#ancestors.add(keys.slice(0, i).join("."));
+    }
+    if (this.#shown.length < MAX_CHANGED) {
+      this.#shown.push(
+        keys.map((k) => this.#showKey(k) ? k : "…").join("."),
+      );
+    }
+  }
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {

@@ -4,7 +4,6 @@ import { realpath, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { realTimers, type Timers } from "./deadline.ts";
 import { sha256 } from "./digest.ts";
-import { callListener } from "./listeners.ts";
 import { renderError } from "./render.ts";
 import { runtime } from "./runtime/mod.ts";
 import type { ReloadTrigger } from "./trigger.ts";
@@ -56,7 +55,7 @@ export interface WatchConfigFileOptions {
    * Bun, a write that follows another within a few milliseconds may raise
    * no event, and only a comparison made after the burst sees it.
    *
-   * @default {100}
+   * @default {10}
    */
   debounce?: number;
   /**
@@ -159,7 +158,12 @@ export interface ConfigFileWatcher {
  * comes back with new content. While the file or a directory is missing, or
  * a directory cannot be watched, it also compares every
  * `options.pollInterval` ms. Calls never overlap and never follow
- * {@linkcode ConfigFileWatcher.close}.
+ * {@linkcode ConfigFileWatcher.close}: when `onChange` returns a promise,
+ * the watch waits for it, and when that promise resolves to a reload result
+ * (or a digest string), the content it loaded counts as reported. So a
+ * burst of writes that one `coordinator.reload()` read whole is one call,
+ * and no fixed quiet period adds to the latency: the loader itself waits
+ * until the file is left alone.
  *
  * Nothing is thrown or rejected once it runs: failures are logged under
  * the LogTape category `["hup-reload", "watch"]` (never the file's
@@ -193,7 +197,7 @@ export interface ConfigFileWatcher {
  * @param path The config file; relative paths are resolved against the
  *   current directory once, now.
  * @param onChange Called after each change, e.g.
- *   `() => void coordinator.reload()`.
+ *   `() => coordinator.reload()`.
  * @param options The debounce, polling interval, abort signal and timers.
  * @returns The running watch.
  * @throws {TypeError} If `path` is not a non-empty string or `onChange` is
@@ -203,7 +207,7 @@ export interface ConfigFileWatcher {
  */
 export function watchConfigFile(
   path: string,
-  onChange: () => void,
+  onChange: () => unknown,
   options: WatchConfigFileOptions = {},
 ): ConfigFileWatcher {
   if (typeof path !== "string" || path === "") {
@@ -216,7 +220,7 @@ export function watchConfigFile(
       `Cannot watch the config file as onChange is not a function: ${path}`,
     );
   }
-  const { debounce = 100, pollInterval = 1000 } = options;
+  const { debounce = 10, pollInterval = 1000 } = options;
   if (typeof debounce !== "number" || !(debounce >= 0 && debounce < Infinity)) {
     throw new RangeError(
       `Cannot watch the config file as options.debounce is not a finite number from 0: ${path}`,
@@ -249,7 +253,7 @@ class FileWatch implements ConfigFileWatcher {
   readonly ready: Promise<void>;
   readonly #path: string;
   readonly #dir: string;
-  readonly #onChange: () => void;
+  readonly #onChange: () => unknown;
   readonly #debounce: number;
   readonly #pollInterval: number;
   readonly #signal: AbortSignal | undefined;
@@ -269,12 +273,14 @@ class FileWatch implements ConfigFileWatcher {
   /** The running comparisons; null when none runs. */
   #run: Promise<boolean> | null = null;
   #again = false;
+  /** How many times onChange was called. */
+  #calls = 0;
   /** What went wrong last, so a lasting problem is logged once. */
   #problem = "";
 
   constructor(
     path: string,
-    onChange: () => void,
+    onChange: () => unknown,
     options: {
       debounce: number;
       pollInterval: number;
@@ -355,7 +361,11 @@ class FileWatch implements ConfigFileWatcher {
   };
 
   check(): Promise<boolean> {
-    return this.#closed ? Promise.resolve(false) : this.#check();
+    if (this.#closed) return Promise.resolve(false);
+    // A running run compares once more after it is asked; what counts is
+    // whether it called onChange from now on.
+    const calls = this.#calls;
+    return this.#check().then(() => this.#calls > calls);
   }
 
   /**
@@ -386,27 +396,43 @@ class FileWatch implements ConfigFileWatcher {
    * `onChange` if the content differs from the last one reported.
    */
   async #runChecks(): Promise<boolean> {
-    let degraded: boolean;
-    do {
-      this.#again = false;
-      degraded = await this.#compare();
-    } while (this.#again && !this.#closed);
-    this.#run = null;
-    if (this.#closed) return false;
-    if (degraded) {
-      this.#poll ??= this.#timers.setTimeout(this.#polled, this.#pollInterval);
-    } else if (this.#poll !== undefined) {
-      this.#timers.clearTimeout(this.#poll);
-      this.#poll = undefined;
+    let called = false;
+    for (;;) {
+      let degraded: boolean;
+      do {
+        this.#again = false;
+        degraded = await this.#compare();
+      } while (this.#again && !this.#closed);
+      if (this.#closed) break;
+      if (degraded) {
+        this.#poll ??= this.#timers.setTimeout(
+          this.#polled,
+          this.#pollInterval,
+        );
+      } else if (this.#poll !== undefined) {
+        this.#timers.clearTimeout(this.#poll);
+        this.#poll = undefined;
+      }
+      if (this.#last === this.#reported) break;
+      const first = this.#reported === null;
+      this.#reported = this.#last;
+      // The first content seen is the baseline, not a change, unless the
+      // file was missing when the watch started.
+      if (first && !this.#missingAtStart) break;
+      called = true;
+      this.#calls++;
+      // Calls never overlap: events meanwhile only ask for one more look.
+      // What onChange says it handled (the digest a reload loaded) is what
+      // counts as reported, so a burst of writes that one reload read whole
+      // is one call.
+      const handled = await this.#call();
+      if (handled !== undefined) this.#reported = handled;
+      // Events that came meanwhile (after their quiet period) ask for one
+      // more look; without any, nothing changed since.
+      if (this.#closed || !this.#again) break;
     }
-    if (this.#last === this.#reported) return false;
-    const first = this.#reported === null;
-    this.#reported = this.#last;
-    // The first content seen is the baseline, not a change, unless the file
-    // was missing when the watch started.
-    if (first && !this.#missingAtStart) return false;
-    this.#call();
-    return true;
+    this.#run = null;
+    return called && !this.#closed;
   }
 
   /**
@@ -555,13 +581,26 @@ class FileWatch implements ConfigFileWatcher {
     }
   }
 
-  #call(): void {
+  // Calls onChange and waits for it; the digest of the content it handled,
+  // when it says (a reload result's config_digest, or a digest string).
+  async #call(): Promise<string | undefined> {
     this.#log.info("The config file changed: {path}", { path: this.#path });
-    callListener(this.#onChange, {
-      category: ["watch"],
-      message: "The config file's onChange failed: {path}: {error}",
-      properties: { path: this.#path },
-    });
+    let handled: unknown;
+    try {
+      handled = await this.#onChange();
+    } catch (error) {
+      this.#log.error("The config file's onChange failed: {path}: {error}", {
+        path: this.#path,
+        error: renderError(error),
+      });
+      return undefined;
+    }
+    const digest = typeof handled === "string"
+      ? handled
+      : (handled as { config_digest?: unknown } | null)?.config_digest;
+    return typeof digest === "string" && digest.startsWith("sha256:")
+      ? digest
+      : undefined;
   }
 
   /** Logs a problem when it differs from the last one; "" clears it. */

@@ -1,3 +1,5 @@
+import { ITEMS_PER_STEP, runAll, runSliced } from "./slices.ts";
+
 // Roots whose whole tree is known to be frozen: walking them again would only
 // cost time.
 const deeplyFrozen = new WeakSet<object>();
@@ -12,6 +14,21 @@ const deeplyFrozen = new WeakSet<object>();
  * @param root The value to freeze.
  */
 export function deepFreeze(root: unknown): void {
+  runAll(freezeSteps(root));
+}
+
+/**
+ * {@linkcode deepFreeze}, giving the event loop a turn every few
+ * milliseconds: for a large config, frozen while the service serves.
+ *
+ * @param root The value to freeze.
+ * @returns Settles once all is frozen.
+ */
+export function deepFreezeSliced(root: unknown): Promise<void> {
+  return runSliced(freezeSteps(root));
+}
+
+function* freezeSteps(root: unknown): Generator<void> {
   if (root === null || typeof root !== "object" || deeplyFrozen.has(root)) {
     return;
   }
@@ -29,6 +46,7 @@ export function deepFreeze(root: unknown): void {
     for (const child of Object.values(node)) {
       if (child !== null && typeof child === "object") stack.push(child);
     }
+    if (seen.size % ITEMS_PER_STEP === 0) yield;
   }
   deeplyFrozen.add(root);
 }

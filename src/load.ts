@@ -1,18 +1,15 @@
 import type { ConfigSchema, SchemaResult } from "./schema.ts";
 import { sha256 } from "./digest.ts";
 import type { Loaded } from "./pass.ts";
-import { deepFreeze, markDeeplyFrozen } from "./freeze.ts";
+import { deepFreezeSliced } from "./freeze.ts";
 import { expandEnv, type Expansion } from "./env.ts";
 import { LoadError, type LoadErrorLocation, MAX_PROBLEMS } from "./errors.ts";
-import {
-  type ConfigFormat,
-  FormatError,
-  formatFor,
-  type FormatName,
-} from "./format/mod.ts";
+import { formatFor, type FormatName } from "./format/mod.ts";
 import { type IssueContext, reportSchemaIssues } from "./schema_issues.ts";
 import { type FileInfo, runtime } from "./runtime/mod.ts";
 import { describeFileError } from "./file_errors.ts";
+import { type OffThreadParser, WorkerUnavailable } from "./off_thread.ts";
+import { type ParseOutcome, parseText } from "./parse_text.ts";
 
 /**
  * A parsed config before validation: the top level of a config file is
@@ -77,7 +74,7 @@ export interface LoadOptions<C = ConfigObject> {
    * that keeps changing through 10 tries fails to load; a file replaced by
    * rename is always read whole.
    *
-   * @default {20}
+   * @default {15}
    */
   settle?: number;
   /**
@@ -87,6 +84,16 @@ export interface LoadOptions<C = ConfigObject> {
    */
   maxDepth?: number;
   /**
+   * The size, in bytes, from which a coordinator parses the file in a
+   * worker, off the event loop, so that a reload never holds it for the
+   * length of a parse (`Infinity`: never). `loadConfig` alone always parses
+   * on the event loop. Smaller files are parsed faster than a worker would
+   * answer.
+   *
+   * @default {65536}
+   */
+  workerThreshold?: number;
+  /**
    * The file's format: `"yaml"`, `"json"` or `"toml"`.
    *
    * @default {by the file name: `.json` is JSON, `.toml` TOML, anything else YAML}
@@ -95,6 +102,8 @@ export interface LoadOptions<C = ConfigObject> {
 }
 
 const SETTLE_ATTEMPTS = 10;
+// From this size a coordinator parses in its worker (see workerThreshold).
+const WORKER_THRESHOLD = 65536;
 // Allowances for the clocks behind `settle`: file timestamps lag the time of
 // the write by up to a kernel tick, Date.now() drops the fraction of a
 // millisecond, and some filesystems keep whole seconds only.
@@ -211,28 +220,47 @@ export function loadConfig<C>(
 export async function readConfigFile<C>(
   path: string,
   options: LoadOptions<C> = {},
+  parser?: OffThreadParser,
 ): Promise<Loaded<C>> {
   const {
     maxBytes = 16 * 1024 * 1024,
     maxNodes = 1_000_000,
     maxDepth = 100,
-    settle = 20,
+    settle = 15,
+    workerThreshold = WORKER_THRESHOLD,
   } = options;
   const format = formatFor(path, options.format);
   const bytes = await readBytes(path, maxBytes, settle);
   const source = decodeUtf8(path, bytes);
+  // `${ENV}` lookups go through `env`, a function a worker cannot call:
+  // expansion stays here (linear, and nothing when the text has no "$").
   const expansion = expand(path, source, options.env ?? runtime().getEnv);
+  const limits = { maxDepth, maxNodes };
+  let outcome: ParseOutcome | undefined;
+  let digest: string | undefined;
+  if (parser !== undefined && bytes.length >= workerThreshold) {
+    try {
+      ({ outcome, digest } = await parser.parse({
+        format: format.name,
+        text: expansion.text,
+        bytes,
+        limits,
+      }));
+    } catch (error) {
+      if (!(error instanceof WorkerUnavailable)) {
+        throw loadError(path, "the parser failed off the event loop", [{
+          reason: (error as Error).message,
+        }]);
+      }
+    }
+  }
   // Without a schema the parsed mapping is the config: freeze it while
   // measuring it. A schema gets it unfrozen (some transform their input).
-  const value = parse(
-    path,
-    format,
-    source,
-    expansion,
-    maxDepth,
-    maxNodes,
-    options.schema === undefined,
-  );
+  const freeze = options.schema === undefined;
+  outcome ??= parseText(format.name, expansion.text, limits, freeze);
+  const value = accept(path, outcome, source, expansion);
+  // Frozen here when the worker parsed it: in slices, it may be large.
+  if (freeze && digest !== undefined) await deepFreezeSliced(value);
   const config = options.schema === undefined
     ? value as C
     : await validate(path, value, options.schema, {
@@ -250,7 +278,11 @@ export async function readConfigFile<C>(
       },
     });
   // Hashed once the file has loaded: a refused file needs no digest.
-  return { config, digest: sha256(bytes), envValues: expansion.values };
+  return {
+    config,
+    digest: digest ?? sha256(bytes),
+    envValues: expansion.values,
+  };
 }
 
 type Problem = Omit<LoadErrorLocation, "path"> & { reason: string };
@@ -450,65 +482,19 @@ function expand(
   return expansion;
 }
 
-function parse(
+// The parsed mapping, or the LoadError for what is wrong, placed in the
+// original text.
+function accept(
   path: string,
-  format: ConfigFormat,
+  outcome: ParseOutcome,
   source: string,
   expansion: Expansion,
-  maxDepth: number,
-  maxNodes: number,
-  freeze: boolean,
 ): ConfigObject {
-  let value: unknown;
-  let shared: boolean;
-  try {
-    ({ value, shared } = format.parse(expansion.text, { maxDepth, maxNodes }));
-  } catch (error) {
-    if (!(error instanceof FormatError)) {
-      throw loadError(path, `the ${format.label} parser failed`, [{
-        reason: error instanceof Error ? error.name : "unknown error",
-      }]);
-    }
-    const at = error.offset === undefined
-      ? undefined
-      : lineColumn(source, expansion.originalOffset(error.offset));
-    throw loadError(path, error.summary, [{ ...at, reason: error.reason }]);
-  }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    const kind = value === null
-      ? "empty (null)"
-      : Array.isArray(value)
-      ? "a sequence"
-      : `a ${typeof value}`;
-    throw loadError(path, `the top level is ${kind}, not a mapping`);
-  }
-  // Unless nodes may be shared (YAML aliases), the document cannot expand or
-  // loop, and the parser already bounded it: measuring would only cost time.
-  if (!shared) {
-    if (freeze) deepFreeze(value);
-    return value as ConfigObject;
-  }
-  const size = measure(value, maxNodes, freeze);
-  if (size.cycle) {
-    throw loadError(
-      path,
-      "an alias refers to a node that contains it (the document is cyclic)",
-    );
-  }
-  if (size.nodes > maxNodes) {
-    throw loadError(
-      path,
-      `the document expands to more than ${maxNodes} nodes (aliases that repeat large parts, as in a "billion laughs" file)`,
-    );
-  }
-  if (size.depth > maxDepth) {
-    throw loadError(
-      path,
-      `aliases nest the document deeper than ${maxDepth} levels`,
-    );
-  }
-  if (freeze) markDeeplyFrozen(value);
-  return value as ConfigObject;
+  if (outcome.ok) return outcome.value;
+  const at = outcome.offset === undefined
+    ? undefined
+    : lineColumn(source, expansion.originalOffset(outcome.offset));
+  throw loadError(path, outcome.summary, [{ ...at, reason: outcome.reason }]);
 }
 
 async function validate<C>(
@@ -563,52 +549,4 @@ function lineColumn(
   offset: number,
 ): { line: number; column: number } {
   return lineColumns(text, [offset])[0];
-}
-
-// Measures the document as a walker would see it, with aliases expanded:
-// node count (stopping once past `maxNodes`), nesting depth, and whether an
-// alias points back into the node that holds it (a cycle). Each shared
-// subtree is measured once, and nothing is allocated per scalar. With
-// `freeze`, each mapping and sequence is frozen once measured, so the
-// coordinator does not walk the config a second time.
-export function measure(
-  root: object,
-  maxNodes: number,
-  freeze: boolean,
-): { nodes: number; depth: number; cycle: boolean } {
-  const nodesOf = new Map<object, number>();
-  const depthOf = new Map<object, number>();
-  const open = new Set<object>();
-  let cycle = false;
-  const visit = (node: object): void => {
-    open.add(node);
-    let nodes = 1;
-    let depth = 0;
-    const children: unknown[] = Array.isArray(node)
-      ? node
-      : Object.values(node);
-    for (const child of children) {
-      if (child === null || typeof child !== "object") {
-        nodes++;
-        continue;
-      }
-      if (!nodesOf.has(child)) {
-        if (open.has(child)) {
-          cycle = true;
-          break;
-        }
-        visit(child);
-        if (cycle) break;
-      }
-      nodes += nodesOf.get(child)!;
-      depth = Math.max(depth, depthOf.get(child)!);
-      if (nodes > maxNodes) break;
-    }
-    open.delete(node);
-    nodesOf.set(node, nodes);
-    depthOf.set(node, depth + 1);
-    if (freeze) Object.freeze(node);
-  };
-  visit(root);
-  return { nodes: nodesOf.get(root)!, depth: depthOf.get(root)!, cycle };
 }

@@ -1,7 +1,7 @@
 import type { AtomicConfig } from "./atomic.ts";
 import { type Timers, withDeadline } from "./deadline.ts";
-import { type Changes, diffConfigs } from "./diff.ts";
-import { deepFreeze } from "./freeze.ts";
+import { type Changes, diffConfigsSliced } from "./diff.ts";
+import { deepFreezeSliced } from "./freeze.ts";
 import type { ApplyContext, Hook } from "./hook.ts";
 import { insidePass, type PassScope, runInPass } from "./pass_scope.ts";
 import { keyShower, Redactor, stringsIn } from "./redact.ts";
@@ -153,8 +153,10 @@ async function run<C>(
       );
     }
     requiresRestart = plan.requiresRestart(loaded.config);
-    deepFreeze(loaded.config);
-    changes = diffConfigs(
+    // Both walk the whole config: in slices, so that a large one never
+    // holds the event loop for long.
+    await deepFreezeSliced(loaded.config);
+    changes = await diffConfigsSliced(
       old,
       loaded.config,
       keyShower(loaded.envValues ?? []),

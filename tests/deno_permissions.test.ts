@@ -92,3 +92,44 @@ test(
     assert.ok(!result.load_error.includes("db.internal"));
   },
 );
+
+test(
+  "a Deno service parses a large file with the same least privileges: in the worker when it may read the module, on the event loop otherwise",
+  {
+    timeout: 60_000,
+  },
+  async () => {
+    await using file = await tempConfig(
+      Array.from({ length: 500 }, (_, i) => `key_${i}: \${DB_HOST}\n`).join(""),
+    );
+    // Least privileges: the worker cannot load its module, so the file is
+    // parsed on the event loop, and a warning says why.
+    const least = await run(
+      [`--allow-read=${file.path}`, "--allow-env=DB_HOST"],
+      [file.path, "", "1024"],
+    );
+    assert.equal(least.code, 0, least.stderr);
+    assert.equal(
+      (least.out.result as { status: string }).status,
+      "full_success",
+    );
+    assert.equal(
+      (least.out.config as Record<string, string>).key_7,
+      "db.internal",
+    );
+    assert.equal((least.out.warnings as string[]).length, 1);
+    assert.match(
+      (least.out.warnings as string[])[0],
+      /^Parsing large config files on the event loop, as the parser's worker cannot start: .*--allow-read/,
+    );
+    // With read access to the module's own files, the worker parses it.
+    const module = join(root, "src");
+    const worker = await run(
+      [`--allow-read=${file.path},${module}`, "--allow-env=DB_HOST"],
+      [file.path, "", "1024"],
+    );
+    assert.equal(worker.code, 0, worker.stderr);
+    assert.deepEqual(worker.out.config, least.out.config);
+    assert.deepEqual(worker.out.warnings, []);
+  },
+);

@@ -12,6 +12,7 @@ import { spawn } from "node:child_process";
 import {
   mkdir,
   mkdtemp,
+  open,
   rename,
   rm,
   symlink,
@@ -571,5 +572,48 @@ test("watchConfigFile() rejects bad arguments with a TypeError or RangeError", (
       () => watchConfigFile("c.yaml", noop, { pollInterval }),
       RangeError,
     );
+  }
+});
+
+test("watchConfigFile() makes one reload of a burst of in-place writes that the reload read whole", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "hup-burst-"));
+  const path = join(dir, "config.yaml");
+  const text = (n: number) =>
+    Array.from({ length: 200 }, (_, i) => `k${i}: ${n}\n`).join("");
+  await writeFile(path, text(0));
+  const coordinator = await Coordinator.create({ configPath: path });
+  const results: ReloadResult[] = [];
+  const watcher = watchConfigFile(
+    path,
+    // The result it resolves to says which content the reload loaded.
+    () => coordinator.reload().then((r) => (results.push(r), r)),
+    { knownDigest: coordinator.digest() },
+  );
+  try {
+    await watcher.ready;
+    // One save, written in three pieces a few milliseconds apart: events
+    // arrive while the reload waits for the file to be left alone.
+    const whole = text(1);
+    const third = Math.ceil(whole.length / 3);
+    const handle = await open(path, "r+");
+    try {
+      await handle.truncate(0);
+      for (let at = 0; at < whole.length; at += third) {
+        await handle.write(whole.slice(at, at + third), at);
+        await new Promise((resolve) => setTimeout(resolve, 3));
+      }
+    } finally {
+      await handle.close();
+    }
+    while (results.length === 0) await watcher.check();
+    // Nothing more to report: the reload read the whole save.
+    assert.equal(await watcher.check(), false);
+    assert.equal(results.length, 1);
+    assert.equal(results[0].status, "full_success");
+    assert.equal(coordinator.config.load().k199, 1);
+  } finally {
+    watcher.close();
+    await coordinator.shutdown();
+    await rm(dir, { recursive: true, force: true });
   }
 });

@@ -3,7 +3,12 @@ import { tomlFormat } from "./toml.ts";
 import type { ConfigFormat, FormatName } from "./types.ts";
 import { yamlFormat } from "./yaml.ts";
 
-export type { ConfigFormat, FieldPath, FormatName } from "./types.ts";
+export type {
+  ConfigFormat,
+  FieldPath,
+  FormatLimits,
+  FormatName,
+} from "./types.ts";
 export { FormatError } from "./types.ts";
 
 const FORMATS: readonly ConfigFormat[] = [yamlFormat, jsonFormat, tomlFormat];

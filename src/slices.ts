@@ -1,0 +1,37 @@
+/** How long one slice of a long walk may hold the event loop, in ms. */
+export const SLICE_MS = 4;
+
+/** How many items a walk handles between two steps (and looks at the clock). */
+export const ITEMS_PER_STEP = 256;
+
+/**
+ * Runs `steps` to the end, giving the event loop a turn whenever a slice
+ * has taken `sliceMs`: a walk over a large config then never holds the
+ * loop longer than that, while a small one runs in one slice, with no turn
+ * given and no time lost.
+ *
+ * @param steps The walk, one step per {@linkcode ITEMS_PER_STEP} items.
+ * @param sliceMs The longest slice.
+ * @returns Settles once the walk is done.
+ */
+export async function runSliced(
+  steps: Iterator<unknown>,
+  sliceMs: number = SLICE_MS,
+): Promise<void> {
+  let start = performance.now();
+  while (!steps.next().done) {
+    if (performance.now() - start > sliceMs) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      start = performance.now();
+    }
+  }
+}
+
+/**
+ * Runs `steps` to the end at once.
+ *
+ * @param steps The walk.
+ */
+export function runAll(steps: Iterator<unknown>): void {
+  while (!steps.next().done);
+}
