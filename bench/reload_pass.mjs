@@ -37,7 +37,7 @@ const { AtomicConfig, Coordinator, HookStatus, loadConfig } = mod;
 const { runtime } = await loadInternal("runtime/mod");
 const { sha256 } = await loadInternal("digest");
 const { expandEnv } = await loadInternal("env");
-const { measure } = await loadInternal("load");
+const { measure } = await loadInternal("measure");
 const { deepFreeze } = await loadInternal("freeze");
 
 const YAML_SCHEMA = CORE_SCHEMA.withTags(mergeTag); // as in src/load.ts
@@ -174,6 +174,28 @@ async function stageTimes(path, reps, passes) {
   return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, median(v)]));
 }
 
+// The longest the event loop is held while passes run: the worst lateness
+// of a 1 ms timer, beside the time of a bare parse of the same file (its
+// median), measured in the same process.
+async function longestStall(pass, passes) {
+  let worst = 0;
+  let last = performance.now();
+  const probe = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last - 1);
+    last = now;
+  }, 1);
+  await sleep(20);
+  worst = 0;
+  last = performance.now();
+  for (let i = 0; i < passes; i++) {
+    await pass();
+    await sleep(5);
+  }
+  clearInterval(probe);
+  return worst;
+}
+
 async function run(label, bytes, cfg) {
   const path = join(dir, `config-${label.replace(/\s/g, "")}.yaml`);
   const text = makeConfig(bytes);
@@ -261,6 +283,43 @@ async function run(label, bytes, cfg) {
     "10 checks + 10 applies + result": () => hooksOnly.reload(),
   });
   const pass = stages["module pass"];
+  if (cfg.stallPasses > 0) {
+    // The same passes with the parse on the event loop, for comparison.
+    const inThread = new Coordinator({
+      configPath: path,
+      config: new AtomicConfig(startup),
+      schema,
+      hooks,
+      workerThreshold: Infinity,
+    });
+    const parse = stages["parse (js-yaml)"];
+    for (
+      const [name, c] of [["in a worker", coordinator], [
+        "on the event loop",
+        inThread,
+      ]]
+    ) {
+      const stalls = [];
+      for (let r = 0; r < cfg.stallRounds; r++) {
+        stalls.push(
+          await longestStall(() => c.reload(), cfg.stallPasses) / parse,
+        );
+      }
+      const worker = name === "in a worker";
+      report({
+        bench: "2 reload pass",
+        metric:
+          `${label} longest event-loop stall during a pass (parse ${name}) / bare js-yaml parse`,
+        ...summary(stalls),
+        unit: "x",
+        ...(worker && { goal: "<= 0.20x", ok: median(stalls) <= 0.2 }),
+        detail: `bare parse ${
+          parse.toFixed(1)
+        } ms; ${cfg.stallPasses} passes per round, a 1 ms timer's worst lateness`,
+      });
+    }
+    await inThread.shutdown();
+  }
   for (const [stage, ms] of Object.entries(stages)) {
     report({
       bench: "2 stages",
@@ -282,6 +341,8 @@ await run("10 KB", 10 * 1024, {
   stageReps: q ? 30 : 300,
   spacedRounds: q ? 1 : 5,
   spacedPairs: q ? 4 : 8,
+  stallRounds: 0,
+  stallPasses: 0,
 });
 await run("1 MB", 1024 * 1024, {
   warmup: q ? 1 : 3,
@@ -289,6 +350,8 @@ await run("1 MB", 1024 * 1024, {
   pairs: q ? 1 : 4,
   stageReps: q ? 2 : 9,
   spacedRounds: 0,
+  stallRounds: q ? 1 : 5,
+  stallPasses: q ? 3 : 10,
 });
 note(
   "reload pass: file written once before the warm-up with mtime 60 s in the past, so the 20 ms settle wait never applies; warm-up passes excluded; module and bare passes interleaved one by one; per round the ratio of median pass times, then median [min-max] over rounds",

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { locateYamlPaths } from "../src/format/yaml.ts";
+import { locateYamlPaths, yamlFormat } from "../src/format/yaml.ts";
 
 const TEXT = [
   "# comment",
@@ -41,4 +41,41 @@ test("locateYamlPaths() gives no place for a path through a merge key, or one th
     [undefined, undefined, undefined, undefined],
   );
   assert.deepEqual(locateYamlPaths("a: [", [["a"]], 100), [undefined]);
+});
+
+test("locateYamlPaths() gives no place for an empty item or an empty key, rather than the top of the file", () => {
+  const text = "list:\n  - a\n  -\n  - c\n";
+  assert.deepEqual(locateYamlPaths(text, [["list", 1], ["list", 2]], 100), [
+    undefined,
+    text.indexOf("c"),
+  ]);
+});
+
+test("yamlFormat parses a large config that merges a base into every entry", () => {
+  const entries = Array.from(
+    { length: 4000 },
+    (_, i) => `  s${i}:\n    <<: *base\n    port: ${i}\n`,
+  ).join("");
+  const text =
+    `base: &base {host: h, tls: true, weight: 1}\nservices:\n${entries}`;
+  const { value } = yamlFormat.parse(text, { maxDepth: 100, maxNodes: 1e6 });
+  const services = (value as { services: Record<string, unknown> }).services;
+  assert.deepEqual(services.s3999, {
+    host: "h",
+    tls: true,
+    weight: 1,
+    port: 3999,
+  });
+});
+
+test("yamlFormat refuses a second document before parsing the first, and says where", () => {
+  const text = `a: ${"x".repeat(1000)}\n---\nb: 2\n`;
+  assert.throws(
+    () => yamlFormat.parse(text, { maxDepth: 100, maxNodes: 1e6 }),
+    {
+      name: "FormatError",
+      reason: "expected a single document in the stream, but found more",
+      offset: text.indexOf("---"),
+    },
+  );
 });

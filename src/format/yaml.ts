@@ -39,9 +39,25 @@ function parseYaml(text: string, limits: FormatLimits): Parsed {
   if (at !== -1) {
     throw new FormatError("the top level is a sequence, not a mapping", "", at);
   }
+  // A second document is refused before parsing the first: js-yaml parses
+  // every document of a stream before it says there are several.
+  const second = secondDocument(text);
+  if (second !== undefined) {
+    throw new FormatError(
+      "the file is not valid YAML",
+      "expected a single document in the stream, but found more",
+      second,
+    );
+  }
   let value: unknown;
   try {
-    value = load(text, { schema: YAML_SCHEMA, maxDepth: limits.maxDepth });
+    value = load(text, {
+      schema: YAML_SCHEMA,
+      maxDepth: limits.maxDepth,
+      // js-yaml's default (10,000) refuses ordinary large configs that
+      // merge a base into each entry; the bound stays linear in the text.
+      maxTotalMergeKeys: Math.max(10_000, text.length),
+    });
   } catch (error) {
     if (!(error instanceof YAMLException)) {
       throw new FormatError(
@@ -55,11 +71,7 @@ function parseYaml(text: string, limits: FormatLimits): Parsed {
         "the file has no YAML document (it is empty or only comments)",
       );
     }
-    const offset = error.mark !== undefined
-      ? error.mark.position
-      : /found more/.test(reason)
-      ? secondDocument(text)
-      : undefined;
+    const offset = error.mark?.position;
     throw new FormatError("the file is not valid YAML", reason, offset);
   }
   // Without an alias (`*name`) no node can be shared or loop, and the
@@ -208,7 +220,10 @@ export function locateYamlPaths(
     const index = top.index++;
     if (!top.wanted) return undefined;
     const path = join(top.path, String(index));
-    if (wanted.has(path) && !found.has(path)) found.set(path, offset);
+    // An empty item (`- ` alone) has no place of its own (-1).
+    if (wanted.has(path) && !found.has(path) && offset !== -1) {
+      found.set(path, offset);
+    }
     return path;
   };
   for (const event of events) {
@@ -224,7 +239,7 @@ export function locateYamlPaths(
       if (top.wanted && event.type === EVENT_ID.SCALAR) {
         const path = join(top.path, top.child);
         if (wanted.has(path) && !found.has(path)) {
-          found.set(path, event.valueStart === -1 ? 0 : event.valueStart);
+          if (event.valueStart !== -1) found.set(path, event.valueStart);
         }
       }
       if (event.type === EVENT_ID.MAPPING || event.type === EVENT_ID.SEQUENCE) {
