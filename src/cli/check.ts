@@ -3,10 +3,8 @@ import { readConfigFile } from "../load.ts";
 import { MAX_LOAD_ERROR } from "../pass.ts";
 import { renderError } from "../render.ts";
 import type { ConfigSchema } from "../schema.ts";
-import type { FormatName } from "../format/mod.ts";
+import { FORMAT_NAMES, type FormatName } from "../format/mod.ts";
 import { readArgs, usageError } from "./args.ts";
-
-const FORMATS: readonly FormatName[] = ["yaml", "json", "toml"];
 import { readEnvFile } from "./env_file.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { printable } from "./format.ts";
@@ -40,10 +38,10 @@ export async function check(
   }
   const [path] = positionals;
   const format = values.format as string | undefined;
-  if (format !== undefined && !FORMATS.includes(format as FormatName)) {
+  if (format !== undefined && !FORMAT_NAMES.includes(format as FormatName)) {
     throw usageError(
       "check",
-      `--format is not one of ${FORMATS.join(", ")}`,
+      `--format is not one of ${FORMAT_NAMES.join(", ")}`,
     );
   }
   const fileVars = new Map<string, string>();

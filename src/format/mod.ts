@@ -13,6 +13,9 @@ export { FormatError } from "./types.ts";
 
 const FORMATS: readonly ConfigFormat[] = [yamlFormat, jsonFormat, tomlFormat];
 
+/** The name of every format, in the order they are tried by file name. */
+export const FORMAT_NAMES: readonly FormatName[] = FORMATS.map((f) => f.name);
+
 /**
  * The format of a config file: the one named, or else the one its file name
  * ends with (`.json`, `.toml`; `.yaml`, `.yml` and any other ending are
