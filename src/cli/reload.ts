@@ -1,22 +1,12 @@
 import type { ReloadResult } from "../result.ts";
 import { readAnswer } from "./answer.ts";
-import { readArgs, readTimeout, readUrl } from "./args.ts";
+import { readClientArgs } from "./client.ts";
 import { ExitCode, exitCodeOf } from "./exit_codes.ts";
 import { formatResult } from "./format.ts";
 import { RELOAD_HELP } from "./help.ts";
 import type { CliIo } from "./io.ts";
 import { exchange } from "./request.ts";
 import { isReloadResult } from "./result_shape.ts";
-import { findToken } from "./token.ts";
-
-/** The options `reload` and `status` share. */
-export const CLIENT_OPTIONS = {
-  url: { type: "string" },
-  "token-file": { type: "string" },
-  "token-env": { type: "string" },
-  timeout: { type: "string" },
-  json: { type: "boolean" },
-} as const;
 
 /** How long `reload` waits for the verdict by default, in seconds. */
 export const RELOAD_TIMEOUT = 60;
@@ -36,27 +26,12 @@ export async function reload(
   args: readonly string[],
   io: CliIo,
 ): Promise<ExitCode> {
-  const { values, help } = readArgs("reload", args, CLIENT_OPTIONS, {
-    min: 0,
-    max: 0,
-    name: "argument",
-  });
-  if (help) {
+  const asked = await readClientArgs("reload", args, io, RELOAD_TIMEOUT);
+  if (asked === "help") {
     io.stdout(RELOAD_HELP);
     return ExitCode.Ok;
   }
-  const url = readUrl("reload", values.url as string | undefined);
-  const timeoutMs = readTimeout(
-    "reload",
-    values.timeout as string | undefined,
-    RELOAD_TIMEOUT,
-  );
-  const token = await findToken(
-    "reload",
-    io,
-    values["token-file"] as string | undefined,
-    values["token-env"] as string | undefined,
-  );
+  const { url, token, timeoutMs } = asked;
   const ask = {
     method: "POST",
     url,
@@ -72,7 +47,7 @@ export async function reload(
     "a reload result",
   );
   io.stdout(
-    values.json
+    asked.json
       ? `${JSON.stringify(result, null, 2)}\n`
       : `reload: ${formatResult(result).join("\n")}\n`,
   );

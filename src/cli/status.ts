@@ -1,13 +1,11 @@
 import { readAnswer } from "./answer.ts";
-import { readArgs, readTimeout, readUrl } from "./args.ts";
+import { readClientArgs } from "./client.ts";
 import { ExitCode, exitCodeOf } from "./exit_codes.ts";
 import { formatResult, printable } from "./format.ts";
 import { STATUS_HELP } from "./help.ts";
 import type { CliIo } from "./io.ts";
-import { CLIENT_OPTIONS } from "./reload.ts";
 import { exchange } from "./request.ts";
 import { isStatusBody } from "./result_shape.ts";
-import { findToken } from "./token.ts";
 
 /** How long `status` waits by default, in seconds. */
 export const STATUS_TIMEOUT = 10;
@@ -28,27 +26,12 @@ export async function status(
   args: readonly string[],
   io: CliIo,
 ): Promise<ExitCode> {
-  const { values, help } = readArgs("status", args, CLIENT_OPTIONS, {
-    min: 0,
-    max: 0,
-    name: "argument",
-  });
-  if (help) {
+  const asked = await readClientArgs("status", args, io, STATUS_TIMEOUT);
+  if (asked === "help") {
     io.stdout(STATUS_HELP);
     return ExitCode.Ok;
   }
-  const url = readUrl("status", values.url as string | undefined);
-  const timeoutMs = readTimeout(
-    "status",
-    values.timeout as string | undefined,
-    STATUS_TIMEOUT,
-  );
-  const token = await findToken(
-    "status",
-    io,
-    values["token-file"] as string | undefined,
-    values["token-env"] as string | undefined,
-  );
+  const { url, token, timeoutMs } = asked;
   const ask = {
     method: "GET",
     url,
@@ -64,7 +47,7 @@ export async function status(
     "a reload status",
   );
   const last = body.last_result;
-  if (values.json) {
+  if (asked.json) {
     io.stdout(`${JSON.stringify(body, null, 2)}\n`);
   } else {
     const digest = body.config_digest === null

@@ -1,0 +1,65 @@
+import { readArgs, readTimeout, readUrl } from "./args.ts";
+import type { CliIo } from "./io.ts";
+import { findToken, type Token } from "./token.ts";
+
+/** The options `reload` and `status` share. */
+export const CLIENT_OPTIONS = {
+  url: { type: "string" },
+  "token-file": { type: "string" },
+  "token-env": { type: "string" },
+  timeout: { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
+/** What `reload` and `status` were asked, read and checked. */
+export interface ClientArgs {
+  /** The handler's URL. */
+  url: URL;
+  /** The bearer token, and where it came from. */
+  token: Token;
+  /** How long to wait for the answer. */
+  timeoutMs: number;
+  /** Whether to print JSON. */
+  json: boolean;
+}
+
+/**
+ * Reads the command line of a command that talks to the handler: its URL,
+ * token (from a file or a variable, never the command line), timeout and
+ * output format.
+ *
+ * @param command `reload` or `status`, for messages.
+ * @param args The arguments after the command.
+ * @param io The process.
+ * @param defaultTimeout The timeout when none is given, in seconds.
+ * @returns The arguments, or `"help"` when `--help` was asked.
+ * @throws {CliError} For a bad command line or token.
+ */
+export async function readClientArgs(
+  command: "reload" | "status",
+  args: readonly string[],
+  io: CliIo,
+  defaultTimeout: number,
+): Promise<ClientArgs | "help"> {
+  const { values, help } = readArgs(command, args, CLIENT_OPTIONS, {
+    min: 0,
+    max: 0,
+    name: "argument",
+  });
+  if (help) return "help";
+  return {
+    url: readUrl(command, values.url as string | undefined),
+    timeoutMs: readTimeout(
+      command,
+      values.timeout as string | undefined,
+      defaultTimeout,
+    ),
+    token: await findToken(
+      command,
+      io,
+      values["token-file"] as string | undefined,
+      values["token-env"] as string | undefined,
+    ),
+    json: values.json === true,
+  };
+}
