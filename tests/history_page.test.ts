@@ -36,7 +36,6 @@ import {
   FILES,
   fixedHistory,
   historyPage,
-  servePage,
 } from "./fixtures/history_page_child.ts";
 
 const runtimeName = "Deno" in globalThis
@@ -185,7 +184,7 @@ test("renderHistoryPage() links to the JSON, the history and the metrics relativ
       ["/a:b", "/a:b/"],
     ]
   ) {
-    const serve = servePage(coordinator, { prefix });
+    const serve = reloadHandler(coordinator, { prefix });
     const page = new URL(`http://127.0.0.1:9090${at}?refresh=60`);
     const response = await serve(
       new Request(page, { headers: { accept: BROWSER_ACCEPT } }),
@@ -487,7 +486,7 @@ if (runtimeName === "node") {
 
       await using fixed = await history();
       const { coordinator } = fixed;
-      const serve = servePage(coordinator, { prefix: "/ops/reload" });
+      const serve = reloadHandler(coordinator, { prefix: "/ops/reload" });
       const server = createServer(nodeListener(serve));
       const profile = await mkdtemp(join(tmpdir(), "hup-chromium-"));
       let chrome: Browser | undefined;
