@@ -205,10 +205,36 @@ describe("config formats", () => {
       (await failure("c.toml", "a = 1\nday = 2023-02-30\n")).message,
       /line 2, column 7: invalid date/,
     );
+    // Refused where it is a date value, in an array or inline table too.
+    assert.match(
+      (await failure("c.toml", "a = 1\nb = { c = [2023-01-01, 2023-06-31] }\n"))
+        .message,
+      /line 2, column 24: invalid date/,
+    );
+    assert.match(
+      (await failure("c.toml", "a = 1\nb = 2023-02-29T23:30:00-05:00\n"))
+        .message,
+      /line 2, column 5: invalid date/,
+    );
     assert.match(
       (await failure("c.toml", "n = 9007199254740993\n")).message,
       /line 1, column \d+: an integer is beyond 2\^53/,
     );
+  });
+
+  test("loadConfig() takes an impossible date in a TOML string, comment or key for text, beside the date it would roll to", async () => {
+    const text = "# renewed 2023-02-30\n" +
+      'note = "2023-02-30"\n' +
+      "2023-02-30 = 'a bare key'\n" +
+      "day = 2023-03-02\n" +
+      "at = 2023-03-02T10:00:00Z\n";
+    const config = await loadConfig(await file("c.toml", text));
+    assert.deepEqual({ ...config }, {
+      note: "2023-02-30",
+      "2023-02-30": "a bare key",
+      day: "2023-03-02",
+      at: "2023-03-02T10:00:00.000Z",
+    });
   });
 
   test("schema issues name the field and its line in JSON and TOML too", async () => {

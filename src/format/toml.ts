@@ -59,15 +59,7 @@ export const tomlFormat: ConfigFormat = {
 function parseToml(text: string, limits: FormatLimits): Parsed {
   let root: Record<string, unknown>;
   try {
-    root = parse(text, {
-      // Bounds the parser's recursion; only [ and { count there.
-      maxDepth: limits.maxDepth,
-      // An integer past 2^53 is an error, never a BigInt or a rounded one.
-      integersAsBigInt: false,
-      useLegacyDate: true,
-      // A `__proto__` key is an own property of a null-prototype table.
-      unsafeKeyBehaviour: "keep",
-    }) as Record<string, unknown>;
+    root = parse(text, options(limits)) as Record<string, unknown>;
   } catch (error) {
     if (error instanceof TomlError) {
       throw new FormatError(
@@ -86,9 +78,19 @@ function parseToml(text: string, limits: FormatLimits): Parsed {
       "the file has no TOML content (it is empty or only comments)",
     );
   }
-  normalize(root, text, limits);
+  if (normalize(root, limits)) refuseImpossibleDates(text, limits);
   return { value: root, shared: false };
 }
+
+const options = (limits: FormatLimits) => ({
+  // Bounds the parser's recursion; only [ and { count there.
+  maxDepth: limits.maxDepth,
+  // An integer past 2^53 is an error, never a BigInt or a rounded one.
+  integersAsBigInt: false,
+  useLegacyDate: true,
+  // A `__proto__` key is an own property of a null-prototype table.
+  unsafeKeyBehaviour: "keep",
+} as const);
 
 function reasonOf(error: TomlError): string {
   const end = error.message.indexOf("\n\n");
@@ -112,14 +114,14 @@ function offsetOf(text: string, line: number, column: number): number {
 // One walk, without recursion: the depth and node bounds (dotted keys and
 // `[a.b.c]` headers nest tables without brackets, which the parser does not
 // count), and dates and times as ISO 8601 strings, as YAML's core schema
-// keeps them (a Date would stay mutable in a frozen config).
+// keeps them (a Date would stay mutable in a frozen config). Returns
+// whether there was a date.
 function normalize(
   root: Record<string, unknown>,
-  text: string,
   limits: FormatLimits,
-): void {
+): boolean {
   let nodes = 1;
-  let impossible: Map<string, number> | undefined;
+  let dates = false;
   const stack: [Record<string, unknown> | unknown[], number][] = [[root, 1]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
@@ -139,45 +141,55 @@ function normalize(
     }
     for (const [key, value] of entries) {
       if (value instanceof TomlDate) {
-        const iso = value.toISOString();
-        if (value.isDate() || value.isDateTime()) {
-          // smol-toml turns Feb 30 into Mar 2: refuse a date that rolled.
-          impossible ??= impossibleDates(text);
-          const at = impossible.get(iso.slice(0, 10));
-          if (at !== undefined) {
-            throw new FormatError(
-              "the file is not valid TOML",
-              "invalid date",
-              at,
-            );
-          }
-        }
-        (node as Record<string | number, unknown>)[key] = iso;
+        dates ||= value.isDate() || value.isDateTime();
+        (node as Record<string | number, unknown>)[key] = value.toISOString();
       } else if (value !== null && typeof value === "object") {
         stack.push([value as Record<string, unknown> | unknown[], depth + 1]);
       }
     }
   }
+  return dates;
 }
 
 const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const leap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 
-// The dates a JS Date rolls over (Feb 30, Apr 31, ...) anywhere in the
-// text, as the date they become, with their offset. One pass.
-function impossibleDates(text: string): Map<string, number> {
-  const found = new Map<string, number>();
+// smol-toml lets a JS Date roll an impossible date over (Feb 30 becomes
+// Mar 2, on V8). Each text that looks like such a date is made malformed,
+// its last digit turned into "x" (offsets stay), and the text parsed again:
+// only where it is a date value does that fail, and there the date is
+// refused; in a string, a comment or a bare key the change is harmless.
+function refuseImpossibleDates(text: string, limits: FormatLimits): void {
+  const at = new Set<number>();
+  const parts: string[] = [];
+  let copied = 0;
   const date = /(\d{4})-(\d\d)-(\d\d)/g;
   for (let m; (m = date.exec(text)) !== null;) {
     const [year, month, day] = [+m[1], +m[2], +m[3]];
     if (month < 1 || month > 12 || day < 1 || day > 31) continue;
     const last = month === 2 && !leap(year) ? 28 : DAYS[month - 1];
     if (day <= last) continue;
-    const rolled = new Date(Date.UTC(year, month - 1, day)).toISOString()
-      .slice(0, 10);
-    if (!found.has(rolled)) found.set(rolled, m.index);
+    at.add(m.index);
+    const end = m.index + m[0].length;
+    parts.push(text.slice(copied, end - 1), "x");
+    copied = end;
   }
-  return found;
+  if (at.size === 0) return;
+  parts.push(text.slice(copied));
+  const probe = parts.join("");
+  try {
+    parse(probe, options(limits));
+  } catch (error) {
+    if (!(error instanceof TomlError)) return;
+    const offset = offsetOf(probe, error.line, error.column);
+    if (at.has(offset)) {
+      throw new FormatError(
+        "the file is not valid TOML",
+        "invalid date",
+        offset,
+      );
+    }
+  }
 }
 
 // Where keys are set: each `[table]` and `[[array]]` header and each
