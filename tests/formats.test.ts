@@ -174,13 +174,35 @@ describe("config formats", () => {
       ["c.toml", `a = ${"[".repeat(deep)}`, /nest too deeply/],
       [
         "c.toml",
-        `a.${"b.".repeat(10_000)}c = 1\n`,
-        /nests deeper than 100 levels/,
+        `x = 1\na.${"b.".repeat(10_000)}c = 1\n`,
+        /nests deeper than 100 levels: \S+ line 2, column 1$/,
       ],
       [
         "c.toml",
-        `[${"b.".repeat(10_000)}c]\nd = 1\n`,
-        /nests deeper than 100 levels/,
+        `x = 1\n[${"b.".repeat(10_000)}c]\nd = 1\n`,
+        /nests deeper than 100 levels: \S+ line 2, column 1$/,
+      ],
+      [
+        "c.toml",
+        `x = 1\n[[${"b.".repeat(10_000)}c]]\nd = 1\n`,
+        /nests deeper than 100 levels: \S+ line 2, column 1$/,
+      ],
+      // Each header one level deeper: the first one past the limit.
+      [
+        "c.toml",
+        `x = 1\n${
+          Array.from({ length: 12 }, (_, i) => `[${"b.".repeat(i * 10)}c]\n`)
+            .join("")
+        }`,
+        /nests deeper than 100 levels: \S+ line 12, column 1$/,
+      ],
+      // Dotted keys, then brackets: neither alone is too deep.
+      [
+        "c.toml",
+        `x = 1\n[a]\n${"b.".repeat(60)}c = ${"[".repeat(60)}${
+          "]".repeat(60)
+        }\n`,
+        /nests deeper than 100 levels: \S+ line 3, column 1$/,
       ],
     ];
     for (const [name, text, expected] of cases) {

@@ -78,7 +78,7 @@ function parseToml(text: string, limits: FormatLimits): Parsed {
       "the file has no TOML content (it is empty or only comments)",
     );
   }
-  if (normalize(root, limits)) refuseImpossibleDates(text, limits);
+  if (normalize(root, text, limits)) refuseImpossibleDates(text, limits);
   return { value: root, shared: false };
 }
 
@@ -118,16 +118,20 @@ function offsetOf(text: string, line: number, column: number): number {
 // whether there was a date.
 function normalize(
   root: Record<string, unknown>,
+  text: string,
   limits: FormatLimits,
 ): boolean {
   let nodes = 1;
   let dates = false;
-  const stack: [Record<string, unknown> | unknown[], number][] = [[root, 1]];
+  const stack: Frame[] = [{ node: root, depth: 1, key: "" }];
   while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
+    const frame = stack.pop()!;
+    const { node, depth } = frame;
     if (depth > limits.maxDepth) {
       throw new FormatError(
         `the document nests deeper than ${limits.maxDepth} levels`,
+        "",
+        deepestLine(text, pathOf(frame)),
       );
     }
     const entries: [string | number, unknown][] = Array.isArray(node)
@@ -144,12 +148,32 @@ function normalize(
         dates ||= value.isDate() || value.isDateTime();
         (node as Record<string | number, unknown>)[key] = value.toISOString();
       } else if (value !== null && typeof value === "object") {
-        stack.push([value as Record<string, unknown> | unknown[], depth + 1]);
+        stack.push({
+          node: value as Frame["node"],
+          depth: depth + 1,
+          parent: frame,
+          key: String(key),
+        });
       }
     }
   }
   return dates;
 }
+
+interface Frame {
+  node: Record<string, unknown> | unknown[];
+  depth: number;
+  parent?: Frame;
+  key: string;
+}
+
+const pathOf = (frame: Frame): string[] => {
+  const path: string[] = [];
+  for (let f: Frame | undefined = frame; f?.parent; f = f.parent) {
+    path.push(f.key);
+  }
+  return path.reverse();
+};
 
 const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const leap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
@@ -192,15 +216,14 @@ function refuseImpossibleDates(text: string, limits: FormatLimits): void {
   }
 }
 
-// Where keys are set: each `[table]` and `[[array]]` header and each
-// `key = ` line, by the full path it names (array tables by their index).
-// Keys inside inline tables and arrays are not found: a path there is
-// placed at its nearest parent that is. One pass over the lines.
-function locateTomlPaths(
+// Each `[table]` and `[[array]]` header and each `key = ` line, in order:
+// the full path it names (array tables by their index) and where it is.
+// Keys inside inline tables and arrays are not seen. One pass over the
+// lines.
+function keyLines(
   text: string,
-  paths: readonly FieldPath[],
-): (number | undefined)[] {
-  const places = new Map<string, number>();
+  visit: (path: readonly string[], at: number) => void,
+): void {
   const counts = new Map<string, number>();
   let table: string[] = [];
   let start = 0;
@@ -220,14 +243,26 @@ function locateTomlPaths(
         counts.set(name, index + 1);
         table = [...table, String(index)];
       }
-      if (!places.has(table.join(SEP))) places.set(table.join(SEP), at);
+      visit(table, at);
     } else {
       const key = splitKey(rest, 0);
       if (key === undefined || rest[key.end] !== "=") continue;
-      const full = [...table, ...key.parts].join(SEP);
-      if (!places.has(full)) places.set(full, at);
+      visit([...table, ...key.parts], at);
     }
   }
+}
+
+// Where keys are set, by path: a path inside an inline table or array is
+// placed at its nearest parent that is found.
+function locateTomlPaths(
+  text: string,
+  paths: readonly FieldPath[],
+): (number | undefined)[] {
+  const places = new Map<string, number>();
+  keyLines(text, (path, at) => {
+    const key = path.join(SEP);
+    if (!places.has(key)) places.set(key, at);
+  });
   return paths.map((path) => {
     for (let n = path.length; n > 0; n--) {
       const at = places.get(path.slice(0, n).map(String).join(SEP));
@@ -235,6 +270,22 @@ function locateTomlPaths(
     }
     return undefined;
   });
+}
+
+// The first header or key line that goes furthest along `path`: where the
+// document nests too deep.
+function deepestLine(
+  text: string,
+  path: readonly string[],
+): number | undefined {
+  let best = 0;
+  let found: number | undefined;
+  keyLines(text, (parts, at) => {
+    let n = 0;
+    while (n < parts.length && n < path.length && parts[n] === path[n]) n++;
+    if (n > best) [best, found] = [n, at];
+  });
+  return found;
 }
 
 const SEP = "\u0000";
