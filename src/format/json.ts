@@ -60,10 +60,10 @@ function parseJson(text: string, limits: FormatLimits): Parsed {
     throw new FormatError("the file is not valid JSON", reason, offset);
   };
   const containers: (Record<string, unknown> | unknown[])[] = [];
-  const keys: Set<string>[] = [];
   let root: unknown;
   let key = "";
   let nodes = 0;
+  // Plain assignment, but for `__proto__`, which would set the prototype.
   const put = (value: unknown, offset: number) => {
     if (++nodes > limits.maxNodes) {
       throw new FormatError(
@@ -72,9 +72,10 @@ function parseJson(text: string, limits: FormatLimits): Parsed {
         offset,
       );
     }
-    const top = containers.at(-1);
+    const top = containers[containers.length - 1];
     if (top === undefined) root = value;
     else if (Array.isArray(top)) top.push(value);
+    else if (key !== "__proto__") top[key] = value;
     else {
       Object.defineProperty(top, key, {
         value,
@@ -98,17 +99,17 @@ function parseJson(text: string, limits: FormatLimits): Parsed {
   const visitor: JSONVisitor = {
     onObjectBegin(offset) {
       open({}, offset);
-      keys.push(new Set());
     },
+    // Each value is put before the next key is read: a key seen before is
+    // already an own property.
     onObjectProperty(name, offset) {
-      const seen = keys.at(-1)!;
-      if (seen.has(name)) fail("duplicated mapping key", offset);
-      seen.add(name);
+      if (Object.hasOwn(containers[containers.length - 1], name)) {
+        fail("duplicated mapping key", offset);
+      }
       key = name;
     },
     onObjectEnd() {
       containers.pop();
-      keys.pop();
     },
     onArrayBegin(offset) {
       open([], offset);

@@ -134,16 +134,18 @@ function normalize(
         deepestLine(text, pathOf(frame)),
       );
     }
-    const entries: [string | number, unknown][] = Array.isArray(node)
-      ? node.map((value, i) => [i, value])
-      : Object.entries(node);
-    nodes += entries.length;
+    // Indexes or keys, without a pair allocated for each entry.
+    const keys = Array.isArray(node) ? undefined : Object.keys(node);
+    const count = keys?.length ?? (node as unknown[]).length;
+    nodes += count;
     if (nodes > limits.maxNodes) {
       throw new FormatError(
         `the document has more than ${limits.maxNodes} nodes`,
       );
     }
-    for (const [key, value] of entries) {
+    for (let i = 0; i < count; i++) {
+      const key = keys === undefined ? i : keys[i];
+      const value = (node as Record<string | number, unknown>)[key];
       if (value instanceof TomlDate) {
         dates ||= value.isDate() || value.isDateTime();
         (node as Record<string | number, unknown>)[key] = value.toISOString();
