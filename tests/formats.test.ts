@@ -210,6 +210,76 @@ describe("config formats", () => {
     }
   });
 
+  test("a TOML key of too many dotted parts is refused at the key, inside an inline table too", async () => {
+    assert.match(
+      (await failure("c.toml", `x = 1\na = { ${"b.".repeat(200)}c = 1 }\n`))
+        .message,
+      /nests deeper than 100 levels: \S+ line 2, column 7$/,
+    );
+    assert.match(
+      (await failure(
+        "c.toml",
+        `x = 1\na = [{ "q".${"b .".repeat(200)}c = 1 }]\n`,
+      ))
+        .message,
+      /nests deeper than 100 levels: \S+ line 2, column 8$/,
+    );
+  });
+
+  test("loadConfig() counts no TOML key part or node in strings and comments", async () => {
+    const dots = "a.".repeat(300);
+    const commas = "x = 1, ".repeat(30);
+    const text = [
+      `basic = "${dots}\\" ${dots}\\\\"`,
+      `literal = '${dots}\\'`,
+      `multi = """${dots}\\""" ${dots}\n${commas}\n[[x]]\n""""`,
+      `multiliteral = '''${dots}\n${commas}\n[[x]]\n'''''`,
+      `# ${dots} ${commas}`,
+      `"${dots}" = '${commas}'`,
+      `n = [1.5, 2023-01-01T07:32:00.999Z, "${commas}", { a = 1, b = 2, c = 3 }]`,
+      "[t]",
+      `'${dots}' = 1`,
+    ].join("\n") + "\n";
+    const config = await loadConfig(await file("c.toml", text), {
+      maxDepth: 5,
+      maxNodes: 20,
+    });
+    assert.equal(config.basic, `${dots}" ${dots}\\`);
+    assert.equal((config.n as unknown[]).length, 4);
+    // A document of exactly maxNodes nodes (the top level, and each value
+    // and table) loads; one more is refused.
+    const shapes = [
+      (n: number) => `a = [${"1, ".repeat(n - 3)}1]\n`,
+      (n: number) =>
+        Array.from({ length: n - 1 }, (_, i) => `k${i} = ${i}\n`).join(""),
+      (n: number) => "[[t]]\n".repeat(n - 2),
+      (n: number) => `a = [${"{}, ".repeat(n - 3)}{}]\n`,
+    ];
+    for (const shape of shapes) {
+      await loadConfig(await file("c.toml", shape(20)), { maxNodes: 20 });
+      assert.match(
+        (await failure("c.toml", shape(21), { maxNodes: 20 })).message,
+        /the document has more than 20 nodes: \S+$/,
+      );
+    }
+  });
+
+  test("loadConfig() refuses a TOML key of too many parts, or too many nodes, before parsing the file", async () => {
+    // Were the file parsed first, the syntax error on line 2 would be
+    // found first: smol-toml builds a table for each part of a key, and
+    // every node, before the walk could count them.
+    assert.match(
+      (await failure("c.toml", `${"a.".repeat(200)}b = 1\nx = [\n`)).message,
+      /nests deeper than 100 levels: \S+ line 1, column 1$/,
+    );
+    assert.match(
+      (await failure("c.toml", `${"[[t]]\n".repeat(21)}x = [\n`, {
+        maxNodes: 20,
+      })).message,
+      /the document has more than 20 nodes: \S+$/,
+    );
+  });
+
   test("TOML dates and times become ISO 8601 strings; impossible dates and huge integers are refused", async () => {
     const config = await loadConfig(
       await file(

@@ -748,6 +748,12 @@ function generated(format: FormatName): [string, string | Uint8Array, Where][] {
         deeper(51, 1),
       ],
       [
+        "5.6 million empty objects",
+        `{"s": "${SECRET}", "a": [${"{},".repeat(16 * MiB / 3 - 16)}{}]}\n`,
+        (path) =>
+          `Cannot load config as the document has more than 1000000 nodes: ${path} line 1, column 3000030`,
+      ],
+      [
         "100,000 nested arrays, unclosed",
         `{"a": ${"[".repeat(100_000)}\n`,
         deeper(1, 106),
@@ -802,6 +808,25 @@ function generated(format: FormatName): [string, string | Uint8Array, Where][] {
             .join("")
         }`,
         deeper(2 + 2 * 100, 1),
+      ],
+      // Near the size limit: refused before the parser builds a table for
+      // each part or node.
+      [
+        "a key of 8 million dotted parts",
+        `s = "${SECRET}"\n${"a.".repeat(8 * MiB - 64)}b = 1\n`,
+        deeper(2, 1),
+      ],
+      [
+        "2.8 million [[table]] headers",
+        `s = "${SECRET}"\n${"[[t]]\n".repeat(16 * MiB / 6 - 8)}`,
+        (path) =>
+          `Cannot load config as the document has more than 1000000 nodes: ${path}`,
+      ],
+      [
+        "5.6 million inline tables",
+        `s = "${SECRET}"\na = [${"{},".repeat(16 * MiB / 3 - 16)}{}]\n`,
+        (path) =>
+          `Cannot load config as the document has more than 1000000 nodes: ${path}`,
       ],
       [
         "dotted keys, then brackets",
