@@ -329,6 +329,77 @@ describe("config formats", () => {
     });
   });
 
+  test("schema issues are placed at their key or item, however deep, in JSON and TOML", async () => {
+    const issueAt = (
+      ...paths: (string | number)[][]
+    ): ConfigSchema<unknown> => ({
+      "~standard": {
+        version: 1,
+        vendor: "test",
+        validate: () => ({
+          issues: paths.map((path) => ({ message: "Wrong", path })),
+        }),
+      },
+    });
+    const schema = issueAt(
+      [],
+      ["a", 0],
+      ["a", 1, "b", 1, "c"],
+      ["skip", 1, "c"],
+      ["d", "e"],
+      ["missing", "x"],
+    );
+    const json = [
+      "{",
+      '  "a": [',
+      "    1,",
+      '    {"b": [true, {"c": "x"}]}',
+      "  ],",
+      '  "skip": [[1, 2], {"c": 1}],',
+      '  "d": {"e": 1}',
+      "}",
+    ].join("\n");
+    assert.deepEqual(
+      (await failure("c.json", json, { schema })).message.split("\n").slice(1)
+        .map((line) => line.replace(/^\s*\S+ /, "")),
+      [
+        "line 1, column 1: Wrong",
+        "line 3, column 5 field a.0: Wrong",
+        "line 4, column 19 field a.1.b.1.c: Wrong",
+        "line 6, column 21 field skip.1.c: Wrong",
+        "line 7, column 9 field d.e: Wrong",
+        "field missing.x: Wrong",
+      ],
+    );
+    const toml = [
+      "[[a]]",
+      "x = 1",
+      "[[a]]",
+      'b = [true, { c = "x" }]',
+      "[d]",
+      "e = 1",
+      'f."g.h" = 2',
+      '"\\u0069" = 3',
+    ].join("\n");
+    assert.deepEqual(
+      (await failure("c.toml", toml, {
+        schema: issueAt(["a", 0], ["a", 1, "b", 1, "c"], ["d", "f", "g.h"], [
+          "d",
+          "i",
+        ]),
+      })).message.split("\n").slice(1)
+        .map((line) => line.replace(/^\s*\S+ /, "")),
+      [
+        // An item of an array of tables is placed at its header, a key in
+        // an inline table at the nearest key line that holds it.
+        "line 1, column 1 field a.0: Wrong",
+        "line 4, column 1 field a.1.b.1.c: Wrong",
+        "line 7, column 1 field d.f.g.h: Wrong",
+        "line 8, column 1 field d.i: Wrong",
+      ],
+    );
+  });
+
   test("schema issues name the field and its line in JSON and TOML too", async () => {
     const schema: ConfigSchema<{ server: { port: number } }> = {
       "~standard": {

@@ -391,8 +391,32 @@ function deepestLine(
 
 const SEP = "\u0000";
 
-// Reads a dotted key (bare, "basic" or 'literal' parts) from `at`, in one
-// pass: its parts, and where the text after it (and any blanks) starts.
+const BARE_KEY = /[A-Za-z0-9_-]+/y;
+const ESCAPE =
+  /\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|x([0-9A-Fa-f]{2})|(.))/g;
+const ESCAPED: Record<string, string> = {
+  b: "\b",
+  t: "\t",
+  n: "\n",
+  f: "\f",
+  r: "\r",
+  e: "\u001b",
+};
+
+// The text of a basic string's body: its escapes (valid, as the file
+// parsed) turned into what they stand for.
+const unescape = (body: string) =>
+  body.replace(
+    ESCAPE,
+    (_, u4, u8, x2, c: string) =>
+      u4 ?? u8 ?? x2
+        ? String.fromCodePoint(parseInt(u4 ?? u8 ?? x2, 16))
+        : ESCAPED[c] ?? c,
+  );
+
+// Reads a dotted key (bare, "basic" or 'literal' parts) from `at` in one
+// line, in one pass: its parts, as the parser reads them, and where the
+// text after it (and any blanks) starts.
 function splitKey(
   text: string,
   at: number,
@@ -405,21 +429,28 @@ function splitKey(
   for (;;) {
     blanks();
     const quote = text[i];
-    if (quote === '"' || quote === "'") {
-      let part = "";
-      i++;
-      while (i < text.length && text[i] !== quote) {
-        if (quote === '"' && text[i] === "\\") i++;
-        part += text[i++] ?? "";
+    if (quote === "'") {
+      const close = text.indexOf("'", i + 1);
+      if (close === -1) return undefined;
+      parts.push(text.slice(i + 1, close));
+      i = close + 1;
+    } else if (quote === '"') {
+      // The first quote not escaped by an odd run of backslashes.
+      let close = i;
+      for (;;) {
+        close = text.indexOf('"', close + 1);
+        if (close === -1) return undefined;
+        let escapes = 0;
+        while (text[close - 1 - escapes] === "\\") escapes++;
+        if (escapes % 2 === 0) break;
       }
-      if (text[i] !== quote) return undefined;
-      i++;
-      parts.push(part);
+      parts.push(unescape(text.slice(i + 1, close)));
+      i = close + 1;
     } else {
-      const from = i;
-      while (/[A-Za-z0-9_-]/.test(text[i] ?? "")) i++;
-      if (i === from) return undefined;
-      parts.push(text.slice(from, i));
+      BARE_KEY.lastIndex = i;
+      if (!BARE_KEY.test(text)) return undefined;
+      parts.push(text.slice(i, BARE_KEY.lastIndex));
+      i = BARE_KEY.lastIndex;
     }
     blanks();
     if (text[i] !== ".") return { parts, end: i };
