@@ -174,18 +174,110 @@ describe("config formats", () => {
       ["c.toml", `a = ${"[".repeat(deep)}`, /nest too deeply/],
       [
         "c.toml",
-        `a.${"b.".repeat(10_000)}c = 1\n`,
-        /nests deeper than 100 levels/,
+        `x = 1\na.${"b.".repeat(10_000)}c = 1\n`,
+        /nests deeper than 100 levels: \S+ line 2, column 1$/,
       ],
       [
         "c.toml",
-        `[${"b.".repeat(10_000)}c]\nd = 1\n`,
-        /nests deeper than 100 levels/,
+        `x = 1\n[${"b.".repeat(10_000)}c]\nd = 1\n`,
+        /nests deeper than 100 levels: \S+ line 2, column 1$/,
+      ],
+      [
+        "c.toml",
+        `x = 1\n[[${"b.".repeat(10_000)}c]]\nd = 1\n`,
+        /nests deeper than 100 levels: \S+ line 2, column 1$/,
+      ],
+      // Each header one level deeper: the first one past the limit.
+      [
+        "c.toml",
+        `x = 1\n${
+          Array.from({ length: 12 }, (_, i) => `[${"b.".repeat(i * 10)}c]\n`)
+            .join("")
+        }`,
+        /nests deeper than 100 levels: \S+ line 12, column 1$/,
+      ],
+      // Dotted keys, then brackets: neither alone is too deep.
+      [
+        "c.toml",
+        `x = 1\n[a]\n${"b.".repeat(60)}c = ${"[".repeat(60)}${
+          "]".repeat(60)
+        }\n`,
+        /nests deeper than 100 levels: \S+ line 3, column 1$/,
       ],
     ];
     for (const [name, text, expected] of cases) {
       assert.match((await failure(name, text)).message, expected, name);
     }
+  });
+
+  test("a TOML key of too many dotted parts is refused at the key, inside an inline table too", async () => {
+    assert.match(
+      (await failure("c.toml", `x = 1\na = { ${"b.".repeat(200)}c = 1 }\n`))
+        .message,
+      /nests deeper than 100 levels: \S+ line 2, column 7$/,
+    );
+    assert.match(
+      (await failure(
+        "c.toml",
+        `x = 1\na = [{ "q".${"b .".repeat(200)}c = 1 }]\n`,
+      ))
+        .message,
+      /nests deeper than 100 levels: \S+ line 2, column 8$/,
+    );
+  });
+
+  test("loadConfig() counts no TOML key part or node in strings and comments", async () => {
+    const dots = "a.".repeat(300);
+    const commas = "x = 1, ".repeat(30);
+    const text = [
+      `basic = "${dots}\\" ${dots}\\\\"`,
+      `literal = '${dots}\\'`,
+      `multi = """${dots}\\""" ${dots}\n${commas}\n[[x]]\n""""`,
+      `multiliteral = '''${dots}\n${commas}\n[[x]]\n'''''`,
+      `# ${dots} ${commas}`,
+      `"${dots}" = '${commas}'`,
+      `n = [1.5, 2023-01-01T07:32:00.999Z, "${commas}", { a = 1, b = 2, c = 3 }]`,
+      "[t]",
+      `'${dots}' = 1`,
+    ].join("\n") + "\n";
+    const config = await loadConfig(await file("c.toml", text), {
+      maxDepth: 5,
+      maxNodes: 20,
+    });
+    assert.equal(config.basic, `${dots}" ${dots}\\`);
+    assert.equal((config.n as unknown[]).length, 4);
+    // A document of exactly maxNodes nodes (the top level, and each value
+    // and table) loads; one more is refused.
+    const shapes = [
+      (n: number) => `a = [${"1, ".repeat(n - 3)}1]\n`,
+      (n: number) =>
+        Array.from({ length: n - 1 }, (_, i) => `k${i} = ${i}\n`).join(""),
+      (n: number) => "[[t]]\n".repeat(n - 2),
+      (n: number) => `a = [${"{}, ".repeat(n - 3)}{}]\n`,
+    ];
+    for (const shape of shapes) {
+      await loadConfig(await file("c.toml", shape(20)), { maxNodes: 20 });
+      assert.match(
+        (await failure("c.toml", shape(21), { maxNodes: 20 })).message,
+        /the document has more than 20 nodes: \S+$/,
+      );
+    }
+  });
+
+  test("loadConfig() refuses a TOML key of too many parts, or too many nodes, before parsing the file", async () => {
+    // Were the file parsed first, the syntax error on line 2 would be
+    // found first: smol-toml builds a table for each part of a key, and
+    // every node, before the walk could count them.
+    assert.match(
+      (await failure("c.toml", `${"a.".repeat(200)}b = 1\nx = [\n`)).message,
+      /nests deeper than 100 levels: \S+ line 1, column 1$/,
+    );
+    assert.match(
+      (await failure("c.toml", `${"[[t]]\n".repeat(21)}x = [\n`, {
+        maxNodes: 20,
+      })).message,
+      /the document has more than 20 nodes: \S+$/,
+    );
   });
 
   test("TOML dates and times become ISO 8601 strings; impossible dates and huge integers are refused", async () => {
@@ -205,9 +297,106 @@ describe("config formats", () => {
       (await failure("c.toml", "a = 1\nday = 2023-02-30\n")).message,
       /line 2, column 7: invalid date/,
     );
+    // Refused where it is a date value, in an array or inline table too.
+    assert.match(
+      (await failure("c.toml", "a = 1\nb = { c = [2023-01-01, 2023-06-31] }\n"))
+        .message,
+      /line 2, column 24: invalid date/,
+    );
+    assert.match(
+      (await failure("c.toml", "a = 1\nb = 2023-02-29T23:30:00-05:00\n"))
+        .message,
+      /line 2, column 5: invalid date/,
+    );
     assert.match(
       (await failure("c.toml", "n = 9007199254740993\n")).message,
       /line 1, column \d+: an integer is beyond 2\^53/,
+    );
+  });
+
+  test("loadConfig() takes an impossible date in a TOML string, comment or key for text, beside the date it would roll to", async () => {
+    const text = "# renewed 2023-02-30\n" +
+      'note = "2023-02-30"\n' +
+      "2023-02-30 = 'a bare key'\n" +
+      "day = 2023-03-02\n" +
+      "at = 2023-03-02T10:00:00Z\n";
+    const config = await loadConfig(await file("c.toml", text));
+    assert.deepEqual({ ...config }, {
+      note: "2023-02-30",
+      "2023-02-30": "a bare key",
+      day: "2023-03-02",
+      at: "2023-03-02T10:00:00.000Z",
+    });
+  });
+
+  test("schema issues are placed at their key or item, however deep, in JSON and TOML", async () => {
+    const issueAt = (
+      ...paths: (string | number)[][]
+    ): ConfigSchema<unknown> => ({
+      "~standard": {
+        version: 1,
+        vendor: "test",
+        validate: () => ({
+          issues: paths.map((path) => ({ message: "Wrong", path })),
+        }),
+      },
+    });
+    const schema = issueAt(
+      [],
+      ["a", 0],
+      ["a", 1, "b", 1, "c"],
+      ["skip", 1, "c"],
+      ["d", "e"],
+      ["missing", "x"],
+    );
+    const json = [
+      "{",
+      '  "a": [',
+      "    1,",
+      '    {"b": [true, {"c": "x"}]}',
+      "  ],",
+      '  "skip": [[1, 2], {"c": 1}],',
+      '  "d": {"e": 1}',
+      "}",
+    ].join("\n");
+    assert.deepEqual(
+      (await failure("c.json", json, { schema })).message.split("\n").slice(1)
+        .map((line) => line.replace(/^\s*\S+ /, "")),
+      [
+        "line 1, column 1: Wrong",
+        "line 3, column 5 field a.0: Wrong",
+        "line 4, column 19 field a.1.b.1.c: Wrong",
+        "line 6, column 21 field skip.1.c: Wrong",
+        "line 7, column 9 field d.e: Wrong",
+        "field missing.x: Wrong",
+      ],
+    );
+    const toml = [
+      "[[a]]",
+      "x = 1",
+      "[[a]]",
+      'b = [true, { c = "x" }]',
+      "[d]",
+      "e = 1",
+      'f."g.h" = 2',
+      '"\\u0069" = 3',
+    ].join("\n");
+    assert.deepEqual(
+      (await failure("c.toml", toml, {
+        schema: issueAt(["a", 0], ["a", 1, "b", 1, "c"], ["d", "f", "g.h"], [
+          "d",
+          "i",
+        ]),
+      })).message.split("\n").slice(1)
+        .map((line) => line.replace(/^\s*\S+ /, "")),
+      [
+        // An item of an array of tables is placed at its header, a key in
+        // an inline table at the nearest key line that holds it.
+        "line 1, column 1 field a.0: Wrong",
+        "line 4, column 1 field a.1.b.1.c: Wrong",
+        "line 7, column 1 field d.f.g.h: Wrong",
+        "line 8, column 1 field d.i: Wrong",
+      ],
     );
   });
 

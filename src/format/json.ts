@@ -1,10 +1,4 @@
-import {
-  type JSONVisitor,
-  type Node,
-  parseTree,
-  printParseErrorCode,
-  visit,
-} from "jsonc-parser";
+import { type JSONVisitor, printParseErrorCode, visit } from "jsonc-parser";
 import {
   type ConfigFormat,
   type FieldPath,
@@ -60,10 +54,10 @@ function parseJson(text: string, limits: FormatLimits): Parsed {
     throw new FormatError("the file is not valid JSON", reason, offset);
   };
   const containers: (Record<string, unknown> | unknown[])[] = [];
-  const keys: Set<string>[] = [];
   let root: unknown;
   let key = "";
   let nodes = 0;
+  // Plain assignment, but for `__proto__`, which would set the prototype.
   const put = (value: unknown, offset: number) => {
     if (++nodes > limits.maxNodes) {
       throw new FormatError(
@@ -72,9 +66,10 @@ function parseJson(text: string, limits: FormatLimits): Parsed {
         offset,
       );
     }
-    const top = containers.at(-1);
+    const top = containers[containers.length - 1];
     if (top === undefined) root = value;
     else if (Array.isArray(top)) top.push(value);
+    else if (key !== "__proto__") top[key] = value;
     else {
       Object.defineProperty(top, key, {
         value,
@@ -98,17 +93,17 @@ function parseJson(text: string, limits: FormatLimits): Parsed {
   const visitor: JSONVisitor = {
     onObjectBegin(offset) {
       open({}, offset);
-      keys.push(new Set());
     },
+    // Each value is put before the next key is read: a key seen before is
+    // already an own property.
     onObjectProperty(name, offset) {
-      const seen = keys.at(-1)!;
-      if (seen.has(name)) fail("duplicated mapping key", offset);
-      seen.add(name);
+      if (Object.hasOwn(containers[containers.length - 1], name)) {
+        fail("duplicated mapping key", offset);
+      }
       key = name;
     },
     onObjectEnd() {
       containers.pop();
-      keys.pop();
     },
     onArrayBegin(offset) {
       open([], offset);
@@ -127,29 +122,70 @@ function parseJson(text: string, limits: FormatLimits): Parsed {
   return { value: root, shared: false };
 }
 
-// Only on a schema failure: the file parsed, so its depth is bounded.
+const SEP = "\u0000";
+const keyOf = (path: FieldPath) => path.map(String).join(SEP);
+
+interface Open {
+  /** The container's path, as `keyOf` writes it. */
+  path: string;
+  /** Whether it is the top level, whose children's paths have no prefix. */
+  top: boolean;
+  /** In an array, the index of the next item. */
+  index: number;
+  array: boolean;
+}
+
+// Only on a schema failure: the file parsed, so it is valid and its depth
+// bounded. One scan, which calls back only inside the containers some path
+// goes through: a mapping entry is located at its key (as in YAML), a
+// sequence item at its value.
 function locateJsonPaths(
   text: string,
   paths: readonly FieldPath[],
 ): (number | undefined)[] {
-  const root = parseTree(text, [], OPTIONS);
-  return paths.map((path) => {
-    let node: Node | undefined = root;
-    let at = root?.offset;
-    for (const segment of path) {
-      if (node?.type === "object") {
-        const entry: Node | undefined = node.children?.find((property) =>
-          property.children?.[0]?.value === String(segment)
-        );
-        // A mapping entry is located at its key, as in YAML.
-        at = entry?.children?.[0]?.offset;
-        node = entry?.children?.[1];
-      } else if (node?.type === "array") {
-        node = node.children?.[Number(segment)];
-        at = node?.offset;
-      } else return undefined;
-      if (node === undefined) return undefined;
+  const wanted = new Set(paths.map(keyOf));
+  const through = new Set(
+    paths.flatMap((path) => path.map((_, n) => keyOf(path.slice(0, n)))),
+  );
+  const found = new Map<string, number>();
+  const open: Open[] = [];
+  let key = "";
+  const place = (path: string, offset: number) => {
+    if (wanted.has(path) && !found.has(path)) found.set(path, offset);
+  };
+  const child = (parent: Open, name: string) =>
+    parent.top ? name : `${parent.path}${SEP}${name}`;
+  // The path of the value that starts at `offset`, placed if it is an item
+  // (or the top level).
+  const start = (offset: number): string => {
+    const parent = open[open.length - 1];
+    if (parent === undefined) {
+      place("", offset);
+      return "";
     }
-    return at;
-  });
+    if (!parent.array) return child(parent, key);
+    const path = child(parent, String(parent.index++));
+    place(path, offset);
+    return path;
+  };
+  const begin = (array: boolean) => (offset: number) => {
+    const path = start(offset);
+    open.push({ path, top: open.length === 0, index: 0, array });
+    // Nothing wanted inside: the scan goes on without calling back.
+    return through.has(path);
+  };
+  visit(text, {
+    onObjectBegin: begin(false),
+    onArrayBegin: begin(true),
+    onObjectEnd: () => void open.pop(),
+    onArrayEnd: () => void open.pop(),
+    onObjectProperty(name, offset) {
+      key = name;
+      place(child(open[open.length - 1], name), offset);
+    },
+    onLiteralValue(_value, offset) {
+      start(offset);
+    },
+  }, OPTIONS);
+  return paths.map((path) => found.get(keyOf(path)));
 }
