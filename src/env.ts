@@ -43,6 +43,8 @@ interface Piece {
 interface Reference {
   offset: number;
   name: string;
+  /** Written `$NAME`, not `${NAME}`: maybe a `$` in a value, not a reference. */
+  bare?: boolean;
   op?: ":-" | "-" | ":?" | "?";
   arg?: (string | Reference)[];
 }
@@ -66,21 +68,24 @@ const HIDDEN = "…";
  * Defaults and messages are expanded in turn, as shells do, when used
  * (`${A:-${B:-x}}`), up to {@linkcode MAX_NESTING} levels; a value
  * substituted into a message is shown as `…`. A `$` followed by anything
- * else is kept. References inside YAML comments (from a `#` at the start of
- * a line or after a blank, outside quotes on that line) are left alone.
+ * else is kept. References inside comments are left alone: in YAML from a
+ * `#` at the start of a line or after a blank, in TOML from any `#`, outside
+ * quotes on that line (JSON has no comments).
  *
  * Runs in time linear in the length of `text`.
  *
  * @param text The original text.
- * @param getEnv Reads one variable, given its name and the offset of its
- *   reference; `undefined` when unset.
+ * @param getEnv Reads one variable, given its name, the offset of its
+ *   reference and whether it was written `$NAME`; `undefined` when unset.
  * @param maxProblems How many problems to list (all are counted).
+ * @param syntax Whose comments and quotes to follow.
  * @returns The expanded text, the problems found and an offset map.
  */
 export function expandEnv(
   text: string,
-  getEnv: (name: string, offset: number) => string | undefined,
+  getEnv: (name: string, offset: number, bare: boolean) => string | undefined,
   maxProblems: number = Infinity,
+  syntax: "yaml" | "json" | "toml" = "yaml",
 ): Expansion {
   if (!text.includes("$")) {
     return {
@@ -183,7 +188,7 @@ export function expandEnv(
   // environment are replaced by "…" (for messages).
   const evaluate = (ref: Reference, hide: boolean): string => {
     const { name, op, offset } = ref;
-    const value = getEnv(name, offset);
+    const value = getEnv(name, offset, ref.bare === true);
     const unset = value === undefined;
     const empty = unset || value === "";
     if (op === ":-" || op === "-") {
@@ -200,8 +205,12 @@ export function expandEnv(
         return value ?? "";
       }
     } else if (unset) {
+      // A `$` inside a value (a password, say) reads as `$NAME` too: the
+      // name is then part of the value, so it is not shown.
       problem(
-        `the environment variable ${name} is not set (give a default with \${${name}:-default})`,
+        ref.bare
+          ? "a $ starts a reference to an environment variable that is not set (write $$ for a literal $, or give a default with ${NAME:-default})"
+          : `the environment variable ${name} is not set (give a default with \${${name}:-default})`,
         offset,
       );
       return "";
@@ -229,11 +238,15 @@ export function expandEnv(
     if (code !== 0x24) { // not "$"
       const ch = text[i];
       if (quote === "") {
-        if (ch === "'" || ch === '"') {
+        if (ch === '"' || (ch === "'" && syntax !== "json")) {
           const prev = i === 0 ? "\n" : text[i - 1];
-          // A quote opens a quoted scalar only where a scalar can start.
-          if (/[\s:\[{,\-]/.test(prev)) quote = ch;
-        } else if (ch === "#" && (i === 0 || /\s/.test(text[i - 1]))) {
+          // In YAML a quote opens a quoted scalar only where a scalar can
+          // start; in JSON and TOML any quote outside a string opens one.
+          if (syntax !== "yaml" || /[\s:\[{,\-]/.test(prev)) quote = ch;
+        } else if (
+          ch === "#" && syntax !== "json" &&
+          (syntax === "toml" || i === 0 || /\s/.test(text[i - 1]))
+        ) {
           const eol = text.indexOf("\n", i);
           i = eol === -1 ? text.length : eol;
           continue;
@@ -291,7 +304,10 @@ export function expandEnv(
       const m = NAME.exec(text);
       if (m !== null) {
         end = NAME.lastIndex;
-        replacement = evaluate({ offset: start, name: m[0] }, false);
+        replacement = evaluate(
+          { offset: start, name: m[0], bare: true },
+          false,
+        );
       }
     }
     if (replacement === undefined) {

@@ -6,6 +6,7 @@ import { expandEnv, type Expansion } from "./env.ts";
 import { LoadError, type LoadErrorLocation, MAX_PROBLEMS } from "./errors.ts";
 import { formatFor, type FormatName } from "./format/mod.ts";
 import { type IssueContext, reportSchemaIssues } from "./schema_issues.ts";
+import { keyShower } from "./redact.ts";
 import { type FileInfo, runtime } from "./runtime/mod.ts";
 import { describeFileError } from "./file_errors.ts";
 import { type OffThreadParser, WorkerUnavailable } from "./off_thread.ts";
@@ -234,7 +235,12 @@ export async function readConfigFile<C>(
   const source = decodeUtf8(path, bytes);
   // `${ENV}` lookups go through `env`, a function a worker cannot call:
   // expansion stays here (linear, and nothing when the text has no "$").
-  const expansion = expand(path, source, options.env ?? runtime().getEnv);
+  const expansion = expand(
+    path,
+    source,
+    options.env ?? runtime().getEnv,
+    format.name,
+  );
   const limits = { maxDepth, maxNodes };
   let outcome: ParseOutcome | undefined;
   let digest: string | undefined;
@@ -261,11 +267,13 @@ export async function readConfigFile<C>(
   const value = accept(path, outcome, source, expansion);
   // Frozen here when the worker parsed it: in slices, it may be large.
   if (freeze && digest !== undefined) await deepFreezeSliced(value);
+  const showKey = keyShower(expansion.values, source);
   const config = options.schema === undefined
     ? value as C
     : await validate(path, value, options.schema, {
       input: value,
       envValues: expansion.values,
+      showKey,
       locate: (paths) => {
         const found = format.locate(expansion.text, paths, maxDepth);
         const at = found.flatMap((offset) =>
@@ -281,7 +289,7 @@ export async function readConfigFile<C>(
   return {
     config,
     digest: digest ?? sha256(bytes),
-    envValues: expansion.values,
+    showKey,
   };
 }
 
@@ -400,9 +408,15 @@ function decodeUtf8(path: string, bytes: Uint8Array): string {
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) ||
-      (bytes[0] === 0xfe && bytes[1] === 0xff);
-    const reason = utf16
+    // By its byte order mark: UTF-32 (LE, BE) before UTF-16, whose LE mark
+    // starts UTF-32 LE's.
+    const [b0, b1, b2, b3] = bytes;
+    const utf32 = (b0 === 0xff && b1 === 0xfe && b2 === 0 && b3 === 0) ||
+      (b0 === 0 && b1 === 0 && b2 === 0xfe && b3 === 0xff);
+    const utf16 = (b0 === 0xff && b1 === 0xfe) || (b0 === 0xfe && b1 === 0xff);
+    const reason = utf32
+      ? "the file is UTF-32 text, not UTF-8 (save it as UTF-8)"
+      : utf16
       ? "the file is UTF-16 text, not UTF-8 (save it as UTF-8)"
       : "the file is not valid UTF-8 text";
     // The text before the first bad byte is valid: its end is the place.
@@ -453,20 +467,30 @@ function expand(
   path: string,
   source: string,
   env: (name: string) => string | undefined,
+  syntax: FormatName,
 ): Expansion {
-  const expansion = expandEnv(source, (name, offset) => {
-    try {
-      return env(name);
-    } catch (error) {
-      throw loadError(
-        path,
-        `the environment variable ${name} cannot be read (${
-          error instanceof Error ? error.name : "error"
-        }; with Deno, allow it with --allow-env=${name})`,
-        [{ ...lineColumn(source, offset), reason: "" }],
-      );
-    }
-  }, MAX_PROBLEMS);
+  const expansion = expandEnv(
+    source,
+    (name, offset, bare) => {
+      try {
+        return env(name);
+      } catch (error) {
+        // A `$NAME` may be a `$` inside a value: its name is not shown.
+        const what = bare
+          ? "an environment variable that a $ names"
+          : `the environment variable ${name}`;
+        throw loadError(
+          path,
+          `${what} cannot be read (${
+            error instanceof Error ? error.name : "error"
+          }; with Deno, allow it with --allow-env=${bare ? "NAME" : name})`,
+          [{ ...lineColumn(source, offset), reason: "" }],
+        );
+      }
+    },
+    MAX_PROBLEMS,
+    syntax,
+  );
   const { problems, problemCount } = expansion;
   if (problemCount > 0) {
     const at = lineColumns(source, problems.map((p) => p.offset));

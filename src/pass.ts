@@ -17,8 +17,8 @@ export interface Loaded<C> {
   config: C;
   /** The SHA-256 of the bytes it was loaded from, when it came from a file. */
   digest?: string;
-  /** The values substituted from the environment, never to be shown. */
-  envValues?: readonly string[];
+  /** Whether a key of the config may be shown in a field path. */
+  showKey?: (key: string) => boolean;
 }
 
 /** A hook as registered: its name and deadline read once. */
@@ -159,7 +159,7 @@ async function run<C>(
     changes = await diffConfigsSliced(
       old,
       loaded.config,
-      keyShower(loaded.envValues ?? []),
+      loaded.showKey ?? keyShower([]),
     );
   } catch (error) {
     return {

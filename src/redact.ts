@@ -14,21 +14,38 @@ const PLAIN_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.\/-]{0,63}$/;
 
 /**
  * Decides which mapping keys may be shown in a field path: keys that look
- * like names (letters, digits, `_`, `-`, `.`, `/`; at most 64) and hold no
- * value taken from the environment (the whole value, or one of 4 characters
- * or more inside the key).
+ * like names (letters, digits, `_`, `-`, `.`, `/`; at most 64), that hold
+ * no value taken from the environment (the whole value, or one of 4
+ * characters or more inside the key), and, given the file's text, that are
+ * written in it as they are (not made by an escape, or by a substituted
+ * value that an escape spells differently).
  *
  * @param envValues The values substituted from the environment.
+ * @param source The file's text before expansion, when there is one.
  * @returns Whether a key may be shown.
  */
 export function keyShower(
   envValues: readonly string[],
+  source?: string,
 ): (key: string) => boolean {
-  if (envValues.length === 0) return (key) => PLAIN_KEY.test(key);
-  const fromEnv = new Redactor(envValues, 4);
+  const fromEnv = envValues.length === 0
+    ? undefined
+    : new Redactor(envValues, 4);
+  const written = new Map<string, boolean>();
+  const inSource = (key: string) => {
+    if (source === undefined) return true;
+    let found = written.get(key);
+    if (found === undefined) {
+      found = source.includes(key);
+      written.set(key, found);
+    }
+    return found;
+  };
   return (key) =>
-    PLAIN_KEY.test(key) && !fromEnv.isValue(key) &&
-    fromEnv.scrub(key, Infinity) === key;
+    PLAIN_KEY.test(key) &&
+    (fromEnv === undefined ||
+      (!fromEnv.isValue(key) && fromEnv.scrub(key, Infinity) === key)) &&
+    inSource(key);
 }
 
 /** What stands in for a value that was removed. */

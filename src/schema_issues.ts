@@ -1,5 +1,5 @@
 import type { FieldPath } from "./format/mod.ts";
-import { keyShower, Redactor, stringsIn, unescapeJson } from "./redact.ts";
+import { Redactor, stringsIn, unescapeJson } from "./redact.ts";
 import type { SchemaIssue } from "./schema.ts";
 
 /** The most schema issues reported one by one; the rest are counted. */
@@ -30,6 +30,8 @@ export interface IssueContext {
   input: unknown;
   /** Values substituted from the environment. */
   envValues: readonly string[];
+  /** Whether a key may be shown (see keyShower). */
+  showKey: (key: string) => boolean;
   /** Finds the line and column of each path in the file, when it can. */
   locate(
     paths: readonly FieldPath[],
@@ -55,7 +57,7 @@ export function reportSchemaIssues(
   context: IssueContext,
 ): { reports: ReportedIssue[]; more: number } {
   const shown = issues.slice(0, MAX_ISSUES);
-  const showKey = keyShower(context.envValues);
+  const { showKey } = context;
   const hiddenKeys: string[] = [];
   const located = shown.map((issue) => {
     const { path, hiddenAt } = analyse(issue, context.input, showKey);
@@ -103,16 +105,16 @@ function analyse(
     const parent = node;
     const key = typeof segment === "symbol" ? "(symbol)" : segment;
     path.push(Array.isArray(parent) && /^\d+$/.test(String(key)) ? +key : key);
-    node = isObject(parent) && Object.hasOwn(parent, key)
-      ? (parent as Record<PropertyKey, unknown>)[key]
-      : undefined;
+    // A key the file has may hold a secret; one it lacks (a missing field)
+    // is the schema's own name.
+    const present = isObject(parent) && Object.hasOwn(parent, key);
+    node = present ? (parent as Record<PropertyKey, unknown>)[key] : undefined;
     if (hiddenAt !== undefined || Array.isArray(parent)) continue;
     const name = String(key);
     const last = i === segments.length - 1;
     if (
-      typeof segment === "symbol" || !showKey(name) ||
-      (last && isObject(parent) && Object.hasOwn(parent, key) &&
-        reportsUnknownKey(issue, name))
+      typeof segment === "symbol" ||
+      (present && (!showKey(name) || (last && reportsUnknownKey(issue, name))))
     ) {
       hiddenAt = i;
     }

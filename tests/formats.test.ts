@@ -395,7 +395,9 @@ describe("config formats", () => {
         "line 1, column 1 field a.0: Wrong",
         "line 4, column 1 field a.1.b.1.c: Wrong",
         "line 7, column 1 field d.f.g.h: Wrong",
-        "line 8, column 1 field d.i: Wrong",
+        // A key spelled with an escape is not written in the file as it
+        // is: the field names its parent, placed at the key.
+        "line 8, column 1 field d: Wrong",
       ],
     );
   });
@@ -446,4 +448,66 @@ describe("config formats", () => {
       assert.doesNotMatch(JSON.stringify(result), /Zq7/);
     }
   });
+});
+
+test("a key from the environment spelled with an escape is never shown decoded", async () => {
+  const schema: ConfigSchema<unknown> = {
+    "~standard": {
+      version: 1,
+      vendor: "test",
+      validate: (value) => ({
+        issues: [{
+          message: "Invalid option",
+          path: [
+            "tokens",
+            ...Object.keys((value as { tokens: object }).tokens),
+          ],
+        }],
+      }),
+    },
+  };
+  const texts: [string, string][] = [
+    ["c.json", '{"tokens": {"${S}": "superuser"}}\n'],
+    ["c.yaml", 'tokens:\n  "${S}": superuser\n'],
+  ];
+  for (const [name, text] of texts) {
+    const path = await file(name, text);
+    const error = await loadConfig(path, {
+      schema,
+      env: envOf({
+        S: name.endsWith("json") ? "Zq7\\u004dark7" : "Zq7\\x4dark7",
+      }),
+    }).then(() => assert.fail("expected a LoadError"), (e: Error) => e);
+    assert.match(error.message, /field tokens: Invalid option/, name);
+    assert.ok(!error.message.includes("Zq7"), error.message);
+  }
+});
+
+test("JSON numbers a double cannot hold are refused, as in TOML", async () => {
+  assert.match(
+    (await failure("c.json", '{"a": 1,\n "n": 9007199254740993}')).message,
+    /line 2, column 7: an integer is beyond 2\^53/,
+  );
+  assert.match(
+    (await failure("c.json", '{"f": 1e400}')).message,
+    /line 1, column 7: a number is too large/,
+  );
+  // Within range, and decimals (which are never exact), load.
+  const config = await loadConfig(
+    await file("c.json", '{"n": 9007199254740991, "f": 0.1, "e": 1e300}'),
+  );
+  assert.deepEqual({ ...config }, { n: 9007199254740991, f: 0.1, e: 1e300 });
+});
+
+test("a YAML document past maxNodes is refused before it is built, at the node past the bound", async () => {
+  const error = await failure(
+    "c.yaml",
+    "a: [1, 2, 3]\nb: {c: 4, d: 5}\n",
+    { maxNodes: 5 },
+  );
+  assert.match(
+    error.message,
+    // The root, "a", the sequence, 1 and 2 are five: 3 is past them.
+    /the document has more than 5 nodes: .* line 1, column 11$/,
+  );
 });

@@ -92,10 +92,12 @@ describe("loadConfig()", () => {
       error.problems[0],
       /line 2, column 4: .*FIRST_UNSET is not set/,
     );
+    // A $NAME may be a $ inside a value: its name is not shown.
     assert.match(
       error.problems[1],
-      /line 4, column 8: .*SECOND_UNSET is not set/,
+      /line 4, column 8: a \$ starts a reference to an environment variable that is not set \(write \$\$ for a literal \$/,
     );
+    assert.ok(!error.message.includes("SECOND_UNSET"));
     assert.match(
       error.problems[2],
       /line 5, column 4: .*NEEDED is not set \(set it to the API key\)/,
@@ -688,5 +690,41 @@ describe("loadConfig()", () => {
       assert.match(error.message, /bad indentation/, text);
       assert.equal(error.column, column, text);
     }
+  });
+});
+
+test("loadConfig() never shows a $ inside a value as the name of a variable", async () => {
+  await using file = await tempConfig("password: pa$sw0rdZq7\n");
+  const error = await loadConfig(file.path, { env: () => undefined }).then(
+    () => assert.fail("expected a LoadError"),
+    (e: Error) => e,
+  );
+  assert.match(error.message, /line 1, column 13: a \$ starts a reference/);
+  assert.ok(!error.message.includes("sw0rd"), error.message);
+  // Where the environment cannot be read (Deno without --allow-env).
+  const denied = await loadConfig(file.path, {
+    env: () => {
+      throw Object.assign(new Error("denied"), { name: "NotCapable" });
+    },
+  }).then(() => assert.fail("expected a LoadError"), (e: Error) => e);
+  assert.match(
+    denied.message,
+    /an environment variable that a \$ names cannot be read \(NotCapable; with Deno, allow it with --allow-env=NAME\)/,
+  );
+  assert.ok(!denied.message.includes("sw0rd"), denied.message);
+});
+
+test("loadConfig() leaves references in TOML comments alone and expands them in TOML strings", async () => {
+  await using file = await tempConfig(
+    "a=\"v #${HOST}\"\nb = 1#${UNSET}\nc = '${HOST}'\n",
+  );
+  const config = await loadConfig(file.path, {
+    format: "toml",
+    env: (name) => name === "HOST" ? "db.internal" : undefined,
+  });
+  assert.deepEqual({ ...config }, {
+    a: "v #db.internal",
+    b: 1,
+    c: "db.internal",
   });
 });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Redactor, stringsIn } from "../src/redact.ts";
+import { keyShower, Redactor, stringsIn } from "../src/redact.ts";
 
 test("Redactor.scrub() removes a value as is and in every escaped form a message may quote", () => {
   const value = 'Pa"s\\s\nwörd';
@@ -69,4 +69,22 @@ test("stringsIn() collects every string (and number) once, ignoring keys", () =>
   assert.deepEqual(found.sort(), ["shared-string"]);
   assert.deepEqual(stringsIn({ n: 1234567 }, 4, true), ["1234567"]);
   assert.deepEqual(stringsIn({ n: 1234567 }, 4, false), []);
+});
+
+test("keyShower() shows a key only if it is a name, holds no value from the environment, and is written so in the file", () => {
+  const show = keyShower(
+    ["Zq7\\u004dark7", "tok-secret"],
+    'a: 1\n"b\\u0063": 2\nport: 3\n',
+  );
+  assert.equal(show("a"), true);
+  assert.equal(show("port"), true);
+  // Spelled with an escape in the file: not written as it is.
+  assert.equal(show("bc"), false);
+  // A value from the environment that an escape spells differently.
+  assert.equal(show("Zq7Mark7"), false);
+  assert.equal(show("tok-secret"), false);
+  assert.equal(show("x-tok-secret-y"), false);
+  assert.equal(show("pass word"), false);
+  // Without the file's text (a custom loader), names are shown.
+  assert.equal(keyShower([])("anything"), true);
 });

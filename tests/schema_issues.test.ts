@@ -1,10 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { keyShower } from "../src/redact.ts";
 import { MAX_ISSUES, reportSchemaIssues } from "../src/schema_issues.ts";
 
 const context = (input: unknown, envValues: string[] = []) => ({
   input,
   envValues,
+  showKey: keyShower(envValues),
   locate: (paths: readonly (readonly (string | number)[])[]) =>
     paths.map((path) => ({ line: path.length, column: 1 })),
 });

@@ -111,7 +111,21 @@ function parseJson(text: string, limits: FormatLimits): Parsed {
     onArrayEnd() {
       containers.pop();
     },
-    onLiteralValue(value, offset) {
+    onLiteralValue(value, offset, length) {
+      // As in TOML: a number a double cannot hold is refused, never
+      // rounded (an integer past 2^53) or turned into Infinity.
+      if (typeof value === "number") {
+        if (!Number.isFinite(value)) fail("a number is too large", offset);
+        if (
+          !Number.isSafeInteger(value) &&
+          /^-?\d+$/.test(text.slice(offset, offset + length))
+        ) {
+          fail(
+            "an integer is beyond 2^53, which a number does not hold exactly",
+            offset,
+          );
+        }
+      }
       put(value, offset);
     },
     onError(error, offset) {

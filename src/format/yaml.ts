@@ -1,11 +1,12 @@
 import {
+  constructFromEvents,
   CORE_SCHEMA,
   type Event,
   EVENT_ID,
   getScalarValue,
-  load,
   mergeTag,
   parseEvents,
+  SCALAR_STYLE,
   type Schema,
   YAMLException,
 } from "js-yaml";
@@ -51,14 +52,30 @@ function parseYaml(text: string, limits: FormatLimits): Parsed {
   }
   let value: unknown;
   try {
-    value = load(text, {
+    // What js-yaml's load() does, with the nodes counted between the two
+    // steps: a document past maxNodes is refused before it is built.
+    const events = parseEvents(text, { maxDepth: limits.maxDepth });
+    const past = nodePast(events, limits.maxNodes);
+    if (past !== undefined) {
+      throw new FormatError(
+        `the document has more than ${limits.maxNodes} nodes`,
+        "",
+        past,
+      );
+    }
+    const documents = constructFromEvents(events, {
+      source: text,
       schema: YAML_SCHEMA,
-      maxDepth: limits.maxDepth,
       // js-yaml's default (10,000) refuses ordinary large configs that
       // merge a base into each entry; the bound stays linear in the text.
       maxTotalMergeKeys: Math.max(10_000, text.length),
     });
+    if (documents.length === 0) {
+      throw new YAMLException("expected a document, but the input is empty");
+    }
+    value = documents[0];
   } catch (error) {
+    if (error instanceof FormatError) throw error;
     if (!(error instanceof YAMLException)) {
       throw new FormatError(
         "the YAML parser failed",
@@ -77,6 +94,25 @@ function parseYaml(text: string, limits: FormatLimits): Parsed {
   // Without an alias (`*name`) no node can be shared or loop, and the
   // parser already bounded the depth.
   return { value, shared: text.includes("*") };
+}
+
+// The offset of the node past the first `max`, if there is one: mappings,
+// sequences, scalars and aliases each count one, as the loader counts nodes.
+function nodePast(events: readonly Event[], max: number): number | undefined {
+  let nodes = 0;
+  for (const event of events) {
+    if (event.type === EVENT_ID.DOCUMENT || event.type === EVENT_ID.POP) {
+      continue;
+    }
+    if (++nodes > max) {
+      return event.type === EVENT_ID.SCALAR
+        ? event.valueStart
+        : event.type === EVENT_ID.ALIAS
+        ? event.anchorStart
+        : event.start;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -239,7 +275,12 @@ export function locateYamlPaths(
       if (top.wanted && event.type === EVENT_ID.SCALAR) {
         const path = join(top.path, top.child);
         if (wanted.has(path) && !found.has(path)) {
-          if (event.valueStart !== -1) found.set(path, event.valueStart);
+          // A quoted key is placed at its opening quote, as in JSON.
+          const quoted = event.style === SCALAR_STYLE.SINGLE_QUOTED ||
+            event.style === SCALAR_STYLE.DOUBLE_QUOTED;
+          if (event.valueStart !== -1) {
+            found.set(path, event.valueStart - (quoted ? 1 : 0));
+          }
         }
       }
       if (event.type === EVENT_ID.MAPPING || event.type === EVENT_ID.SEQUENCE) {

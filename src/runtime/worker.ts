@@ -31,7 +31,9 @@ export interface WorkerEvents {
  * @throws {Error} If it cannot start (on Deno: no read access to `url`).
  */
 export function startWorker(url: URL, events: WorkerEvents): WorkerLike {
-  const worker = new Worker(url);
+  // Not the parent's execArgv: flags such as `--input-type` or `-e` would
+  // stop the worker module from loading.
+  const worker = new Worker(url, { execArgv: [] });
   worker.on("message", events.message);
   worker.on("error", events.error);
   worker.on("exit", events.exit);
