@@ -186,6 +186,11 @@ const notUtf8 = (line: number, column: number): Expected => [
   line,
   column,
 ];
+const UTF32: Expected = [
+  "the file is UTF-32 text, not UTF-8 (save it as UTF-8)",
+  1,
+  1,
+];
 const UTF16: Expected = [
   "the file is UTF-16 text, not UTF-8 (save it as UTF-8)",
   1,
@@ -240,7 +245,7 @@ const JSON_CORPUS: Record<string, Expected> = {
   "invalid-utf8-surrogate.json": notUtf8(1, 31),
   "utf16-bom.json": UTF16,
   // UTF-32 starts as UTF-16 does (FF FE): either way, not UTF-8.
-  "utf32-bom.json": UTF16,
+  "utf32-bom.json": UTF32,
   "utf16-no-bom.json": notJson(1, 2, "unexpected character"),
   "nul-byte.json": notJson(3, 8, "control character in a string"),
   "nul-byte-between-tokens.json": notJson(2, 10, "unexpected character"),

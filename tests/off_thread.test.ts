@@ -14,7 +14,10 @@ import { Coordinator } from "hup-reload";
 import { LoadError } from "../src/errors.ts";
 import { readConfigFile } from "../src/load.ts";
 import { OffThreadParser } from "../src/off_thread.ts";
+import { writeFile } from "node:fs/promises";
+import type { LoadOptions } from "hup-reload";
 import { envOf, jsonLines, tempConfig } from "./_helpers.ts";
+import { cases, env as caseEnv, schema } from "./_pathological.ts";
 
 const ts = import.meta.url.endsWith(".ts");
 const here = (path: string) => new URL(path, import.meta.url);
@@ -36,11 +39,12 @@ function corpusFiles(dir: string): string[] {
 async function outcome(
   path: string,
   parser: OffThreadParser | undefined,
+  options: LoadOptions<unknown> = {},
 ): Promise<unknown> {
   try {
     const { config, digest } = await readConfigFile(
       path,
-      { env, workerThreshold: 0 },
+      { env, ...options, workerThreshold: 0 },
       parser,
     );
     return { config: JSON.parse(JSON.stringify(config)), digest };
@@ -61,6 +65,25 @@ describe("parsing off the event loop", () => {
           await outcome(file, parser),
           await outcome(file, undefined),
           file,
+        );
+      }
+      assert.equal(parser.starts, 1, "one worker, reused");
+    } finally {
+      parser.close();
+    }
+  });
+
+  test("every generated pathological file gives the same outcome in the worker as on the event loop", async () => {
+    const parser = new OffThreadParser();
+    try {
+      await using dir = await tempConfig();
+      for (const { name, format, make } of cases) {
+        const path = join(dir.dir, `${name}.${format}`);
+        await writeFile(path, make(128 * 1024));
+        assert.deepEqual(
+          await outcome(path, parser, { schema, env: caseEnv }),
+          await outcome(path, undefined, { schema, env: caseEnv }),
+          name,
         );
       }
       assert.equal(parser.starts, 1, "one worker, reused");

@@ -145,11 +145,8 @@ const vectors: Record<string, Vector> = {
     },
     env: (f) => ({ S3: envValue(f, secret(3)) }),
     where: {
-      // YAML places a quoted key after its opening quote.
-      yaml: {
-        file: /line 5, column 4 field tokens: /,
-        env: /line 5, column 3 field tokens: /,
-      },
+      // A quoted key is placed at its opening quote.
+      yaml: /line 5, column 3 field tokens: /,
       json: /line 7, column 5 field tokens: /,
       toml: /line 6, column 1 field tokens: /,
     },
