@@ -243,15 +243,15 @@ export async function readConfigFile<C>(
   );
   const limits = { maxDepth, maxNodes };
   let outcome: ParseOutcome | undefined;
-  let digest: string | undefined;
+  let offThread = false;
   if (parser !== undefined && bytes.length >= workerThreshold) {
     try {
-      ({ outcome, digest } = await parser.parse({
+      outcome = await parser.parse({
         format: format.name,
         text: expansion.text,
-        bytes,
         limits,
-      }));
+      });
+      offThread = true;
     } catch (error) {
       if (!(error instanceof WorkerUnavailable)) {
         throw loadError(path, "the parser failed off the event loop", [{
@@ -266,7 +266,7 @@ export async function readConfigFile<C>(
   outcome ??= parseText(format.name, expansion.text, limits, freeze);
   const value = accept(path, outcome, source, expansion);
   // Frozen here when the worker parsed it: in slices, it may be large.
-  if (freeze && digest !== undefined) await deepFreezeSliced(value);
+  if (freeze && offThread) await deepFreezeSliced(value);
   const showKey = keyShower(expansion.values, source);
   const config = options.schema === undefined
     ? value as C
@@ -288,7 +288,7 @@ export async function readConfigFile<C>(
   // Hashed once the file has loaded: a refused file needs no digest.
   return {
     config,
-    digest: digest ?? sha256(bytes),
+    digest: sha256(bytes),
     showKey,
   };
 }

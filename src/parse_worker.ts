@@ -1,29 +1,45 @@
 // The parser's worker: parses config text off the event loop, as
-// parseText() does on it, and digests the file's bytes. Started by
+// parseText() does on it, and sends a large document back in pieces, one
+// message at a time, each when the parent asks for the next. Started by
 // OffThreadParser; never imported by anything else.
-import { sha256 } from "./digest.ts";
-import type { ParseRequest, ParseResponse } from "./off_thread.ts";
+import type { ParseNext, ParseRequest, ParseResponse } from "./off_thread.ts";
+import type { ParseOutcome } from "./parse_text.ts";
 import { parseText } from "./parse_text.ts";
+import { cutDocument } from "./pieces.ts";
 import { serveParent } from "./runtime/worker.ts";
 
-serveParent((message): ParseResponse => {
-  const request = message as ParseRequest;
+// What is left to send, by request.
+const sending = new Map<number, Iterator<ParseResponse>>();
+
+serveParent((message, reply: (response: ParseResponse) => void) => {
+  const request = message as ParseRequest | ParseNext;
+  const answers = "next" in request ? sending.get(request.id) : answer(request);
+  if (answers === undefined) return;
+  const next = answers.next();
+  if (next.done || "outcome" in next.value) sending.delete(request.id);
+  else sending.set(request.id, answers);
+  if (!next.done) reply(next.value);
+});
+
+function* answer(request: ParseRequest): Generator<ParseResponse> {
+  const { id, format, text, limits } = request;
+  let outcome: ParseOutcome;
+  let cut;
   try {
-    return {
-      id: request.id,
-      outcome: parseText(request.format, request.text, request.limits, false),
-      digest: sha256(request.bytes),
-    };
+    outcome = parseText(format, text, limits, false);
+    if (outcome.ok) cut = cutDocument(outcome.value);
   } catch (error) {
     // Only a fault of the parser itself gets here (a stack overflow, say).
-    return {
-      id: request.id,
-      outcome: {
-        ok: false,
-        summary: "the parser failed",
-        reason: error instanceof Error ? error.name : "unknown error",
-      },
-      digest: "",
+    outcome = {
+      ok: false,
+      summary: "the parser failed",
+      reason: error instanceof Error ? error.name : "unknown error",
     };
   }
-});
+  if (outcome.ok && cut !== undefined) {
+    for (const pieces of cut.batches) yield { id, pieces };
+    for (const links of cut.links) yield { id, links };
+    outcome = { ok: true, value: cut.root as typeof outcome.value };
+  }
+  yield { id, outcome };
+}

@@ -1,5 +1,5 @@
 /** How long one slice of a long walk may hold the event loop, in ms. */
-export const SLICE_MS = 4;
+export const SLICE_MS = 2;
 
 /** How many items a walk handles between two steps (and looks at the clock). */
 export const ITEMS_PER_STEP = 256;

@@ -73,20 +73,52 @@ describe("parsing off the event loop", () => {
     }
   });
 
-  test("every generated pathological file gives the same outcome in the worker as on the event loop", async () => {
+  // Every case is loaded twice at 128 KiB: several seconds on a loaded
+  // machine, past the 5 s a test may take by default on Bun.
+  test(
+    "every generated pathological file gives the same outcome in the worker as on the event loop",
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const parser = new OffThreadParser();
+      try {
+        await using dir = await tempConfig();
+        for (const { name, format, make } of cases) {
+          const path = join(dir.dir, `${name}.${format}`);
+          await writeFile(path, make(128 * 1024));
+          assert.deepEqual(
+            await outcome(path, parser, { schema, env: caseEnv }),
+            await outcome(path, undefined, { schema, env: caseEnv }),
+            name,
+          );
+        }
+        assert.equal(parser.starts, 1, "one worker, reused");
+      } finally {
+        parser.close();
+      }
+    },
+  );
+
+  test("a large document comes back in pieces, whole, with its aliases shared", async () => {
+    const services = Array.from(
+      { length: 3000 },
+      (_, i) => `  - name: s${i}\n    use: *base\n    tags: [a, b, ${i}]\n`,
+    ).join("");
+    await using file = await tempConfig(
+      `base: &base\n  host: h\n  ports: [1, 2, 3]\n"__proto__": {admin: true}\nservices:\n${services}`,
+    );
     const parser = new OffThreadParser();
     try {
-      await using dir = await tempConfig();
-      for (const { name, format, make } of cases) {
-        const path = join(dir.dir, `${name}.${format}`);
-        await writeFile(path, make(128 * 1024));
-        assert.deepEqual(
-          await outcome(path, parser, { schema, env: caseEnv }),
-          await outcome(path, undefined, { schema, env: caseEnv }),
-          name,
-        );
-      }
-      assert.equal(parser.starts, 1, "one worker, reused");
+      const off =
+        (await readConfigFile(file.path, { workerThreshold: 0 }, parser))
+          .config as { base: object; services: { use: object }[] };
+      const on = (await readConfigFile(file.path, {})).config;
+      assert.deepStrictEqual(off, on);
+      assert.ok(Object.hasOwn(off, "__proto__"));
+      assert.equal(Object.getPrototypeOf(off), Object.prototype);
+      assert.equal(off.services[2999].use, off.base, "the alias is shared");
+      assert.ok(Object.isFrozen(off.services[2999]));
     } finally {
       parser.close();
     }
@@ -119,6 +151,15 @@ describe("parsing off the event loop", () => {
       await file.write("exit\n");
       await assert.rejects(load(), {
         message: /the parser's worker stopped \(exit code 3\)$/,
+      });
+      await file.write("misfit\n");
+      await assert.rejects(load(), (error: Error) => {
+        assert.match(
+          error.message,
+          /the parser's worker sent a document that does not fit together \(a piece of the document has no place: 2 keys deep\)$/,
+        );
+        assert.doesNotMatch(error.message, /s3cr3t/);
+        return true;
       });
       await file.write("fine\n");
       assert.deepEqual((await load()).config, { echo: "fine" });

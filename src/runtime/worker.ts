@@ -47,13 +47,15 @@ export function startWorker(url: URL, events: WorkerEvents): WorkerLike {
 }
 
 /**
- * In a worker: answers each message the parent sends with what `handle`
- * returns.
+ * In a worker: hands each message the parent sends to `handle`, with a
+ * function that sends the parent an answer (one message each call).
  *
- * @param handle Turns a request into its answer.
+ * @param handle Answers a request.
  */
-export function serveParent(handle: (message: unknown) => unknown): void {
+export function serveParent<A>(
+  handle: (message: unknown, reply: (answer: A) => void) => void,
+): void {
   parentPort?.on("message", (message) => {
-    parentPort?.postMessage(handle(message));
+    handle(message, (answer) => parentPort?.postMessage(answer));
   });
 }
