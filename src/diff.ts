@@ -99,11 +99,12 @@ class Diff {
       if (Array.isArray(a) && Array.isArray(b)) {
         // Pushed last first, so the walk reports in document order.
         for (let i = Math.max(a.length, b.length) - 1; i >= 0; i--) {
+          const both = i < a.length && i < b.length;
+          // Most of a config is equal scalars: nothing is pushed for them.
+          if (both && Object.is(a[i], b[i])) continue;
           const at = { parent: place, key: String(i) };
           stack.push(
-            i < a.length && i < b.length
-              ? [a[i], b[i], at]
-              : [i < a.length, i < b.length, at],
+            both ? [a[i], b[i], at] : [i < a.length, i < b.length, at],
           );
         }
       } else if (isMapping(a) && isMapping(b)) {
@@ -115,6 +116,7 @@ class Diff {
           const key = keys[i];
           const inA = Object.hasOwn(a, key);
           const inB = Object.hasOwn(b, key);
+          if (inA && inB && Object.is(a[key], b[key])) continue;
           const at = { parent: place, key };
           stack.push(inA && inB ? [a[key], b[key], at] : [inA, inB, at]);
         }

@@ -43,7 +43,10 @@ function* freezeSteps(root: unknown): Generator<void> {
       proto !== Object.prototype && proto !== null && proto !== Array.prototype
     ) continue;
     Object.freeze(node);
-    for (const child of Object.values(node)) {
+    const children: unknown[] = Array.isArray(node)
+      ? node
+      : Object.values(node);
+    for (const child of children) {
       if (child !== null && typeof child === "object") stack.push(child);
     }
     if (seen.size % ITEMS_PER_STEP === 0) yield;
