@@ -4,6 +4,9 @@ import { ITEMS_PER_STEP, runAll, runSliced } from "./slices.ts";
 /** The most changed paths a result lists; the rest are counted. */
 export const MAX_CHANGED = 100;
 
+/** The longest changed path shown, in characters, before it ends in "…". */
+export const MAX_SHOWN_PATH = 256;
+
 /** What differs between two configs, by dotted path. */
 export interface Changes {
   /** The changed paths, as shown: at most {@linkcode MAX_CHANGED}. */
@@ -64,7 +67,18 @@ export async function diffConfigsSliced(
 interface Place {
   readonly parent: Place | null;
   readonly key: string;
+  readonly depth: number;
 }
+
+// A loaded file is at most 100 deep and 1,000,000 nodes (aliases
+// expanded), but a custom loader or a schema's transform can return a
+// config with cycles or with shared nodes that expand without bound: the
+// comparison stops deeper than this, reporting the place as changed...
+const MAX_DIFF_DEPTH = 100;
+// ...and after this many pairs, or changed paths, counting the whole config
+// as changed.
+const MAX_DIFF_PAIRS = 2_000_000;
+const MAX_DIFF_RECORDED = 100_000;
 
 class Diff {
   readonly #changed = new Set<string>();
@@ -96,13 +110,23 @@ class Diff {
       const [a, b, place] = stack.pop()!;
       if (++n % ITEMS_PER_STEP === 0) yield;
       if (Object.is(a, b)) continue;
+      if (n > MAX_DIFF_PAIRS || this.#count >= MAX_DIFF_RECORDED) {
+        // Past the bound, everything counts as changed.
+        this.#changed.add("");
+        return;
+      }
+      const depth = place === null ? 0 : place.depth + 1;
+      if (depth > MAX_DIFF_DEPTH) {
+        if (!isDeepStrictEqual(a, b)) this.#record(place);
+        continue;
+      }
       if (Array.isArray(a) && Array.isArray(b)) {
         // Pushed last first, so the walk reports in document order.
         for (let i = Math.max(a.length, b.length) - 1; i >= 0; i--) {
           const both = i < a.length && i < b.length;
           // Most of a config is equal scalars: nothing is pushed for them.
           if (both && Object.is(a[i], b[i])) continue;
-          const at = { parent: place, key: String(i) };
+          const at = { parent: place, key: String(i), depth };
           stack.push(
             both ? [a[i], b[i], at] : [i < a.length, i < b.length, at],
           );
@@ -117,7 +141,7 @@ class Diff {
           const inA = Object.hasOwn(a, key);
           const inB = Object.hasOwn(b, key);
           if (inA && inB && Object.is(a[key], b[key])) continue;
-          const at = { parent: place, key };
+          const at = { parent: place, key, depth };
           stack.push(inA && inB ? [a[key], b[key], at] : [inA, inB, at]);
         }
       } else if (
@@ -159,13 +183,24 @@ class Diff {
     const keys: string[] = [];
     for (let p = place; p !== null; p = p.parent) keys.push(p.key);
     keys.reverse();
-    this.#changed.add(keys.join("."));
-    for (let i = 1; i < keys.length; i++) {
-      this.#ancestors.add(keys.slice(0, i).join("."));
+    const path = keys.join(".");
+    this.#changed.add(path);
+    // Deepest first: once an ancestor is known, so are those above it.
+    for (
+      let i = path.lastIndexOf(".");
+      i > 0 && !this.#ancestors.has(path.slice(0, i));
+      i = path.lastIndexOf(".", i - 1)
+    ) {
+      this.#ancestors.add(path.slice(0, i));
     }
     if (this.#shown.length < MAX_CHANGED) {
+      const shown = keys.map((k) => this.#showKey(k) ? k : "…").join(".");
+      // A path 100 keys deep can be long: the start says where it is.
+      const cut = shown.lastIndexOf(".", MAX_SHOWN_PATH);
       this.#shown.push(
-        keys.map((k) => this.#showKey(k) ? k : "…").join("."),
+        shown.length <= MAX_SHOWN_PATH
+          ? shown
+          : `${shown.slice(0, cut > 0 ? cut : MAX_SHOWN_PATH)}.…`,
       );
     }
   }

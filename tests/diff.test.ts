@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { AtomicConfig, Coordinator, HookStatus } from "hup-reload";
-import { diffConfigs, MAX_CHANGED } from "../src/diff.ts";
+import { diffConfigs, MAX_CHANGED, MAX_SHOWN_PATH } from "../src/diff.ts";
 import { captureLogs, envOf, tempConfig } from "./_helpers.ts";
 
 const showAll = () => true;
@@ -103,4 +103,43 @@ test("Coordinator.reload() gives no changed paths when the file did not load", a
   const result = await coordinator.reload();
   assert.equal(result.changed, undefined);
   assert.equal(result.changed_omitted, undefined);
+});
+
+test("the comparison ends on configs with cycles or shared nodes that expand without bound", async () => {
+  // What a custom loader or a schema's transform may return: a node that
+  // holds itself twice expands to 2^n paths n levels down.
+  const looped = (n: number) => {
+    const node: Record<string, unknown> = { n };
+    node.left = node;
+    node.right = node;
+    return node;
+  };
+  const changes = diffConfigs(looped(0), looped(1), showAll);
+  assert.equal(changes.shown.length, MAX_CHANGED);
+  assert.ok(changes.changed("n"));
+  assert.ok(changes.shown.every((path) => path.length <= MAX_SHOWN_PATH + 2));
+
+  const coordinator = new Coordinator({
+    configPath: "/nowhere.yaml",
+    config: new AtomicConfig(looped(0)),
+    load: () => looped(1),
+    hooks: [],
+  });
+  const result = await coordinator.reload();
+  assert.equal(result.status, "full_success");
+  assert.ok(result.changed!.includes("n"));
+  assert.ok(JSON.stringify(result).length < 64 * 1024);
+});
+
+test("a changed path 100 keys deep is shown by its start", () => {
+  const deep = (leaf: number) => {
+    let node: unknown = leaf;
+    for (let i = 0; i < 100; i++) {
+      node = { [`key_${"k".repeat(40)}_${i}`]: node };
+    }
+    return node;
+  };
+  const [shown] = diffConfigs(deep(0), deep(1), showAll).shown;
+  assert.ok(shown.length <= MAX_SHOWN_PATH + 2, shown);
+  assert.match(shown, /^key_k+_99\.key_k+_98\..*\.…$/);
 });
