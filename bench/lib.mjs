@@ -41,6 +41,13 @@ export function loadModule() {
     : import(new URL("mod.js", distUrl()).href);
 }
 
+/** The file watch entry point: `import * as watch from "hup-reload/watch"`. */
+export function loadWatch() {
+  return runtimeName === "deno"
+    ? import(new URL("watch.ts", repo).href)
+    : import(new URL("watch.js", distUrl()).href);
+}
+
 /**
  * One internal building block (`src/<name>.ts`, or `dist/src/<name>.js`), for
  * timing the stages of a pass separately.
