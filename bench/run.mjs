@@ -16,6 +16,7 @@ import { fileChangeBench } from "./file_change.mjs";
 import { flags } from "./lib.mjs";
 import { serveBench } from "./serve.mjs";
 import { signalBench } from "./signal.mjs";
+import { workerMemoryBench } from "./worker_memory.mjs";
 
 const opts = flags();
 const here = (f) => fileURLToPath(new URL(f, import.meta.url));
@@ -134,7 +135,18 @@ const benches = [
         opts,
       ),
   ],
-  ["5", (rt) => runScript(rt, "memory.mjs")],
+  [
+    "5",
+    async (rt) => [
+      ...await runScript(rt, "memory.mjs"),
+      ...await workerMemoryBench(
+        rt,
+        runtimes[rt].command,
+        [...runtimes[rt].args, here("worker_memory_child.mjs")],
+        opts,
+      ),
+    ],
+  ],
   [
     "6",
     (rt) =>
