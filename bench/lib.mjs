@@ -5,6 +5,7 @@
 //
 // Plain JavaScript (.mjs), so the same file runs unchanged on Deno, Node.js
 // and Bun without a build step of its own.
+import { readdirSync, readFileSync } from "node:fs";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 
@@ -41,6 +42,13 @@ export function loadModule() {
     : import(new URL("mod.js", distUrl()).href);
 }
 
+/** The file watch entry point: `import * as watch from "hup-reload/watch"`. */
+export function loadWatch() {
+  return runtimeName === "deno"
+    ? import(new URL("watch.ts", repo).href)
+    : import(new URL("watch.js", distUrl()).href);
+}
+
 /**
  * One internal building block (`src/<name>.ts`, or `dist/src/<name>.js`), for
  * timing the stages of a pass separately.
@@ -74,6 +82,34 @@ export function fullGc() {
 /** Bytes of live JS heap. */
 export function heapUsed() {
   return process.memoryUsage().heapUsed;
+}
+
+/**
+ * The threads of process `pid`, from /proc (Linux): id, name and CPU time
+ * (user + system, in ms, in clock ticks of 10 ms); null where there is no
+ * /proc. For a parent looking at its child: Deno lets a process read its own
+ * /proc/self only with --allow-all.
+ */
+export function threadsOf(pid) {
+  let tids;
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return null;
+  }
+  const threads = [];
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      // The name is between the first "(" and the last ")"; the fields after
+      // it start with the 3rd (state): utime is the 14th, stime the 15th.
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const cpuMs = (Number(fields[11]) + Number(fields[12])) * 10;
+      threads.push({ tid: Number(tid), name, cpuMs });
+    } catch { /* the thread ended meanwhile */ }
+  }
+  return threads;
 }
 
 // ---------------------------------------------------------------- stats

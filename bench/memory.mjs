@@ -8,7 +8,8 @@
 // historySize.
 //
 // Each file is written, then its mtime set a minute back, so the loader's
-// 20 ms settle wait does not apply (it would only add waiting, not memory).
+// settle wait (until the mtime is 15 ms, plus 10 ms for the clocks, old)
+// does not apply (it would only add waiting, not memory).
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {

@@ -5,8 +5,9 @@
 // validation. 10 KB and 1 MB configs (bench/lib.mjs makeConfig).
 //
 // The file is written once, before the warm-up, and its mtime set a minute
-// into the past: the loader's `settle` wait (default 20 ms, for files
-// modified within the last 20 ms) never applies here. Benchmark 4 reports it.
+// into the past: the loader's `settle` wait (default 15 ms, plus 10 ms for
+// the clocks: for files modified within the last 25 ms) never applies here.
+// Benchmark 4 reports it.
 //
 // Then it times the stages of a pass separately with the module's own
 // building blocks (src/runtime, src/digest, src/env, src/load's measure(),
@@ -354,5 +355,5 @@ await run("1 MB", 1024 * 1024, {
   stallPasses: q ? 3 : 10,
 });
 note(
-  "reload pass: file written once before the warm-up with mtime 60 s in the past, so the 20 ms settle wait never applies; warm-up passes excluded; module and bare passes interleaved one by one; per round the ratio of median pass times, then median [min-max] over rounds",
+  "reload pass: file written once before the warm-up with mtime 60 s in the past, so the settle wait (15 ms + 10 ms for the clocks) never applies; warm-up passes excluded; module and bare passes interleaved one by one; per round the ratio of median pass times, then median [min-max] over rounds",
 );

@@ -1,4 +1,4 @@
-// The benchmark runner: `node bench/run.mjs [--quick] [--only=1,2,3,4,5]
+// The benchmark runner: `node bench/run.mjs [--quick] [--only=1,2,3,4,5,6]
 // [--runtimes=deno,node,bun]`. Runs every benchmark on Deno, Node.js and Bun
 // (one process at a time: the machine this was written for has 2 cores),
 // then prints Markdown tables: ratios against their baselines measured in the
@@ -12,9 +12,11 @@ import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { fileChangeBench } from "./file_change.mjs";
 import { flags } from "./lib.mjs";
 import { serveBench } from "./serve.mjs";
 import { signalBench } from "./signal.mjs";
+import { workerMemoryBench } from "./worker_memory.mjs";
 
 const opts = flags();
 const here = (f) => fileURLToPath(new URL(f, import.meta.url));
@@ -133,7 +135,28 @@ const benches = [
         opts,
       ),
   ],
-  ["5", (rt) => runScript(rt, "memory.mjs")],
+  [
+    "5",
+    async (rt) => [
+      ...await runScript(rt, "memory.mjs"),
+      ...await workerMemoryBench(
+        rt,
+        runtimes[rt].command,
+        [...runtimes[rt].args, here("worker_memory_child.mjs")],
+        opts,
+      ),
+    ],
+  ],
+  [
+    "6",
+    (rt) =>
+      fileChangeBench(
+        rt,
+        runtimes[rt].command,
+        [...runtimes[rt].args, here("file_change_child.mjs")],
+        opts,
+      ),
+  ],
 ];
 
 const started = performance.now();

@@ -6,8 +6,12 @@
 // `gen_marker: N`, and every pass loads exactly one new version, so a body
 // whose two numbers differ is a torn read.
 //
+// Arguments: `--size=BYTES` of the config (default 10240), `--tick=MS`
+// between reloads (default 100) and `--first=MS` before the first one
+// (default: one tick).
+//
 // Commands on stdin, one per line; answers are JSON lines on stdout:
-//   reload-on   every 100 ms: rename the next version (written at the
+//   reload-on   every tick: rename the next version (written at the
 //               previous tick) over the config, send SIGHUP to this process,
 //               wait for the pass; a tick that finds a pass still running is
 //               skipped (and counted)
@@ -19,18 +23,23 @@ import process from "node:process";
 import { createInterface } from "node:readline";
 import {
   age,
+  flags,
   loadModule,
   makeConfig,
   noopHooks,
   runtimeName,
   schema,
   tempDir,
+  wallNow,
 } from "./lib.mjs";
 
 const { AtomicConfig, Coordinator, HookStatus, loadConfig } =
   await loadModule();
 
-const SIZE = 10 * 1024;
+const opts = flags();
+const SIZE = Number(opts.size ?? 10 * 1024);
+const TICK_MS = Number(opts.tick ?? 100);
+const FIRST_MS = Number(opts.first ?? TICK_MS);
 const template = makeConfig(SIZE, 0);
 const versionOf = (n) =>
   template.replace("\ngen_marker: 0\n", `\ngen_marker: ${n}\n`);
@@ -91,6 +100,7 @@ const resetCounters = () => {
     statuses: {},
     passMs: [],
     passCpuMs: [],
+    windows: [], // [start, end] of each pass, on the shared wall clock
   };
 };
 resetCounters();
@@ -113,10 +123,12 @@ function tick() {
       })
     );
     const t0 = performance.now();
+    const w0 = wallNow();
     const cpu0 = process.cpuUsage();
     process.kill(process.pid, "SIGHUP");
     const result = await done;
     const cpu = process.cpuUsage(cpu0);
+    counters.windows.push([w0, wallNow()]);
     counters.passMs.push(performance.now() - t0);
     counters.passCpuMs.push((cpu.user + cpu.system) / 1000);
     counters.passes++;
@@ -139,13 +151,20 @@ createInterface({ input: process.stdin }).on("line", async (line) => {
     resetCounters();
     if (line === "reload-on") {
       await stageNext();
-      timer = setInterval(tick, 100);
+      timer = setTimeout(() => {
+        tick();
+        timer = setInterval(tick, TICK_MS);
+      }, FIRST_MS);
     }
     cpuStart = process.cpuUsage();
     wallStart = performance.now();
     say({ started: line });
   } else if (line === "reload-off") {
-    if (timer !== null) clearInterval(timer);
+    // Either the first tick's timeout or the interval after it.
+    if (timer !== null) {
+      clearTimeout(timer);
+      clearInterval(timer);
+    }
     timer = null;
     const cpu = process.cpuUsage(cpuStart);
     const wall = performance.now() - wallStart;
@@ -155,6 +174,7 @@ createInterface({ input: process.stdin }).on("line", async (line) => {
     say({
       stopped: true,
       passes: counters.passes,
+      windows: counters.windows,
       skipped: counters.skipped,
       statuses: counters.statuses,
       passMsMedian: passMs[passMs.length >> 1] ?? null,

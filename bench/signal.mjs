@@ -5,8 +5,8 @@
 // is kept as an upper bound and a sanity check).
 //
 // The config file is written (and its mtime set a minute back) before the
-// child starts, never between signals, so the loader's 20 ms settle wait does
-// not apply. A second, separate row writes the file right before each signal,
+// child starts, never between signals, so the loader's settle wait (until
+// the mtime is 15 ms, plus 10 ms for the clocks, old) does not apply. A second, separate row writes the file right before each signal,
 // as a user running `echo ... > config.yaml && kill -HUP` would: there the
 // settle wait does apply.
 import { spawn } from "node:child_process";
@@ -123,7 +123,8 @@ export async function signalBench(runtime, command, args, opts) {
       extra: ms(settle, 0.99),
       goal: "",
       ok: null,
-      detail: "the loader waits until the file is 20 ms old (settle)",
+      detail:
+        "the loader waits until the file's mtime is 25 ms old (15 ms settle + 10 ms for the clocks)",
     });
     rows.push({
       runtime,
