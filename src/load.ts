@@ -323,18 +323,46 @@ function loadError(
  * @param mtimeMs The file's mtime, if known.
  * @param now The current time (`Date.now()`).
  * @param settle The quiet time wanted, in ms.
+ * @param coarse Whether the file's timestamps may be whole seconds (by
+ *   default: whether this one is; see {@linkcode coarseTimestamps}).
  * @returns The time to wait, in ms.
  */
 export function settleDelay(
   mtimeMs: number | null,
   now: number,
   settle: number,
+  coarse: boolean = mtimeMs !== null && mtimeMs % 1000 === 0,
 ): number {
   if (mtimeMs === null || !(settle > 0)) return 0;
-  const grain = mtimeMs % 1000 === 0 ? COARSE_GRAIN_MS : CLOCK_GRAIN_MS;
+  const grain = coarse ? COARSE_GRAIN_MS : CLOCK_GRAIN_MS;
   const age = now - mtimeMs;
   if (age >= settle + grain || age <= -FUTURE_SKEW_MS) return 0;
   return settle + grain - age;
+}
+
+// Paths whose timestamps were seen with a fraction of a second: their
+// filesystem keeps more than whole seconds. Bounded: forgotten past 256.
+const fineTimestamps = new Set<string>();
+
+/**
+ * Whether the timestamps of the file at `path` may be whole seconds, given
+ * its facts now: only if they are whole seconds now and never had a
+ * fraction before. One timestamp in a thousand is a whole second by chance
+ * on a filesystem that keeps milliseconds (as Deno's `node:fs` gives them):
+ * taken as coarse, it would make a save wait a second, not 25 ms.
+ *
+ * @param path The file's path.
+ * @param info Its facts now.
+ * @returns Whether to allow for whole-second timestamps.
+ */
+export function coarseTimestamps(path: string, info: FileInfo): boolean {
+  const whole = (ms: number | null) => ms === null || ms % 1000 === 0;
+  if (whole(info.mtimeMs) && whole(info.ctimeMs)) {
+    return !fineTimestamps.has(path);
+  }
+  if (fineTimestamps.size >= 256) fineTimestamps.clear();
+  fineTimestamps.add(path);
+  return false;
 }
 
 // Whether a file looked the same before and after it was read.
@@ -362,7 +390,12 @@ async function readBytes(
       // a read during which it did not change.
       let wait = 0;
       const read = await runtime().readRegularFile(path, maxBytes, (info) => {
-        wait = settleDelay(info.mtimeMs, Date.now(), settle);
+        wait = settleDelay(
+          info.mtimeMs,
+          Date.now(),
+          settle,
+          coarseTimestamps(path, info),
+        );
         return wait === 0;
       });
       const { before, bytes, after } = read;

@@ -11,7 +11,7 @@ import {
 } from "hup-reload";
 import { envOf, tempConfig } from "./_helpers.ts";
 import fc from "fast-check";
-import { settleDelay } from "../src/load.ts";
+import { coarseTimestamps, settleDelay } from "../src/load.ts";
 import { leadingSequence } from "../src/format/yaml.ts";
 import { runtime } from "../src/runtime/mod.ts";
 
@@ -584,6 +584,33 @@ describe("loadConfig()", () => {
     // Far in the future: clock skew, read at once.
     assert.equal(settleDelay(now + 2000, now, 20), 0);
     assert.equal(settleDelay(now + 3_600_000, now, 20), 0);
+  });
+
+  test("coarseTimestamps() takes a whole-second mtime as coarse only for a file never seen with a fraction", () => {
+    const info = (mtimeMs: number, ctimeMs = mtimeMs) => ({
+      kind: "file" as const,
+      size: 1,
+      mtimeMs,
+      ctimeMs,
+    });
+    const path = `/coarse-test-${Math.random()}`;
+    // Unknown file, whole seconds: may be a filesystem of whole seconds.
+    assert.equal(coarseTimestamps(path, info(1_700_000_000_000)), true);
+    assert.equal(coarseTimestamps(path, info(1_700_000_000_000, 5)), false);
+    // Seen with a fraction once: a whole second later is chance.
+    assert.equal(coarseTimestamps(path, info(1_700_000_001_000)), false);
+    const now = 1_700_000_001_004;
+    assert.equal(
+      settleDelay(1_700_000_001_000, now, 15, false),
+      21,
+      "15 ms plus the clock's grain, not a second",
+    );
+    assert.equal(settleDelay(1_700_000_001_000, now, 15, true), 1011);
+    // Another file is not vouched for by the first.
+    assert.equal(
+      coarseTimestamps(`${path}.other`, info(1_700_000_000_000)),
+      true,
+    );
   });
 
   test("loadConfig() reads a file whose mtime is far in the future at once", async () => {
