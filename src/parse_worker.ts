@@ -6,10 +6,7 @@ import type { ParseNext, ParseRequest, ParseResponse } from "./off_thread.ts";
 import type { ParseOutcome } from "./parse_text.ts";
 import { parseText } from "./parse_text.ts";
 import { cutDocument } from "./pieces.ts";
-import { lowerThreadPriority, serveParent } from "./runtime/worker.ts";
-
-// A reload may take longer on a busy machine; serving must not.
-lowerThreadPriority();
+import { serveParent } from "./runtime/worker.ts";
 
 // What is left to send, by request.
 const sending = new Map<number, Iterator<ParseResponse>>();

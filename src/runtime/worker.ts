@@ -1,5 +1,3 @@
-import { readlinkSync } from "node:fs";
-import { getPriority, setPriority } from "node:os";
 import { parentPort, Worker } from "node:worker_threads";
 
 /** A running worker, as the parser uses it. */
@@ -60,53 +58,4 @@ export function serveParent<A>(
   parentPort?.on("message", (message) => {
     handle(message, (answer) => parentPort?.postMessage(answer));
   });
-}
-
-// The nice value the parser's worker runs at: under contention it gets
-// about a tenth of a core's share against a thread at 0 (Linux CFS weights
-// 110 against 1024), so serving comes first and a pass still ends.
-const WORKER_NICE = 10;
-
-// Deno asks the user for a permission not granted when it runs in a
-// terminal: only what is granted already is used.
-interface DenoPermissions {
-  permissions: {
-    querySync(descriptor: { name: string; path?: string; kind?: string }): {
-      state: string;
-    };
-  };
-}
-
-function granted(): boolean {
-  const deno = (globalThis as { Deno?: DenoPermissions }).Deno;
-  if (deno === undefined) return true;
-  return deno.permissions.querySync({
-        name: "read",
-        path: "/proc/thread-self",
-      }).state === "granted" &&
-    deno.permissions.querySync({ name: "sys", kind: "getPriority" }).state ===
-      "granted" &&
-    deno.permissions.querySync({ name: "sys", kind: "setPriority" }).state ===
-      "granted";
-}
-
-/**
- * In a worker: lowers the calling thread's scheduling priority (nice 10,
- * or lower if it already is), so that while it works the threads serving
- * requests come first on a busy machine. Linux addresses threads by their
- * id (`/proc/thread-self`); elsewhere, or on Deno without read access to
- * `/proc/thread-self` and `--allow-sys`, it does nothing. Never throws.
- *
- * @returns Whether the priority was lowered.
- */
-export function lowerThreadPriority(): boolean {
-  try {
-    if (!granted()) return false;
-    const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
-    if (!Number.isSafeInteger(tid) || tid <= 0) return false;
-    setPriority(tid, Math.max(getPriority(tid), WORKER_NICE));
-    return true;
-  } catch {
-    return false;
-  }
 }
