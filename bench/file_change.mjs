@@ -24,9 +24,16 @@
 import { spawn } from "node:child_process";
 import { renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
-import { age, makeConfig, median, quantile, tempDir, wallNow } from "./lib.mjs";
+import {
+  age,
+  makeConfig,
+  median,
+  onJsonLines,
+  quantile,
+  tempDir,
+  wallNow,
+} from "./lib.mjs";
 
 const SPACING_MS = 150;
 // The loader reads a file once its mtime is `settle` (15 ms) plus a 10 ms
@@ -53,13 +60,7 @@ export async function fileChangeBench(runtime, command, args, opts) {
   });
   const inbox = []; // every message, in arrival order
   let wake = null;
-  createInterface({ input: child.stdout }).on("line", (line) => {
-    let msg;
-    try {
-      msg = JSON.parse(line);
-    } catch {
-      return; // not ours
-    }
+  onJsonLines(child.stdout, (msg) => {
     inbox.push({ ...msg, received: wallNow() });
     wake?.();
   });

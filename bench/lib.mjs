@@ -6,6 +6,7 @@
 // Plain JavaScript (.mjs), so the same file runs unchanged on Deno, Node.js
 // and Bun without a build step of its own.
 import { readdirSync, readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 
@@ -403,4 +404,20 @@ export async function age(path, ageMs = 60_000) {
   const { utimes } = await import("node:fs/promises");
   const t = new Date(Date.now() - ageMs);
   await utimes(path, t, t);
+}
+
+/**
+ * Calls `onMessage` with each line of a child's `stream` that is JSON, as
+ * parsed; other lines (not ours) are skipped.
+ */
+export function onJsonLines(stream, onMessage) {
+  createInterface({ input: stream }).on("line", (line) => {
+    let msg;
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      return; // not ours
+    }
+    onMessage(msg);
+  });
 }

@@ -22,20 +22,13 @@
 // its whole-millisecond histogram.
 import autocannon from "autocannon";
 import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
-import { quantile, summary, threadsOf, wallNow } from "./lib.mjs";
+import { onJsonLines, quantile, summary, threadsOf, wallNow } from "./lib.mjs";
 
 function startChild(command, args) {
   const child = spawn(command, args, { stdio: ["pipe", "pipe", "inherit"] });
   const queue = [];
   const waiters = [];
-  createInterface({ input: child.stdout }).on("line", (line) => {
-    let msg;
-    try {
-      msg = JSON.parse(line);
-    } catch {
-      return; // not ours
-    }
+  onJsonLines(child.stdout, (msg) => {
     const w = waiters.shift();
     if (w) w(msg);
     else queue.push(msg);

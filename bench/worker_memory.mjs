@@ -15,8 +15,7 @@
 // "tokio-runtime-w") while its worker's is "worker-1"; Bun's is "Worker"; on
 // Node.js every thread is "node", and its pools start up front.
 import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
-import { summary, threadsOf } from "./lib.mjs";
+import { onJsonLines, summary, threadsOf } from "./lib.mjs";
 
 // Runs one child; lists its threads at each checkpoint it reports.
 function runChild(command, args) {
@@ -24,13 +23,7 @@ function runChild(command, args) {
     const child = spawn(command, args, { stdio: ["pipe", "pipe", "inherit"] });
     const threads = {};
     let result = null;
-    createInterface({ input: child.stdout }).on("line", (line) => {
-      let msg;
-      try {
-        msg = JSON.parse(line);
-      } catch {
-        return; // not ours
-      }
+    onJsonLines(child.stdout, (msg) => {
       if (msg.checkpoint !== undefined) {
         threads[msg.checkpoint] = threadsOf(child.pid);
         child.stdin.write("go\n");

@@ -114,35 +114,38 @@ export function cutDocument(root: object, budget: number = PIECE_NODES): Cut {
   // Innermost first as cut: reversed, every piece comes after the piece
   // that holds its place.
   pieces.reverse();
-  const batches: Piece[][] = [];
-  let batch: Piece[] = [];
-  let size = 0;
-  for (const [piece, nodes] of pieces) {
-    if (batch.length > 0 && size + nodes > budget) {
-      batches.push(batch);
-      batch = [];
-      size = 0;
-    }
-    batch.push(piece);
-    size += nodes;
-  }
-  if (batch.length > 0) batches.push(batch);
-  return { root, batches, links: inBatches(links, budget) };
+  return {
+    root,
+    batches: inBatches(pieces, ([, nodes]) => nodes, budget).map((batch) =>
+      batch.map(([piece]) => piece)
+    ),
+    links: inBatches(
+      links,
+      (link) => link.path.length + link.target.length,
+      budget,
+    ),
+  };
 }
 
-function inBatches(links: Link[], budget: number): Link[][] {
-  const batches: Link[][] = [];
-  let batch: Link[] = [];
-  let size = 0;
-  for (const link of links) {
-    const keys = link.path.length + link.target.length;
-    if (batch.length > 0 && size + keys > budget) {
+// Consecutive items in batches of at most `budget` in all (or one item
+// larger than that).
+function inBatches<T>(
+  items: readonly T[],
+  size: (item: T) => number,
+  budget: number,
+): T[][] {
+  const batches: T[][] = [];
+  let batch: T[] = [];
+  let total = 0;
+  for (const item of items) {
+    const n = size(item);
+    if (batch.length > 0 && total + n > budget) {
       batches.push(batch);
       batch = [];
-      size = 0;
+      total = 0;
     }
-    batch.push(link);
-    size += keys;
+    batch.push(item);
+    total += n;
   }
   if (batch.length > 0) batches.push(batch);
   return batches;
