@@ -16,7 +16,12 @@ type Mapping = { [key: string]: unknown };
  * offset into the text. Plain data, so a worker can send it back.
  */
 export type ParseOutcome =
-  | { ok: true; value: Mapping }
+  | {
+    ok: true;
+    value: Mapping;
+    /** Whether a node may be reached twice (YAML aliases). */
+    shared?: boolean;
+  }
   | { ok: false; summary: string; reason: string; offset?: number };
 
 /**
@@ -70,7 +75,7 @@ export function parseText(
   // loop, and the parser already bounded it: measuring would only cost time.
   if (!shared) {
     if (freeze) deepFreeze(value);
-    return { ok: true, value: value as Mapping };
+    return { ok: true, value: value as Mapping, shared: false };
   }
   const size = measure(value, maxNodes, freeze);
   if (size.cycle) {
@@ -87,7 +92,7 @@ export function parseText(
     return failed(`aliases nest the document deeper than ${maxDepth} levels`);
   }
   if (freeze) markDeeplyFrozen(value);
-  return { ok: true, value: value as Mapping };
+  return { ok: true, value: value as Mapping, shared: true };
 }
 
 function failed(summary: string): ParseOutcome {

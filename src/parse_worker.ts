@@ -5,7 +5,7 @@
 import type { ParseNext, ParseRequest, ParseResponse } from "./off_thread.ts";
 import type { ParseOutcome } from "./parse_text.ts";
 import { parseText } from "./parse_text.ts";
-import { cutDocument } from "./pieces.ts";
+import { cutDocument, PIECE_NODES } from "./pieces.ts";
 import { serveParent } from "./runtime/worker.ts";
 
 // What is left to send, by request.
@@ -27,7 +27,9 @@ function* answer(request: ParseRequest): Generator<ParseResponse> {
   let cut;
   try {
     outcome = parseText(format, text, limits, false);
-    if (outcome.ok) cut = cutDocument(outcome.value);
+    if (outcome.ok) {
+      cut = cutDocument(outcome.value, PIECE_NODES, outcome.shared !== false);
+    }
   } catch (error) {
     // Only a fault of the parser itself gets here (a stack overflow, say).
     outcome = {

@@ -44,8 +44,13 @@ interface Place {
 
 interface Frame {
   readonly node: Record<Key, unknown>;
+  /** Its key in its parent (the root's is never read). */
+  readonly key: Key;
+  /** Where it is, when nodes may be shared (for links to it). */
   readonly place: Place | null;
-  readonly keys: Key[];
+  /** A mapping's keys; a sequence is walked by index. */
+  readonly keys: string[] | null;
+  readonly length: number;
   next: number;
   /** The nodes of this subtree not cut out of it. */
   size: number;
@@ -56,33 +61,56 @@ interface Frame {
  * mapping or sequence with more direct children than that stays whole), so
  * that each piece can be sent as a message of its own: a structured clone
  * is read back in one synchronous step, and a large one would hold the
- * receiving thread's event loop for as long. A node reached a second time
- * (through a YAML alias) is not copied again but linked. Linear in the
- * document; the document itself is taken apart.
+ * receiving thread's event loop for as long. When nodes may be shared
+ * (YAML aliases), a node reached a second time is not copied again but
+ * linked. Linear in the document; the document itself is taken apart.
  *
  * @param root The document.
  * @param budget The most nodes a piece should hold.
+ * @param shared Whether a node may be reached twice (JSON and TOML, and
+ *   YAML without an alias, cannot); if not, nothing is recorded per node.
  * @returns The root, the pieces and the links.
  */
-export function cutDocument(root: object, budget: number = PIECE_NODES): Cut {
+export function cutDocument(
+  root: object,
+  budget: number = PIECE_NODES,
+  shared: boolean = true,
+): Cut {
   const firstPlace = new Map<object, Place | null>([[root, null]]);
   const links: Link[] = [];
   const pieces: [Piece, number][] = [];
-  const frame = (node: object, place: Place | null): Frame => ({
-    node: node as Record<Key, unknown>,
-    place,
-    keys: Array.isArray(node) ? [...node.keys()] : Object.keys(node),
-    next: 0,
-    size: 1,
-  });
-  const stack: Frame[] = [frame(root, null)];
+  const frame = (node: object, key: Key, place: Place | null): Frame => {
+    const keys = Array.isArray(node) ? null : Object.keys(node);
+    return {
+      node: node as Record<Key, unknown>,
+      key,
+      place,
+      keys,
+      length: keys === null ? (node as unknown[]).length : keys.length,
+      next: 0,
+      size: 1,
+    };
+  };
+  const stack: Frame[] = [frame(root, "", null)];
+  // The keys from the root to the top of the stack, and then to `key`.
+  const pathTo = (key: Key): Key[] => {
+    const path: Key[] = [];
+    for (let i = 1; i < stack.length; i++) path.push(stack[i].key);
+    path.push(key);
+    return path;
+  };
   while (stack.length > 0) {
     const top = stack[stack.length - 1];
-    if (top.next < top.keys.length) {
-      const key = top.keys[top.next++];
+    if (top.next < top.length) {
+      const key = top.keys === null ? top.next : top.keys[top.next];
+      top.next++;
       const child = top.node[key];
       if (child === null || typeof child !== "object") {
         top.size++;
+        continue;
+      }
+      if (!shared) {
+        stack.push(frame(child, key, null));
         continue;
       }
       const place: Place = { parent: top.place, key };
@@ -96,17 +124,17 @@ export function cutDocument(root: object, budget: number = PIECE_NODES): Cut {
         continue;
       }
       firstPlace.set(child, place);
-      stack.push(frame(child, place));
+      stack.push(frame(child, key, place));
       continue;
     }
     stack.pop();
     const parent = stack[stack.length - 1];
     if (parent === undefined) break;
-    if (parent.size + top.size > budget && top.place !== null) {
+    if (parent.size + top.size > budget) {
       // Cut out, after every piece cut out of it.
-      parent.node[top.place.key] = null;
+      parent.node[top.key] = null;
       parent.size++;
-      pieces.push([{ path: pathOf(top.place), value: top.node }, top.size]);
+      pieces.push([{ path: pathTo(top.key), value: top.node }, top.size]);
     } else {
       parent.size += top.size;
     }

@@ -23,8 +23,8 @@ function nodes(value: unknown, seen = new Set<object>()): number {
 
 // Sends a cut document as the worker does, each part a structured clone of
 // its own, and joins it again.
-function roundTrip(document: object, budget: number) {
-  const cut = cutDocument(document, budget);
+function roundTrip(document: object, budget: number, shared = true) {
+  const cut = cutDocument(document, budget, shared);
   const pieces: Piece[] = cut.batches.flatMap((b) => structuredClone(b));
   const links = cut.links.flatMap((b) => structuredClone(b));
   return {
@@ -69,9 +69,15 @@ const tree = fc.letrec((tie) => ({
 describe("a document cut into pieces", () => {
   test("joins back into the same document, whatever its shape and the budget", () => {
     fc.assert(
-      fc.property(tree, fc.integer({ min: 1, max: 64 }), (doc, budget) => {
+      fc.property(tree, fc.integer({ min: 1, max: 64 }), fc.boolean(), (
+        doc,
+        budget,
+        shared,
+      ) => {
+        // A tree shares no node: walked as one that may, or as one that
+        // cannot (JSON, TOML, YAML without aliases).
         const before = structuredClone(doc);
-        const { joined } = roundTrip(doc, budget);
+        const { joined } = roundTrip(doc, budget, shared);
         assert.ok(isDeepStrictEqual(joined, before));
         assert.deepEqual(Object.keys(joined), Object.keys(before));
       }),
@@ -136,8 +142,9 @@ describe("a document cut into pieces", () => {
       routes: Array.from({ length: 200_000 }, (_, i) => ({ path: `/r/${i}` })),
     };
     const before = structuredClone(doc);
-    const { cut, joined } = roundTrip(doc, 4096);
+    const { cut, joined } = roundTrip(doc, 4096, false);
     assert.ok(cut.batches.length > 50, `${cut.batches.length} batches`);
+    assert.deepEqual(cut.links, []);
     assert.ok(isDeepStrictEqual(joined, before));
   });
 
