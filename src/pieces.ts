@@ -144,9 +144,12 @@ export function cutDocument(
   pieces.reverse();
   return {
     root,
-    batches: inBatches(pieces, ([, nodes]) => nodes, budget).map((batch) =>
-      batch.map(([piece]) => piece)
-    ),
+    // A piece deep in the document carries a long path: it counts too.
+    batches: inBatches(
+      pieces,
+      ([piece, nodes]) => nodes + piece.path.length,
+      budget,
+    ).map((batch) => batch.map(([piece]) => piece)),
     links: inBatches(
       links,
       (link) => link.path.length + link.target.length,

@@ -127,9 +127,20 @@ describe("a document cut into pieces", () => {
           ),
         );
         assert.ok(nodes(cut.root) <= budget + widest + 1);
+        // A batch of one piece may pass the budget by its path.
+        const deepest = Math.max(
+          0,
+          ...cut.batches.flat().map((p) => p.path.length),
+        );
         for (const batch of cut.batches) {
-          const size = batch.reduce((n, p) => n + nodes(p.value), 0);
-          assert.ok(size <= budget + widest + 1, `${size} > ${budget}`);
+          const size = batch.reduce(
+            (n, p) => n + nodes(p.value) + p.path.length,
+            0,
+          );
+          assert.ok(
+            size <= budget + widest + deepest + 1,
+            `${size} > ${budget}`,
+          );
         }
       }),
       { numRuns: runs },
@@ -145,6 +156,27 @@ describe("a document cut into pieces", () => {
     const { cut, joined } = roundTrip(doc, 4096, false);
     assert.ok(cut.batches.length > 50, `${cut.batches.length} batches`);
     assert.deepEqual(cut.links, []);
+    assert.ok(isDeepStrictEqual(joined, before));
+  });
+
+  test("counts a deep piece's path in its batch, so no message grows with the depth", () => {
+    // 98 levels down, a list of 20,000 small mappings: once the list is
+    // full each one is cut, with a path 99 keys long.
+    let doc: Record<string, unknown> = {
+      list: Array.from({ length: 20_000 }, (_, i) => ({ i })),
+    };
+    for (let d = 0; d < 97; d++) doc = { [`k${d}`]: doc };
+    const before = structuredClone(doc);
+    const { cut, joined } = roundTrip(doc, 4096, false);
+    for (const batch of cut.batches) {
+      const keys = batch.reduce(
+        (n, p) => n + nodes(p.value) + p.path.length,
+        0,
+      );
+      // The list itself stays whole: one node 20,000 wide (placeholders).
+      const wide = batch.some((p) => Array.isArray(p.value)) ? 20_000 : 0;
+      assert.ok(keys <= 4096 + 100 + wide, `${keys} nodes and keys in a batch`);
+    }
     assert.ok(isDeepStrictEqual(joined, before));
   });
 
