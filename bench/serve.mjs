@@ -24,6 +24,11 @@ import autocannon from "autocannon";
 import { spawn } from "node:child_process";
 import { onJsonLines, quantile, summary, threadsOf, wallNow } from "./lib.mjs";
 
+// The median of `f` over runs.
+const med = (list, f) => summary(list.map(f)).value;
+// `f(run with reloads, run without)` for each ABBA pair.
+const ratios = (runs, f) => runs.reload.map((r, i) => f(r, runs.none[i]));
+
 function startChild(command, args) {
   const child = spawn(command, args, { stdio: ["pipe", "pipe", "inherit"] });
   const queue = [];
@@ -197,7 +202,6 @@ async function phases(server, port, plan) {
 function integrity(row, { sat, fixed, idle }, suffix) {
   const all = [...sat.none, ...sat.reload, ...fixed.none, ...fixed.reload];
   const reloads = [...sat.reload, ...fixed.reload, ...idle.reload];
-  const med = (list, f) => summary(list.map(f)).value;
   const sum = (f) => all.reduce((s, r) => s + f(r), 0);
   const errors = sum((r) => r.errors + r.bad);
   row({
@@ -282,8 +286,6 @@ async function serveSmall(command, args, opts, row, note) {
       connections,
     });
 
-    const med = (list, f) => summary(list.map(f)).value;
-    const ratios = (runs, f) => runs.reload.map((r, i) => f(r, runs.none[i]));
     const cpuPct = (r) => Math.round(100 * r.server.cpu);
 
     const t = summary(ratios(sat, (r, n) => r.rps / n.rps));
@@ -399,7 +401,6 @@ async function serveLarge(command, args, opts, row, note) {
       connections,
     });
     const { sat } = runs;
-    const med = (list, f) => summary(list.map(f)).value;
     // Where the extra latency is: the responses in flight during a pass
     // against the others, and the CPU a pass adds on the event loop's thread
     // and on the others (the worker, GC helpers, the I/O pool), from each
@@ -407,12 +408,10 @@ async function serveLarge(command, args, opts, row, note) {
     const signed = (v) => `${v >= 0 ? "+" : ""}${v.toFixed(0)}`;
     const perPass = (key) =>
       sat.reload[0].threadCpu === null ? NaN : summary(
-        sat.reload.map((r, i) =>
-          (r.threadCpu[key] - sat.none[i].threadCpu[key]) /
-          Math.max(1, r.server.passes)
-        ),
+        ratios(sat, (r, n) =>
+          (r.threadCpu[key] - n.threadCpu[key]) / Math.max(1, r.server.passes)),
       ).value;
-    const l = summary(sat.reload.map((r, i) => r.p99 / sat.none[i].p99));
+    const l = summary(ratios(sat, (r, n) => r.p99 / n.p99));
     row({
       metric: `p99 latency, saturated${suffix}, reload every 1 s / none`,
       ...l,
@@ -426,7 +425,7 @@ async function serveLarge(command, args, opts, row, note) {
       } ms); ${Math.round(med(sat.reload, (r) => r.rps))} vs ${
         Math.round(med(sat.none, (r) => r.rps))
       } req/s, throughput ${
-        summary(sat.reload.map((r, i) => r.rps / sat.none[i].rps)).value
+        summary(ratios(sat, (r, n) => r.rps / n.rps)).value
           .toFixed(2)
       }x; max response ${med(sat.reload, (r) => r.max).toFixed(1)} vs ${
         med(sat.none, (r) => r.max).toFixed(1)
