@@ -59,7 +59,7 @@ export type { Timers } from "./src/deadline.ts";
 export { LoadError, type LoadErrorLocation } from "./src/errors.ts";
 export { ReloadEvent, type ReloadEventListener } from "./src/events.ts";
 export type { ApplyContext, CheckContext, Hook } from "./src/hook.ts";
-export type { FormatName } from "./src/format/types.ts";
+export type { FormatName } from "./src/load/format/types.ts";
 export { type ConfigObject, loadConfig, type LoadOptions } from "./src/load.ts";
 export type { HookOutcome, ReloadResult } from "./src/result.ts";
 export type { SignalSource } from "./src/runtime/types.ts";

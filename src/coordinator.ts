@@ -7,7 +7,7 @@ import { Ring } from "./history.ts";
 import type { Hook } from "./hook.ts";
 import { callListener } from "./listeners.ts";
 import { type ConfigObject, type LoadOptions, readConfigFile } from "./load.ts";
-import { OffThreadParser } from "./off_thread.ts";
+import { OffThreadParser } from "./load/off_thread.ts";
 import {
   checkTimeout,
   insidePass,

@@ -4,13 +4,13 @@ import type { Loaded } from "./pass.ts";
 import { deepFreezeSliced } from "./freeze.ts";
 import { expandEnv, type Expansion } from "./env.ts";
 import { LoadError, type LoadErrorLocation, MAX_PROBLEMS } from "./errors.ts";
-import { formatFor, type FormatName } from "./format/mod.ts";
-import { type IssueContext, reportSchemaIssues } from "./schema_issues.ts";
+import { formatFor, type FormatName } from "./load/format/mod.ts";
+import { type IssueContext, reportSchemaIssues } from "./load/schema_issues.ts";
 import { keyShower } from "./redact.ts";
 import { type FileInfo, runtime } from "./runtime/mod.ts";
 import { describeFileError } from "./file_errors.ts";
-import { type OffThreadParser, WorkerUnavailable } from "./off_thread.ts";
-import { type ParseOutcome, parseText } from "./parse_text.ts";
+import { type OffThreadParser, WorkerUnavailable } from "./load/off_thread.ts";
+import { type ParseOutcome, parseText } from "./load/parse_text.ts";
 
 /**
  * A parsed config before validation: the top level of a config file is

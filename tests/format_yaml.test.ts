@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { locateYamlPaths, yamlFormat } from "../src/format/yaml.ts";
+import { locateYamlPaths, yamlFormat } from "../src/load/format/yaml.ts";
 
 const TEXT = [
   "# comment",

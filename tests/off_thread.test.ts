@@ -13,7 +13,7 @@ import { Coordinator } from "hup-reload";
 // The loader's own modules (the worker is internal): their LoadError too.
 import { LoadError } from "../src/errors.ts";
 import { readConfigFile } from "../src/load.ts";
-import { OffThreadParser } from "../src/off_thread.ts";
+import { OffThreadParser } from "../src/load/off_thread.ts";
 import { writeFile } from "node:fs/promises";
 import type { LoadOptions } from "hup-reload";
 import { envOf, jsonLines, tempConfig } from "./_helpers.ts";

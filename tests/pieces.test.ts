@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import process from "node:process";
 import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
-import { cutDocument, joinDocument, type Piece } from "../src/pieces.ts";
+import { cutDocument, joinDocument, type Piece } from "../src/load/pieces.ts";
 
 const runs = Number(process.env.HUP_FUZZ_RUNS ?? 300);
 

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { keyShower } from "../src/redact.ts";
-import { MAX_ISSUES, reportSchemaIssues } from "../src/schema_issues.ts";
+import { MAX_ISSUES, reportSchemaIssues } from "../src/load/schema_issues.ts";
 
 const context = (input: unknown, envValues: string[] = []) => ({
   input,

@@ -3,7 +3,7 @@ import { readConfigFile } from "../load.ts";
 import { MAX_LOAD_ERROR } from "../pass.ts";
 import { renderError } from "../render.ts";
 import type { ConfigSchema } from "../schema.ts";
-import { FORMAT_NAMES, type FormatName } from "../format/mod.ts";
+import { FORMAT_NAMES, type FormatName } from "../load/format/mod.ts";
 import { readArgs, usageError } from "./args.ts";
 import { readEnvFile } from "./env_file.ts";
 import { ExitCode } from "./exit_codes.ts";

@@ -1,4 +1,4 @@
-import { deepFreeze, markDeeplyFrozen } from "./freeze.ts";
+import { deepFreeze, markDeeplyFrozen } from "../freeze.ts";
 import {
   FormatError,
   formatFor,

@@ -6,7 +6,7 @@ import type { ParseNext, ParseRequest, ParseResponse } from "./off_thread.ts";
 import type { ParseOutcome } from "./parse_text.ts";
 import { parseText } from "./parse_text.ts";
 import { cutDocument, PIECE_NODES } from "./pieces.ts";
-import { serveParent } from "./runtime/worker.ts";
+import { serveParent } from "../runtime/worker.ts";
 
 // What is left to send, by request.
 const sending = new Map<number, Iterator<ParseResponse>>();

@@ -1,10 +1,10 @@
 import { getLogger } from "@logtape/logtape";
-import { realTimers, type Timers } from "./deadline.ts";
+import { realTimers, type Timers } from "../deadline.ts";
 import type { FormatLimits, FormatName } from "./format/mod.ts";
 import type { ParseOutcome } from "./parse_text.ts";
 import { joinDocument, type Link, type Piece } from "./pieces.ts";
-import { renderError } from "./render.ts";
-import { startWorker, type WorkerLike } from "./runtime/worker.ts";
+import { renderError } from "../render.ts";
+import { startWorker, type WorkerLike } from "../runtime/worker.ts";
 
 /** What the parser's worker is asked. */
 export interface ParseRequest {

@@ -1,6 +1,6 @@
 import type { FieldPath } from "./format/mod.ts";
-import { Redactor, stringsIn, unescapeJson } from "./redact.ts";
-import type { SchemaIssue } from "./schema.ts";
+import { Redactor, stringsIn, unescapeJson } from "../redact.ts";
+import type { SchemaIssue } from "../schema.ts";
 
 /** The most schema issues reported one by one; the rest are counted. */
 export const MAX_ISSUES = 50;
