@@ -59,8 +59,18 @@ export type { Timers } from "./src/deadline.ts";
 export { LoadError, type LoadErrorLocation } from "./src/errors.ts";
 export { ReloadEvent, type ReloadEventListener } from "./src/events.ts";
 export type { ApplyContext, CheckContext, Hook } from "./src/hook.ts";
+export { fileSource, type FileSourceOptions } from "./src/load/file_source.ts";
 export type { FormatName } from "./src/load/format/types.ts";
-export { type ConfigObject, loadConfig, type LoadOptions } from "./src/load.ts";
+export { loadConfig } from "./src/load/load_config.ts";
+export type { ConfigObject, LoadOptions } from "./src/load/options.ts";
+export type { ConfigPaths, FileLayer } from "./src/load/pipeline.ts";
+export type {
+  ConfigSource,
+  SourceContent,
+  SourceReadOptions,
+  SourceStats,
+  SourceWatchOptions,
+} from "./src/load/source.ts";
 export type { HookOutcome, ReloadResult } from "./src/result.ts";
 export type { SignalSource } from "./src/runtime/types.ts";
 export type { ConfigSchema, SchemaIssue, SchemaResult } from "./src/schema.ts";

@@ -21,7 +21,8 @@
 
 export {
   type ConfigFileWatcher,
-  fileChanges,
   watchConfigFile,
   type WatchConfigFileOptions,
-} from "./src/file_watch.ts";
+} from "./src/watch/file_watch.ts";
+export { fileChanges, sourceChanges } from "./src/watch/source_changes.ts";
+export type { SourceWatchOptions } from "./src/load/source.ts";

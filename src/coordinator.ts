@@ -6,8 +6,15 @@ import { deepFreeze } from "./freeze.ts";
 import { Ring } from "./history.ts";
 import type { Hook } from "./hook.ts";
 import { callListener } from "./listeners.ts";
-import { type ConfigObject, type LoadOptions, readConfigFile } from "./load.ts";
+import type { ConfigObject, LoadOptions } from "./load/options.ts";
+import {
+  ConfigLoader,
+  type ConfigPaths,
+  sourcesName,
+  toSources,
+} from "./load/pipeline.ts";
 import { OffThreadParser } from "./load/off_thread.ts";
+import type { ConfigSource } from "./load/source.ts";
 import {
   checkTimeout,
   insidePass,
@@ -25,7 +32,7 @@ import { runtime, type SignalSource } from "./runtime/mod.ts";
 import type { ConfigSchema } from "./schema.ts";
 import { type ReloadStats, StatsRecorder } from "./stats.ts";
 import { ReloadStatus } from "./status.ts";
-import type { ReloadTrigger } from "./trigger.ts";
+import type { ReloadTrigger, TriggerContext } from "./trigger.ts";
 
 /**
  * How a {@linkcode Coordinator} runs passes, whichever way it was built.
@@ -44,8 +51,24 @@ import type { ReloadTrigger } from "./trigger.ts";
  * @typeParam C The config type.
  */
 export interface CoordinatorOptions<C> {
-  /** The config file a pass reloads. */
-  configPath: string;
+  /**
+   * The config file a pass reloads, or its layers, base first: each a path
+   * or `{ path, optional, format, settle }`. Later layers override earlier
+   * ones, mapping by mapping; sequences and scalars replace. Give this or
+   * `source`, not both.
+   *
+   * @default {undefined}
+   */
+  configPath?: ConfigPaths;
+  /**
+   * Where a pass reads the config from, instead of `configPath`: a
+   * {@linkcode ConfigSource} (`fileSource()`, `httpSource()` from
+   * `@hup/reload/remote`, `etcdSource()` from `@hup/reload/etcd`, your
+   * own), or a list of them as layers, base first.
+   *
+   * @default {undefined}
+   */
+  source?: ConfigSource | readonly ConfigSource[];
   /**
    * The hooks a pass runs, in order. A result lists exactly these.
    *
@@ -188,7 +211,10 @@ export type Deps<C> =
       load?: undefined;
     })
     | {
-      /** Replaces the default loader; throwing makes a pass `load_failed`. */
+      /**
+       * Replaces the default loader: called with the config's name (its
+       * `configPath`); throwing makes a pass `load_failed`.
+       */
       load: (path: string) => C | Promise<C>;
       schema?: undefined;
     }
@@ -198,6 +224,10 @@ export type Deps<C> =
       & (ConfigObject extends C ? unknown : { schema: ConfigSchema<C> })
     )
   );
+
+// The loader that Coordinator.create() made (and loaded the start-up
+// config with), handed to the constructor it calls.
+let handover: ConfigLoader<unknown> | undefined;
 
 /**
  * Runs reload passes: load, check every hook, apply every hook, swap the
@@ -234,10 +264,13 @@ export type Deps<C> =
  * @typeParam C The config type.
  */
 export class Coordinator<C> extends EventTarget {
-  readonly #configPath: string;
+  readonly #name: string;
   readonly #holder: AtomicConfig<C>;
   readonly #hooks: readonly RegisteredHook<C>[];
-  readonly #load: (path: string) => Promise<Loaded<C>>;
+  // Loads the config for a pass: the pipeline, or a custom `load`.
+  readonly #loader: ConfigLoader<C> | undefined;
+  readonly #load: () => Promise<Loaded<C>>;
+  readonly #sources: readonly ConfigSource[];
   readonly #startup: C;
   readonly #nonReloadable: CoordinatorOptions<C>["nonReloadable"];
   readonly #lookup: ((name: string) => unknown) | undefined;
@@ -251,6 +284,9 @@ export class Coordinator<C> extends EventTarget {
   readonly #wrapped = new WeakMap<object, EventListener>();
   #last: ReloadResult | null = null;
   #digest: string | null = null;
+  // Values from secret files in the config in effect: hidden from messages.
+  #secrets: readonly string[] = [];
+  readonly #passListeners = new Set<() => void>();
   #running: Promise<ReloadResult> | null = null;
   #queued: Promise<ReloadResult> | null = null;
   // The requests the queued pass will answer, by trigger, in order of the
@@ -258,8 +294,6 @@ export class Coordinator<C> extends EventTarget {
   #queuedRequests = new Map<string, number>();
   #listener: (() => void) | null = null;
   #stops: (() => void)[] = [];
-  // Parses large files off the event loop; started on first use.
-  #parser = new OffThreadParser();
 
   /**
    * Loads the start-up config through the very loader, schema and
@@ -314,28 +348,34 @@ export class Coordinator<C> extends EventTarget {
     options: CreateOptions<C> & { schema: ConfigSchema<C> },
   ): Promise<Coordinator<C>>;
   static async create<C>(options: CreateOptions<C>): Promise<Coordinator<C>> {
-    if (typeof options?.configPath !== "string" || options.configPath === "") {
-      throw new TypeError(
-        "Cannot create the coordinator as options.configPath is not a non-empty string",
-      );
-    }
+    const sources = toSources(
+      options?.configPath,
+      options?.source,
+      options ?? {},
+      "options",
+    );
     // The start-up load already parses a large file in the worker that the
     // reloads will use.
-    const parser = new OffThreadParser();
+    const loader = new ConfigLoader<C>(sources, options, new OffThreadParser());
     let loaded: Loaded<C>;
     try {
-      loaded = await readConfigFile(options.configPath, options, parser);
+      loaded = await loader.load();
     } catch (error) {
-      parser.close();
+      loader.close();
       throw error;
     }
-    const coordinator = new Coordinator<C>({
-      ...options,
-      config: new AtomicConfig(loaded.config),
-    } as Deps<C>);
-    coordinator.#parser.close();
-    coordinator.#parser = parser;
+    handover = loader as ConfigLoader<unknown>;
+    let coordinator: Coordinator<C>;
+    try {
+      coordinator = new Coordinator<C>({
+        ...options,
+        config: new AtomicConfig(loaded.config),
+      } as Deps<C>);
+    } finally {
+      handover = undefined;
+    }
     coordinator.#digest = loaded.digest ?? null;
+    coordinator.#secrets = loaded.secrets ?? [];
     coordinator.#stats = new StatsRecorder(coordinator.#safeNow());
     return coordinator;
   }
@@ -373,11 +413,15 @@ export class Coordinator<C> extends EventTarget {
    */
   constructor(deps: Deps<C>) {
     super();
-    if (typeof deps?.configPath !== "string" || deps.configPath === "") {
-      throw new TypeError(
-        "Cannot create the coordinator as deps.configPath is not a non-empty string",
+    const given = handover as ConfigLoader<C> | undefined;
+    handover = undefined;
+    const sources = given?.sources ??
+      toSources(
+        deps?.configPath,
+        deps?.source,
+        (deps ?? {}) as Pick<LoadOptions, "format" | "settle">,
+        "deps",
       );
-    }
     const startup = deps.config?.load();
     if (startup === undefined) {
       throw new TypeError(
@@ -393,7 +437,8 @@ export class Coordinator<C> extends EventTarget {
     this.#history = new Ring(deps.historySize ?? 32);
     // Readers and hooks share the start-up config: nobody may change it.
     deepFreeze(startup);
-    this.#configPath = deps.configPath;
+    this.#name = sourcesName(sources);
+    this.#sources = sources;
     this.#holder = deps.config;
     this.#startup = startup;
     this.#nonReloadable = deps.nonReloadable;
@@ -403,9 +448,20 @@ export class Coordinator<C> extends EventTarget {
     this.#timers = deps.timers ?? realTimers;
     this.#now = deps.now ?? (() => new Date());
     const { load } = deps;
-    this.#load = load !== undefined
-      ? async (path) => ({ config: await load(path) })
-      : (path) => readConfigFile<C>(path, deps as LoadOptions<C>, this.#parser);
+    if (load !== undefined) {
+      const name = this.#name;
+      this.#loader = undefined;
+      this.#load = async () => ({ config: await load(name) });
+    } else {
+      const loader = given ??
+        new ConfigLoader<C>(
+          sources,
+          deps as LoadOptions<C>,
+          new OffThreadParser(),
+        );
+      this.#loader = loader;
+      this.#load = () => loader.load();
+    }
   }
 
   /**
@@ -428,7 +484,8 @@ export class Coordinator<C> extends EventTarget {
   }
 
   /**
-   * The config file this coordinator reloads.
+   * How the config is named in messages and logs: the path of its file, or
+   * its sources' names joined by ` + `.
    *
    * @example Usage
    * ```ts
@@ -440,7 +497,24 @@ export class Coordinator<C> extends EventTarget {
    * ```
    */
   get configPath(): string {
-    return this.#configPath;
+    return this.#name;
+  }
+
+  /**
+   * The sources of the config's layers, base first: a file source for each
+   * file of `configPath`, or the `source` given.
+   *
+   * @example Usage
+   * ```ts
+   * import { AtomicConfig, Coordinator } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const coordinator = new Coordinator({ configPath: ["base.yaml", "prod.yaml"], config: new AtomicConfig({}) });
+   * assert.deepEqual(coordinator.sources.map((s) => s.name), ["base.yaml", "prod.yaml"]);
+   * ```
+   */
+  get sources(): readonly ConfigSource[] {
+    return this.#sources;
   }
 
   /**
@@ -476,25 +550,38 @@ export class Coordinator<C> extends EventTarget {
     if (this.#listener !== null) return;
     const listener = () => {
       this.#log.info("Received SIGHUP: reloading {path}", {
-        path: this.#configPath,
+        path: this.#name,
         trigger: "signal",
       });
       this.#fireAndForget("signal");
     };
     (this.#signals ?? runtime()).addSignalListener("SIGHUP", listener);
     this.#listener = listener;
+    const loader = this.#loader;
     for (const trigger of this.#triggers) {
-      const context = {
-        configPath: this.#configPath,
+      const context: TriggerContext = {
+        configPath: this.#name,
         digest: () => this.#digest,
         reload: () => this.reload({ trigger: trigger.name }),
+        sources: () => loader?.dependencies() ?? this.#sources,
+        digestOf: (source) => loader?.digestOf(source) ?? null,
+        onPass: (listener) => {
+          const call = () =>
+            callListener(listener, {
+              category: ["coordinator"],
+              message: "A trigger's pass listener failed: {error}",
+              properties: { path: this.#name },
+            });
+          this.#passListeners.add(call);
+          return () => this.#passListeners.delete(call);
+        },
       };
       try {
         this.#stops.push(trigger.start(context));
       } catch (error) {
         this.#log.error("Cannot start the {trigger} trigger: {error}", {
           trigger: trigger.name,
-          path: this.#configPath,
+          path: this.#name,
           error: renderError(error),
         });
       }
@@ -776,25 +863,26 @@ export class Coordinator<C> extends EventTarget {
     }
     const stops = this.#stops;
     this.#stops = [];
+    this.#passListeners.clear();
     for (const stop of stops) {
       callListener(stop, {
         category: ["coordinator"],
         message: "Cannot stop a trigger: {error}",
-        properties: { path: this.#configPath },
+        properties: { path: this.#name },
       });
     }
     while (this.#running !== null || this.#queued !== null) {
       await (this.#queued ?? this.#running);
     }
     // Ends the parser's worker; a later reload() starts a new one.
-    this.#parser.close();
+    this.#loader?.close();
   }
 
   // For triggers nobody awaits (SIGHUP).
   #fireAndForget(trigger: string): void {
     this.reload({ trigger }).catch((error) =>
       this.#log.error("A reload could not be started: {error}", {
-        path: this.#configPath,
+        path: this.#name,
         error: renderError(error),
       })
     );
@@ -806,7 +894,7 @@ export class Coordinator<C> extends EventTarget {
     );
     this.#log.warn(
       "Refused a reload asked for from inside the running pass: {path}",
-      { path: this.#configPath },
+      { path: this.#name },
     );
     const refused = Promise.reject(error);
     refused.catch(() => {});
@@ -817,14 +905,15 @@ export class Coordinator<C> extends EventTarget {
     const startedAt = this.#safeNow();
     const trigger = requests.keys().next().value ?? "call";
     this.#log.info("Reload pass started for {path}, asked for by {trigger}", {
-      path: this.#configPath,
+      path: this.#name,
       trigger,
       requests: Object.fromEntries(requests),
     });
     const pass: Promise<ReloadResult> = runPass<C>({
       owner: this,
-      configPath: this.#configPath,
+      name: this.#name,
       load: this.#load,
+      secrets: this.#secrets,
       hooks: this.#hooks,
       holder: this.#holder,
       requiresRestart: (next) => this.#requiresRestart(next),
@@ -835,14 +924,18 @@ export class Coordinator<C> extends EventTarget {
         if (
           report.status === ReloadStatus.FullSuccess ||
           report.status === ReloadStatus.PartialApplied
-        ) this.#digest = report.digest ?? null;
-        return this.#finish({ ...report, startedAt, trigger, requests });
+        ) {
+          this.#digest = report.digest ?? null;
+          this.#secrets = report.secrets ?? [];
+        }
+        const { secrets: _secrets, ...fields } = report;
+        return this.#finish({ ...fields, startedAt, trigger, requests });
       })
       // Only a fault in the coordinator itself gets here (every stage
       // catches what user code throws); the pass still ends with a result.
       .catch((error) => {
         this.#log.fatal("Reload pass failed unexpectedly: {error}", {
-          path: this.#configPath,
+          path: this.#name,
           error: renderError(error),
         });
         return this.#finish({
@@ -883,11 +976,12 @@ export class Coordinator<C> extends EventTarget {
     this.#history.push(result);
     this.#stats.record(result);
     try {
-      logResult(this.#log, this.#configPath, result);
+      logResult(this.#log, this.#name, result);
     } catch {
       // A sink that throws must not cost the pass its result.
     }
     this.dispatchEvent(new ReloadEvent(result));
+    for (const listener of this.#passListeners) listener();
     return result;
   }
 

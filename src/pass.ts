@@ -11,14 +11,16 @@ import { HookStatus, isHookStatus, ReloadStatus } from "./status.ts";
 
 export { insidePass };
 
-/** What a loader gives a pass: the config, and the digest of its bytes. */
+/** What a loader gives a pass: the config, and the digest of its sources. */
 export interface Loaded<C> {
   /** The config. */
   config: C;
-  /** The SHA-256 of the bytes it was loaded from, when it came from a file. */
+  /** The digest of the sources it was loaded from, when it came from them. */
   digest?: string;
   /** Whether a key of the config may be shown in a field path. */
   showKey?: (key: string) => boolean;
+  /** Values from secret files in the config: never shown, whatever their length. */
+  secrets?: readonly string[];
 }
 
 /** A hook as registered: its name and deadline read once. */
@@ -32,8 +34,11 @@ export interface RegisteredHook<C> {
 export interface PassPlan<C> {
   /** The coordinator running the pass (for the re-entrancy scope). */
   owner: object;
-  configPath: string;
-  load(path: string): Loaded<C> | Promise<Loaded<C>>;
+  /** How the config is named, for messages. */
+  name: string;
+  load(): Loaded<C> | Promise<Loaded<C>>;
+  /** Values from secret files in the config in effect. */
+  secrets: readonly string[];
   hooks: readonly RegisteredHook<C>[];
   holder: AtomicConfig<C>;
   /** The non-reloadable fields that differ in `next`; may throw. */
@@ -51,8 +56,10 @@ export interface PassReport {
   changedOmitted?: number;
   requiresRestart?: string[];
   loadError?: string;
-  /** The digest of the bytes loaded, when the file loaded. */
+  /** The digest of the sources loaded, when they loaded. */
   digest?: string;
+  /** Values from secret files in the config swapped in, when one was. */
+  secrets?: readonly string[];
 }
 
 // Timers fire at once for a delay above 2^31 - 1 ms (about 24.8 days) on
@@ -146,10 +153,10 @@ async function run<C>(
   let changes: Changes;
   const old = plan.holder.load() as C;
   try {
-    loaded = await plan.load(plan.configPath);
+    loaded = await plan.load();
     if (loaded.config === undefined) {
       throw new TypeError(
-        `Cannot load config as the loader returned undefined: ${plan.configPath}`,
+        `Cannot load config as the loader returned undefined: ${plan.name}`,
       );
     }
     requiresRestart = plan.requiresRestart(loaded.config);
@@ -168,7 +175,10 @@ async function run<C>(
     };
   }
   const { config: next, digest } = loaded;
-  const hookError = hookErrorRenderer(old, next);
+  const hookError = hookErrorRenderer(old, next, [
+    ...plan.secrets,
+    ...(loaded.secrets ?? []),
+  ]);
   const changed = (path: string) => changes.changed(path);
   const loadedFields = {
     changed: changes.shown,
@@ -238,6 +248,7 @@ async function run<C>(
       : ReloadStatus.FullSuccess,
     outcomes,
     ...loadedFields,
+    secrets: loaded.secrets ?? [],
   };
 }
 
@@ -257,21 +268,28 @@ function applied(name: string, status: unknown): HookOutcome {
 }
 
 // Hook errors may quote the config: every string of the config in effect
-// and of the new one, of 8 characters or more, is removed from them. The
-// redactor is built on the first failure of a pass, if any.
+// and of the new one, of 8 characters or more, is removed from them, and
+// every value from a secret file, whatever its length. The redactors are
+// built on the first failure of a pass, if any.
 function hookErrorRenderer(
   old: unknown,
   next: unknown,
+  secrets: readonly string[],
 ): (error: unknown) => string {
   let redactor: Redactor | undefined;
+  let secret: Redactor | undefined;
   return (error) => {
     redactor ??= new Redactor(
       [...stringsIn(old, 8, false), ...stringsIn(next, 8, false)],
       8,
     );
+    secret ??= new Redactor(secrets, 1);
     // Render generously first, so a value that starts inside the part kept
     // is seen whole and removed, never cut in half.
-    return redactor.scrub(renderError(error, MAX_RENDERED), MAX_HOOK_ERROR);
+    return secret.scrub(
+      redactor.scrub(renderError(error, MAX_RENDERED), MAX_RENDERED),
+      MAX_HOOK_ERROR,
+    );
   };
 }
 

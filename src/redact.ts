@@ -15,28 +15,26 @@ const PLAIN_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.\/-]{0,63}$/;
 /**
  * Decides which mapping keys may be shown in a field path: keys that look
  * like names (letters, digits, `_`, `-`, `.`, `/`; at most 64), that hold
- * no value taken from the environment (the whole value, or one of 4
- * characters or more inside the key), and, given the file's text, that are
- * written in it as they are (not made by an escape, or by a substituted
- * value that an escape spells differently).
+ * no value taken from the environment or a secret file (the whole value,
+ * or one of 4 characters or more inside the key), and, given the texts the
+ * config was read from, that are written in one of them as they are (not
+ * made by an escape, or by a substituted value).
  *
- * @param envValues The values substituted from the environment.
- * @param source The file's text before expansion, when there is one.
+ * @param values The values substituted from the environment and files.
+ * @param sources The texts the config was read from, when there are some.
  * @returns Whether a key may be shown.
  */
 export function keyShower(
-  envValues: readonly string[],
-  source?: string,
+  values: readonly string[],
+  sources?: readonly string[],
 ): (key: string) => boolean {
-  const fromEnv = envValues.length === 0
-    ? undefined
-    : new Redactor(envValues, 4);
+  const fromEnv = values.length === 0 ? undefined : new Redactor(values, 4);
   const written = new Map<string, boolean>();
   const inSource = (key: string) => {
-    if (source === undefined) return true;
+    if (sources === undefined) return true;
     let found = written.get(key);
     if (found === undefined) {
-      found = source.includes(key);
+      found = sources.some((text) => text.includes(key));
       written.set(key, found);
     }
     return found;

@@ -1,3 +1,4 @@
+import type { ConfigSource } from "./load/source.ts";
 import type { ReloadResult } from "./result.ts";
 
 /**
@@ -14,15 +15,43 @@ import type { ReloadResult } from "./result.ts";
  * ```
  */
 export interface TriggerContext {
-  /** The config file the coordinator reloads. */
+  /**
+   * How the config is named: its file's path, or its sources' names joined
+   * by ` + `.
+   */
   readonly configPath: string;
   /**
-   * The SHA-256 of the file the config in effect was loaded from
+   * The digest of the sources the config in effect was loaded from
    * (`sha256:<hex>`), when known.
    *
    * @returns The digest, or `null`.
    */
   digest(): string | null;
+  /**
+   * What the config depends on, as of the last pass: its layers' sources,
+   * then a file source for each secret file it refers to (`${file:...}`).
+   * With a custom `load`, the files of `configPath`.
+   *
+   * @returns The sources.
+   */
+  sources(): readonly ConfigSource[];
+  /**
+   * The SHA-256 (`sha256:<hex>`) of what the last pass read from one of
+   * {@linkcode TriggerContext.sources}, so a watch knows which content was
+   * already handled.
+   *
+   * @param source The source.
+   * @returns The digest, or `null` when it was absent or not read.
+   */
+  digestOf(source: ConfigSource): string | null;
+  /**
+   * Calls `listener` after every pass (when the list of sources may have
+   * changed), until the coordinator shuts down.
+   *
+   * @param listener What to call.
+   * @returns A function that stops calling it.
+   */
+  onPass(listener: () => void): () => void;
   /**
    * Asks for a pass, as `coordinator.reload()` does (never overlapping one
    * that runs); the result's `trigger` is the trigger's name.

@@ -96,7 +96,7 @@ const yamlCases: PathologicalCase[] = [
   {
     name: "malformed-references",
     format: "yaml",
-    make: (size) => `secret: ${SECRET}\n${fill(size, "k: ${\n")}`,
+    make: (size) => `secret: ${SECRET}\nk:\n${fill(size, "  - ${\n")}`,
     where: /variables cannot be expanded:\n(.*\n)+ {2}and \d+ more$/,
   },
   {
@@ -108,7 +108,7 @@ const yamlCases: PathologicalCase[] = [
   {
     name: "malformed-references-one-line-closed",
     format: "yaml",
-    make: (size) => `secret: ${SECRET}\nk: ${fill(size, "${")}\nb: }\n`,
+    make: (size) => `secret: ${SECRET}\nk: ${fill(size, "${")}\nb: "}"\n`,
     where: /variables cannot be expanded:\n(.*\n)+ {2}and \d+ more$/,
   },
   {
@@ -530,7 +530,8 @@ const jsonCases: PathologicalCase[] = [
   {
     name: "json-malformed-references",
     format: "json",
-    make: (size) => `{"secret": "${SECRET}"${fill(size, ',\n "k": "${"')}}\n`,
+    make: (size) =>
+      `{"secret": "${SECRET}", "k": [${fill(size, '\n "${",')}""]}\n`,
     where: /variables cannot be expanded:\n(.*\n)+ {2}and \d+ more$/,
   },
   {
@@ -857,7 +858,7 @@ const tomlCases: PathologicalCase[] = [
   {
     name: "toml-malformed-references",
     format: "toml",
-    make: (size) => `secret = "${SECRET}"\n${fill(size, 'k = "${"\n')}`,
+    make: (size) => `secret = "${SECRET}"\nk = [${fill(size, '\n "${",')}""]\n`,
     where: /variables cannot be expanded:\n(.*\n)+ {2}and \d+ more$/,
   },
   {

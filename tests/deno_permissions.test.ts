@@ -79,7 +79,7 @@ test(
     assert.equal(start.code, 1);
     assert.match(
       String(start.out.startup_error),
-      /DB_HOST cannot be read .*--allow-env=DB_HOST\): .* line 1, column 5$/,
+      / line 1, column 5: the environment variable DB_HOST cannot be read .*--allow-env=DB_HOST\)$/,
     );
     const revoked = await run(
       [`--allow-read=${file.path}`, "--allow-env=DB_HOST"],

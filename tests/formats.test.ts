@@ -18,14 +18,17 @@ import { envOf } from "./_helpers.ts";
 const SECRET = "s3cr3t-Zq7-value";
 const env = envOf({ PORT: "8080", PASSWORD: SECRET });
 
-/** The same config in each format. */
+/**
+ * The same config in each format (in JSON and TOML a reference is a
+ * string, so the port is written as a number there).
+ */
 const SAME = {
   yaml:
     'server:\n  port: ${PORT}\n  hosts: [a, "b"]\n  tls: true\nname: "api"\n',
   json:
-    '{\n  "server": {\n    "port": ${PORT},\n    "hosts": ["a", "b"],\n    "tls": true\n  },\n  "name": "api"\n}\n',
+    '{\n  "server": {\n    "port": 8080,\n    "hosts": ["a", "b"],\n    "tls": true\n  },\n  "name": "api"\n}\n',
   toml:
-    'name = "api"\n\n[server]\nport = ${PORT}\nhosts = ["a", "b"]\ntls = true\n',
+    'name = "api"\n\n[server]\nport = 8080\nhosts = ["a", "b"]\ntls = true\n',
 };
 
 async function file(name: string, text: string): Promise<string> {

@@ -12,8 +12,9 @@ import { fileURLToPath } from "node:url";
 import { Coordinator } from "hup-reload";
 // The loader's own modules (the worker is internal): their LoadError too.
 import { LoadError } from "../src/errors.ts";
-import { readConfigFile } from "../src/load.ts";
+import { fileSource } from "../src/load/file_source.ts";
 import { OffThreadParser } from "../src/load/off_thread.ts";
+import { ConfigLoader } from "../src/load/pipeline.ts";
 import { writeFile } from "node:fs/promises";
 import type { LoadOptions } from "hup-reload";
 import { envOf, jsonLines, tempConfig } from "./_helpers.ts";
@@ -26,6 +27,15 @@ const corpus = fileURLToPath(
 );
 const faulty = here(`./fixtures/parse_worker_faulty.${ts ? "ts" : "js"}`);
 const env = envOf({ HUP_SET: "HUP_SECRET_MARKER_7f3a" });
+
+/** Loads one file as a coordinator does, with `parser` for large texts. */
+function readConfigFile(
+  path: string,
+  options: LoadOptions<unknown>,
+  parser?: OffThreadParser,
+) {
+  return new ConfigLoader([fileSource(path)], options, parser).load();
+}
 
 /** Every file of the corpus, in every format's folder. */
 function corpusFiles(dir: string): string[] {

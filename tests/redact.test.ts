@@ -74,7 +74,7 @@ test("stringsIn() collects every string (and number) once, ignoring keys", () =>
 test("keyShower() shows a key only if it is a name, holds no value from the environment, and is written so in the file", () => {
   const show = keyShower(
     ["Zq7\\u004dark7", "tok-secret"],
-    'a: 1\n"b\\u0063": 2\nport: 3\n',
+    ['a: 1\n"b\\u0063": 2\nport: 3\n'],
   );
   assert.equal(show("a"), true);
   assert.equal(show("port"), true);

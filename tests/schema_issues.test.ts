@@ -8,7 +8,12 @@ const context = (input: unknown, envValues: string[] = []) => ({
   envValues,
   showKey: keyShower(envValues),
   locate: (paths: readonly (readonly (string | number)[])[]) =>
-    paths.map((path) => ({ line: path.length, column: 1 })),
+    paths.map((path) => ({
+      path: "config.yaml",
+      layer: 0,
+      line: path.length,
+      column: 1,
+    })),
 });
 
 test("reportSchemaIssues() reports the first 50 issues in file order and counts the rest", () => {

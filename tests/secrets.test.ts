@@ -75,10 +75,9 @@ type Source = "file" | "env";
 /**
  * A string for `value` in `format`, from the file or from the variable
  * `name`. In the file it is escaped (a JSON string is a valid YAML and TOML
- * basic string too). From the environment the value goes in as is: plain
- * in YAML, in a literal string in TOML (`'...'` escapes nothing); JSON has
- * no such string, so there the variable holds the value escaped for JSON
- * (see {@linkcode envValue}).
+ * basic string too). From the environment the value arrives verbatim,
+ * whatever string it is put in: plain in YAML, in a JSON string, in a
+ * TOML literal string.
  */
 function str(
   format: FormatName,
@@ -91,10 +90,6 @@ function str(
     format
   ];
 }
-
-/** What the variable holds for `str()`: JSON needs the value escaped. */
-const envValue = (format: FormatName, value: string) =>
-  format === "json" ? JSON.stringify(value).slice(1, -1) : value;
 
 interface Vector {
   /** What the file says, in each format, from each source. */
@@ -123,7 +118,7 @@ const vectors: Record<string, Vector> = {
         toml: `[server]\nport = ${port}\nmode = ${mode}\n`,
       }[f];
     },
-    env: (f) => ({ S1: envValue(f, secret(1)), S2: envValue(f, secret(2)) }),
+    env: () => ({ S1: secret(1), S2: secret(2) }),
     where: {
       yaml:
         /line 2, column 3 field server\.port: .*\n.*line 3, column 3 field server\.mode: /,
@@ -143,7 +138,7 @@ const vectors: Record<string, Vector> = {
         toml: `${GOOD.toml}\n[tokens]\n${key} = "superuser"\n`,
       }[f];
     },
-    env: (f) => ({ S3: envValue(f, secret(3)) }),
+    env: () => ({ S3: secret(3) }),
     where: {
       // A quoted key is placed at its opening quote.
       yaml: /line 5, column 3 field tokens: /,
@@ -163,7 +158,7 @@ const vectors: Record<string, Vector> = {
         } = 1\n`,
       }[f];
     },
-    env: (f) => ({ S4: envValue(f, secret(4)) }),
+    env: () => ({ S4: secret(4) }),
     where: {
       yaml: /line 4, column 3 field server: /,
       json: /line 5, column 5 field server: /,
@@ -177,7 +172,9 @@ const vectors: Record<string, Vector> = {
         yaml: `${GOOD.yaml}  ${key}: 1\n`,
         json:
           `{\n  "server": {\n    "port": 8080,\n    "mode": "quiet",\n    "${key}": 1\n  }\n}\n`,
-        toml: `${GOOD.toml}${key} = 1\n`,
+        // A reference is expanded in strings: a TOML key that holds one
+        // is quoted.
+        toml: `${GOOD.toml}${s === "env" ? `'${key}'` : key} = 1\n`,
       }[f];
     },
     env: () => ({ S5: `${MARK}5word` }),
@@ -188,7 +185,9 @@ const vectors: Record<string, Vector> = {
     },
   },
   // A value put in a string it closes: a double quote in YAML and JSON, an
-  // apostrophe in a TOML literal string. The file no longer parses.
+  // apostrophe in a TOML literal string. Written in the file, the file no
+  // longer parses; from the environment, it arrives verbatim (expansion
+  // comes after parsing) and the schema refuses it.
   "a value that breaks the string it is put in": {
     text: (f, s) => {
       const value = s === "env" ? "${S6}" : secret(6).replace("s\\", "s'\\");
@@ -201,19 +200,19 @@ const vectors: Record<string, Vector> = {
     },
     env: () => ({ S6: secret(6).replace("s\\", "s'\\") }),
     // In the file, the error is where the string ended; from the
-    // environment, at the reference.
+    // environment, at the field.
     where: {
       yaml: {
         file: /not valid YAML: \S+ line 3, column 13: /,
-        env: /not valid YAML: \S+ line 3, column 10: /,
+        env: /schema: \S+ line 3, column 3 field server\.mode: /,
       },
       json: {
         file: /not valid JSON: \S+ line 4, column 17: /,
-        env: /not valid JSON: \S+ line 4, column 14: /,
+        env: /schema: \S+ line 4, column 5 field server\.mode: /,
       },
       toml: {
         file: /not valid TOML: \S+ line 3, column 14: /,
-        env: /not valid TOML: \S+ line 3, column 9: /,
+        env: /schema: \S+ line 3, column 1 field server\.mode: /,
       },
     },
   },
@@ -334,7 +333,7 @@ for (const [library, schema] of Object.entries(schemas)) {
     });
     for (const format of FORMATS) {
       await using file = await tempFile(format, GOOD[format]);
-      const env = envOf({ S7: envValue(format, secret(7)) });
+      const env = envOf({ S7: secret(7) });
       const config = new AtomicConfig(
         await loadConfig(file.path, { schema, env }),
       );

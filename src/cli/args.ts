@@ -37,8 +37,8 @@ const SECRET_HINT: Readonly<Record<string, string>> = {
  * @param command The command's name, for messages (`reload`).
  * @param args The arguments after the command's name.
  * @param options The options it takes (`help` is added).
- * @param positionals How many arguments that are not options it takes (at
- *   most one), and what the one is called: `config file`.
+ * @param positionals How many arguments that are not options it takes,
+ *   and what one is called: `config file`.
  * @returns The options and arguments.
  * @throws {CliError} With {@linkcode ExitCode.Usage} for an unknown
  *   option, a missing or unexpected value, an option given twice, or the
@@ -48,7 +48,7 @@ export function readArgs(
   command: string,
   args: readonly string[],
   options: Readonly<Record<string, OptionSpec>>,
-  positionals: { min: number; max: 0 | 1; name: string },
+  positionals: { min: number; max: number; name: string },
 ): ParsedArgs {
   const specs: Record<string, OptionSpec> = {
     ...options,

@@ -1,5 +1,5 @@
 import { LoadError } from "../errors.ts";
-import { readConfigFile } from "../load.ts";
+import { ConfigLoader, toSources } from "../load/pipeline.ts";
 import { MAX_LOAD_ERROR } from "../pass.ts";
 import { renderError } from "../render.ts";
 import type { ConfigSchema } from "../schema.ts";
@@ -13,9 +13,9 @@ import type { CliIo } from "./io.ts";
 import { importSchema } from "./schema_module.ts";
 
 /**
- * `hup-reload check <file>`: loads the file as a reload pass would (read,
- * `${ENV}` expansion, the format, the schema) and says whether it loads, as
- * `nginx -t` does. Prints the digest when it does, the load error (file,
+ * `hup-reload check <file>...`: loads the file, or the layers, as a reload
+ * pass would (read, the format, `${ENV}` and `${file:...}` expansion, the
+ * schema) and says whether it loads, as `nginx -t` does. Prints the digest when it does, the load error (file,
  * line, column, field; never a value) when it does not.
  *
  * @param args The arguments after `check`.
@@ -31,12 +31,12 @@ export async function check(
     schema: { type: "string" },
     format: { type: "string" },
     "env-file": { type: "string", multiple: true },
-  }, { min: 1, max: 1, name: "config file" });
+  }, { min: 1, max: Infinity, name: "config file" });
   if (help) {
     io.stdout(CHECK_HELP);
     return ExitCode.Ok;
   }
-  const [path] = positionals;
+  const paths = positionals;
   const format = values.format as string | undefined;
   if (format !== undefined && !FORMAT_NAMES.includes(format as FormatName)) {
     throw usageError(
@@ -53,13 +53,19 @@ export async function check(
   const schema: ConfigSchema<unknown> | undefined = values.schema === undefined
     ? undefined
     : await importSchema(values.schema as string, io.cwd());
+  const options = {
+    schema,
+    ...(format !== undefined && { format: format as FormatName }),
+    env: (name: string) =>
+      fileVars.has(name) ? fileVars.get(name) : io.env(name),
+  };
+  const loader = new ConfigLoader<unknown>(
+    toSources(paths, undefined, options, "check"),
+    options,
+  );
   try {
-    const { digest } = await readConfigFile(path, {
-      schema,
-      ...(format !== undefined && { format: format as FormatName }),
-      env: (name) => fileVars.has(name) ? fileVars.get(name) : io.env(name),
-    });
-    io.stdout(`${printable(path)}: OK (${digest})\n`);
+    const { digest } = await loader.load();
+    io.stdout(`${printable(loader.name)}: OK (${digest})\n`);
     return ExitCode.Ok;
   } catch (error) {
     if (!(error instanceof LoadError)) throw error;

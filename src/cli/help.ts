@@ -22,7 +22,7 @@ Check a service's config file, or reload the running service and wait for
 the verdict.
 
 Commands:
-  check <file>      Load the file as a reload would; exit 1 if it does not load
+  check <file>...   Load the file (or layers) as a reload would; exit 1 if not
   reload --url URL  Run a reload pass over HTTP and report its result
   status --url URL  Report the generation and the last pass's result
 
@@ -34,20 +34,23 @@ ${EXIT_CODES}`;
 
 /** `hup-reload check --help`. */
 export const CHECK_HELP: string =
-  `Usage: hup-reload check <file> [--schema MODULE#EXPORT] [--format FORMAT]
-                        [--env-file FILE]...
+  `Usage: hup-reload check <file>... [--schema MODULE#EXPORT] [--format FORMAT]
+                           [--env-file FILE]...
 
-Load the config file exactly as a reload pass would: read it, expand
-\${VARIABLES}, parse it (YAML, JSON or TOML) and validate it with the schema.
-Prints "<file>: OK (sha256:...)" when it loads, or the load error (file,
-line, column, field; never a value from the file) on stderr and exits 1.
+Load the config file exactly as a reload pass would: read it, parse it
+(YAML, JSON or TOML), expand \${VARIABLES} and \${file:SECRET} in its
+strings, and validate it with the schema. Several files are layers, base
+first: later ones override earlier ones, mapping by mapping. Prints
+"<file>: OK (sha256:...)" when it loads, or the load error (file, line,
+column, field; never a value from the file) on stderr and exits 1.
 
 Options:
   --schema MODULE#EXPORT  Validate with the Standard Schema (zod, valibot,
                           arktype, ...) exported as EXPORT (default: default)
                           by MODULE, a path or a URL; the last # separates them
-  --format FORMAT         yaml, json or toml (default: by the file name:
-                          .json is JSON, .toml TOML, anything else YAML)
+  --format FORMAT         yaml, json or toml, for every file (default: by
+                          each file's name: .json is JSON, .toml TOML,
+                          anything else YAML)
   --env-file FILE         Take variables from FILE (NAME=value lines, as
                           systemd's EnvironmentFile=) before the environment;
                           may be given more than once, later files win

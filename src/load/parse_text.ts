@@ -21,6 +21,8 @@ export type ParseOutcome =
     value: Mapping;
     /** Whether a node may be reached twice (YAML aliases). */
     shared?: boolean;
+    /** Whether strings that hold a `$` are marked for expansion. */
+    marked?: boolean;
   }
   | { ok: false; summary: string; reason: string; offset?: number };
 
@@ -46,8 +48,9 @@ export function parseText(
   const parser = formatFor("", format);
   let value: unknown;
   let shared: boolean;
+  let marked: boolean | undefined;
   try {
-    ({ value, shared } = parser.parse(text, limits));
+    ({ value, shared, marked } = parser.parse(text, limits));
   } catch (error) {
     if (error instanceof FormatError) {
       return {
@@ -75,7 +78,12 @@ export function parseText(
   // loop, and the parser already bounded it: measuring would only cost time.
   if (!shared) {
     if (freeze) deepFreeze(value);
-    return { ok: true, value: value as Mapping, shared: false };
+    return {
+      ok: true,
+      value: value as Mapping,
+      shared: false,
+      ...(marked && { marked }),
+    };
   }
   const size = measure(value, maxNodes, freeze);
   if (size.cycle) {
@@ -92,7 +100,12 @@ export function parseText(
     return failed(`aliases nest the document deeper than ${maxDepth} levels`);
   }
   if (freeze) markDeeplyFrozen(value);
-  return { ok: true, value: value as Mapping, shared: true };
+  return {
+    ok: true,
+    value: value as Mapping,
+    shared: true,
+    ...(marked && { marked }),
+  };
 }
 
 function failed(summary: string): ParseOutcome {

@@ -41,7 +41,11 @@ function* answer(request: ParseRequest): Generator<ParseResponse> {
   if (outcome.ok && cut !== undefined) {
     for (const pieces of cut.batches) yield { id, pieces };
     for (const links of cut.links) yield { id, links };
-    outcome = { ok: true, value: cut.root as typeof outcome.value };
+    outcome = {
+      ok: true,
+      value: cut.root as typeof outcome.value,
+      ...(outcome.marked && { marked: true }),
+    };
   }
   yield { id, outcome };
 }

@@ -15,6 +15,10 @@ const UNKNOWN_KEY_EXPECTATIONS = new Set(["never", "removed"]);
 
 /** One schema issue as reported: where, and what, without any value. */
 export interface ReportedIssue {
+  /** The source (layer) the field was found in, when it was. */
+  path?: string;
+  /** The source's place among the layers, for the order of the reports. */
+  layer?: number;
   /** The dotted path of the field, up to the first key not shown. */
   field?: string;
   /** Where in the file the issue is: its line and column. */
@@ -30,12 +34,23 @@ export interface IssueContext {
   input: unknown;
   /** Values substituted from the environment. */
   envValues: readonly string[];
+  /**
+   * Values substituted from secret files: removed wherever they occur,
+   * whatever their length.
+   */
+  secrets?: readonly string[];
   /** Whether a key may be shown (see keyShower). */
   showKey: (key: string) => boolean;
-  /** Finds the line and column of each path in the file, when it can. */
+  /**
+   * Finds each path in the config's text, when it can: the layer it is
+   * in (its name and place among the layers), its line and column.
+   */
   locate(
     paths: readonly FieldPath[],
-  ): ({ line: number; column: number } | undefined)[];
+  ): (
+    | { path: string; layer: number; line: number; column: number }
+    | undefined
+  )[];
 }
 
 /**
@@ -69,6 +84,9 @@ export function reportSchemaIssues(
     4,
   );
   values.add(hiddenKeys);
+  const secrets = context.secrets === undefined || context.secrets.length === 0
+    ? undefined
+    : new Redactor(context.secrets, 1);
   const places = context.locate(
     located.map(({ path, hiddenAt }) =>
       hiddenAt === undefined ? path : path.slice(0, hiddenAt + 1)
@@ -80,11 +98,15 @@ export function reportSchemaIssues(
     return {
       ...(visible.length > 0 && { field: visible.join(".") }),
       ...places[i],
-      reason: values.redactMessage(messageOf(issue), MAX_REASON),
+      reason: scrubSecrets(
+        values.redactMessage(messageOf(issue), MAX_REASON),
+        secrets,
+      ),
     };
   });
-  // In the order of the file, as an operator reads it.
+  // In the order of the files, as an operator reads them.
   reports.sort((a, b) =>
+    (a.layer ?? Infinity) - (b.layer ?? Infinity) ||
     (a.line ?? Infinity) - (b.line ?? Infinity) ||
     (a.column ?? 0) - (b.column ?? 0)
   );
@@ -129,6 +151,10 @@ function analyse(
     }
   }
   return { path, hiddenAt };
+}
+
+function scrubSecrets(text: string, secrets: Redactor | undefined): string {
+  return secrets === undefined ? text : secrets.scrub(text, MAX_REASON);
 }
 
 function reportsUnknownKey(issue: SchemaIssue, key: string): boolean {

@@ -59,6 +59,11 @@ export interface Parsed {
    * then measures the value as a walker would see it.
    */
   shared: boolean;
+  /**
+   * Whether the strings that hold a `$` carry a mark for expansion (YAML:
+   * see `marks.ts`).
+   */
+  marked?: boolean;
 }
 
 /**
@@ -88,4 +93,10 @@ export interface ConfigFormat {
     paths: readonly FieldPath[],
     maxDepth: number,
   ): (number | undefined)[];
+  /**
+   * What a plain (unquoted) scalar of this text is, for a format whose
+   * plain scalars are typed by their text (YAML): `port: ${PORT}` is a
+   * number once substituted.
+   */
+  typePlain?(text: string): unknown;
 }

@@ -1,15 +1,22 @@
 import {
+  boolCoreTag,
   constructFromEvents,
   CORE_SCHEMA,
   type Event,
   EVENT_ID,
+  floatCoreTag,
   getScalarValue,
+  intCoreTag,
   mergeTag,
+  NOT_RESOLVED,
+  nullCoreTag,
   parseEvents,
   SCALAR_STYLE,
+  type ScalarEvent,
   type Schema,
   YAMLException,
 } from "js-yaml";
+import { markString } from "../marks.ts";
 import {
   type ConfigFormat,
   type FieldPath,
@@ -31,7 +38,31 @@ export const yamlFormat: ConfigFormat = {
   extensions: [".yaml", ".yml"],
   parse: parseYaml,
   locate: locateYamlPaths,
+  typePlain,
 };
+
+// The tags a plain scalar is tried against, in the core schema's order;
+// a scalar none of them resolves is a string.
+const PLAIN_TAGS = [nullCoreTag, boolCoreTag, intCoreTag, floatCoreTag];
+
+/**
+ * What a plain scalar of this text would be under the YAML 1.2 core
+ * schema: null, a boolean, a number, or else the string itself. Never a
+ * mapping or a sequence, whatever the text holds.
+ *
+ * @param text The scalar's text.
+ * @returns Its value.
+ */
+function typePlain(text: string): unknown {
+  for (const tag of PLAIN_TAGS) {
+    const value: unknown = tag.resolve(text, false, tag.tagName);
+    if (value !== NOT_RESOLVED) return value;
+  }
+  return text;
+}
+
+// The explicit tags that keep a scalar a string.
+const STRING_TAGS = new Set(["!", "!!str", "!<tag:yaml.org,2002:str>"]);
 
 function parseYaml(text: string, limits: FormatLimits): Parsed {
   // A top level that is plainly a sequence is refused before parsing it
@@ -51,6 +82,7 @@ function parseYaml(text: string, limits: FormatLimits): Parsed {
     );
   }
   let value: unknown;
+  let positions: number[][] | undefined;
   try {
     // What js-yaml's load() does, with the nodes counted between the two
     // steps: a document past maxNodes is refused before it is built.
@@ -63,8 +95,11 @@ function parseYaml(text: string, limits: FormatLimits): Parsed {
         past,
       );
     }
+    // Strings that hold a "$" are marked for expansion (see marks.ts).
+    const marked = text.includes("$") ? markReferences(text, events) : null;
+    if (marked !== null) positions = marked.positions;
     const documents = constructFromEvents(events, {
-      source: text,
+      source: marked?.source ?? text,
       schema: YAML_SCHEMA,
       // js-yaml's default (10,000) refuses ordinary large configs that
       // merge a base into each entry; the bound stays linear in the text.
@@ -89,11 +124,97 @@ function parseYaml(text: string, limits: FormatLimits): Parsed {
       );
     }
     const offset = error.mark?.position;
-    throw new FormatError("the file is not valid YAML", reason, offset);
+    throw new FormatError(
+      "the file is not valid YAML",
+      reason,
+      offset === undefined
+        ? undefined
+        : originalOffset(offset, text, positions),
+    );
   }
   // Without an alias (`*name`) no node can be shared or loop, and the
   // parser already bounded the depth.
-  return { value, shared: text.includes("*") };
+  return {
+    value,
+    shared: text.includes("*"),
+    ...(text.includes("$") && { marked: true }),
+  };
+}
+
+/**
+ * Marks every scalar whose value holds a `$`: its value, marked, is added
+ * after the text, and its event points there (as a scalar read as is), so
+ * that the document is built with the marked string wherever the scalar
+ * is used (aliases and merge keys included). One pass over the events.
+ *
+ * @param text The text.
+ * @param events Its events; the marked scalars' events are changed.
+ * @returns The text with the marked values after it, and for each marked
+ *   scalar, where its value now starts and where it started in `text`.
+ * @throws {FormatError} If a scalar with a `$` has an explicit tag other
+ *   than a string's.
+ */
+function markReferences(
+  text: string,
+  events: Event[],
+): { source: string; positions: number[][] } {
+  const parts = [text];
+  const positions: number[][] = [];
+  let length = text.length;
+  for (const event of events) {
+    if (event.type !== EVENT_ID.SCALAR || event.valueStart === -1) continue;
+    const raw = text.slice(event.valueStart, event.valueEnd);
+    // A "$" is written as is, but in a double-quoted scalar's escapes.
+    const escaped = event.style === SCALAR_STYLE.DOUBLE_QUOTED &&
+      raw.includes("\\");
+    if (!raw.includes("$") && !escaped) continue;
+    const value = getScalarValue(text, event);
+    if (!value.includes("$")) continue;
+    const tagged = event.tagStart !== -1;
+    if (
+      tagged && !STRING_TAGS.has(text.slice(event.tagStart, event.tagEnd))
+    ) {
+      throw new FormatError(
+        "the file is not valid YAML",
+        "a scalar with an explicit tag other than !!str holds a ${...} reference (leave it untagged: the core schema types it once substituted)",
+        event.tagStart,
+      );
+    }
+    const plain = event.style === SCALAR_STYLE.PLAIN && !tagged;
+    const marked = markString(
+      plain ? "P" : "S",
+      event.valueStart,
+      event.valueEnd,
+      value,
+    );
+    positions.push([length, event.valueStart]);
+    (event as ScalarEvent).valueStart = length;
+    (event as ScalarEvent).valueEnd = length + marked.length;
+    (event as ScalarEvent).fast = true;
+    parts.push(marked);
+    length += marked.length;
+  }
+  return { source: parts.join(""), positions };
+}
+
+// An offset into the text with marked values after it, as an offset into
+// the text itself: a place inside a marked value is its scalar's start.
+function originalOffset(
+  offset: number,
+  text: string,
+  positions: number[][] | undefined,
+): number {
+  if (offset <= text.length || positions === undefined) {
+    return Math.min(offset, text.length);
+  }
+  let lo = 0;
+  let hi = positions.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (positions[mid][0] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return positions[lo]?.[1] ?? text.length;
 }
 
 // The offset of the node past the first `max`, if there is one: mappings,

@@ -2,11 +2,10 @@ import { getLogger, type Logger } from "@logtape/logtape";
 import { type FSWatcher, watch } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { realTimers, type Timers } from "./deadline.ts";
-import { sha256 } from "./digest.ts";
-import { renderError } from "./render.ts";
-import { runtime } from "./runtime/mod.ts";
-import type { ReloadTrigger } from "./trigger.ts";
+import { realTimers, type Timers } from "../deadline.ts";
+import { sha256 } from "../digest.ts";
+import { renderError } from "../render.ts";
+import { runtime } from "../runtime/mod.ts";
 
 // Re-exported so this module documents on its own (`deno doc --lint`); the
 // same type `mod.ts` exports.
@@ -619,52 +618,4 @@ class FileWatch implements ConfigFileWatcher {
     }
     this.#log.warn(message, { path: this.#path, dir, error });
   }
-}
-
-/**
- * A trigger that reloads when the config file changes, for the `triggers`
- * option: `coordinator.watch()` starts a {@linkcode watchConfigFile} watch
- * of the config path (editor saves, in-place writes, the Kubernetes
- * ConfigMap `..data` swap), which also catches a change made between
- * start-up and the watch, and `coordinator.shutdown()` closes it.
- *
- * @example Usage
- * ```ts
- * import { Coordinator } from "@hup/reload";
- * import { fileChanges } from "@hup/reload/watch";
- * import assert from "node:assert/strict";
- * import { mkdtemp, writeFile } from "node:fs/promises";
- * import { tmpdir } from "node:os";
- * import { join } from "node:path";
- *
- * const configPath = join(await mkdtemp(join(tmpdir(), "hup-")), "config.yaml");
- * await writeFile(configPath, "greeting: hello\n");
- * const coordinator = await Coordinator.create({ configPath, triggers: [fileChanges()] });
- * const { promise: reloaded, resolve } = Promise.withResolvers<void>();
- * coordinator.addEventListener("reload", () => resolve());
- * coordinator.watch();
- *
- * await writeFile(configPath, "greeting: hi\n");
- * await reloaded;
- * assert.equal(coordinator.config.load().greeting, "hi");
- * await coordinator.shutdown();
- * ```
- *
- * @param options The debounce, polling interval and timers.
- * @returns The trigger.
- */
-export function fileChanges(
-  options: Omit<WatchConfigFileOptions, "knownDigest" | "signal"> = {},
-): ReloadTrigger {
-  return {
-    name: "file",
-    start(context) {
-      const watcher = watchConfigFile(
-        context.configPath,
-        () => context.reload(),
-        { ...options, knownDigest: context.digest() },
-      );
-      return () => watcher.close();
-    },
-  };
 }

@@ -1,0 +1,554 @@
+import { isAbsolute, resolve } from "node:path";
+import { LoadError, type LoadErrorLocation, MAX_PROBLEMS } from "../errors.ts";
+import { ITEMS_PER_STEP, runSliced } from "../slices.ts";
+import type { ConfigFormat } from "./format/types.ts";
+import { type Mark, readMark } from "./marks.ts";
+import { lineColumns } from "./position.ts";
+import {
+  eachReference,
+  isSingleReference,
+  parseTemplate,
+  type Reference,
+  type Template,
+} from "./references.ts";
+
+/** One parsed layer of a config, as expansion sees it. */
+export interface ParsedLayer {
+  /** How messages name its source. */
+  name: string;
+  /** Its text, as parsed. */
+  text: string;
+  /** Its format. */
+  format: ConfigFormat;
+  /** The parsed mapping; expansion changes it in place. */
+  value: Record<string, unknown>;
+  /** Whether its strings that hold a `$` are marked (see `marks.ts`). */
+  marked: boolean;
+  /** Where relative `${file:...}` paths start, if anywhere. */
+  directory?: string;
+}
+
+/** A secret file as read for expansion: its text, or why not. */
+export type SecretRead = { value: string } | { what: string };
+
+/** What expansion needs besides the layers. */
+export interface ExpandOptions {
+  /** Reads one environment variable; `undefined` when unset. */
+  env: (name: string) => string | undefined;
+  /**
+   * Reads the secret files referenced (absolute paths, each once): their
+   * text, or what is wrong with them.
+   */
+  readSecrets(paths: readonly string[]): Promise<Map<string, SecretRead>>;
+  /** The most characters the values substituted may add up to. */
+  maxChars: number;
+}
+
+/** What expansion did. */
+export interface Expansion {
+  /** The values substituted from the environment (each once). */
+  values: string[];
+  /** The values substituted from secret files (each once). */
+  secrets: string[];
+  /** The secret files whose text was substituted, by absolute path. */
+  secretFiles: string[];
+  /** Every secret file referenced, used or not, by absolute path. */
+  referencedFiles: string[];
+  /**
+   * The keys that expansion renamed, by mapping: new key to the key as
+   * written, so that a field can still be found in the text.
+   */
+  rawKeys: WeakMap<object, Map<string, string>>;
+}
+
+/** The most secret files one config may refer to. */
+export const MAX_SECRET_FILES = 1000;
+
+// A place in the walk, so that a path is only built where one is needed.
+interface Place {
+  readonly parent: Place | null;
+  readonly key: string | number;
+}
+
+// A string of the document that holds a `$`: a value or a mapping's key.
+interface Site {
+  layer: ParsedLayer;
+  holder: Record<string, unknown> | unknown[];
+  /** The key of the string in `holder`, as it is there (marked or not). */
+  key: string | number;
+  /** Whether the string is the key itself, not the value under it. */
+  isKey: boolean;
+  /** The string as written, without its mark. */
+  raw: string;
+  mark: Mark | undefined;
+  /** The path of the string (of the entry, for a key), keys as written. */
+  place: Place;
+  template: Template | undefined;
+}
+
+interface Problem {
+  site: Site;
+  reason: string;
+  /** The reference's offset and end in the string, when known. */
+  offset: number;
+  end: number | undefined;
+  secret: boolean;
+}
+
+/**
+ * Expands the references in every string value and mapping key of the
+ * parsed layers: `${NAME}` and `$NAME` from the environment (with `:-`,
+ * `-`, `:?` and `?`), `${file:PATH}` from secret files, `$$` as `$`. A
+ * value from the environment or a file arrives verbatim, whatever it holds,
+ * and never changes the document's structure; in YAML, a plain scalar that
+ * is exactly one reference is then typed by the core schema. Every problem
+ * is collected, in every layer, before one {@linkcode LoadError} lists
+ * them with their file, line and column.
+ *
+ * Linear in the documents: each mapping and sequence is walked once (a
+ * shared one, once), and only strings that hold a `$` are looked at again.
+ * The walk gives the event loop a turn every few milliseconds.
+ *
+ * @param layers The parsed layers, changed in place.
+ * @param options The environment, the secret files and the size bound.
+ * @returns What was substituted and renamed.
+ * @throws {LoadError} If a reference cannot be expanded.
+ */
+export async function expandLayers(
+  layers: readonly ParsedLayer[],
+  options: ExpandOptions,
+): Promise<Expansion> {
+  const rawKeys = new WeakMap<object, Map<string, string>>();
+  const sites: Site[] = [];
+  for (const layer of layers) {
+    if (!layer.text.includes("$")) continue;
+    await runSliced(findSites(layer, sites));
+  }
+  const empty: Expansion = {
+    values: [],
+    secrets: [],
+    secretFiles: [],
+    referencedFiles: [],
+    rawKeys,
+  };
+  if (sites.length === 0) return empty;
+
+  const problems: Problem[] = [];
+  let problemCount = 0;
+  const problem = (p: Problem) => {
+    problemCount++;
+    if (problems.length < MAX_PROBLEMS) problems.push(p);
+  };
+
+  // The secret files referenced, resolved once each.
+  const files = new Set<string>();
+  const fileOf = (site: Site, ref: Reference & { file: string }) => {
+    const directory = site.layer.directory;
+    if (isAbsolute(ref.file)) return resolve(ref.file);
+    return directory === undefined ? undefined : resolve(directory, ref.file);
+  };
+  for (const site of sites) {
+    const parsed = parseTemplate(site.raw);
+    site.template = parsed.template;
+    for (const p of parsed.problems) {
+      problem({ site, ...p, end: p.end, secret: false });
+    }
+    if (parsed.template === undefined) continue;
+    eachReference(parsed.template, (ref) => {
+      if (!("file" in ref)) return;
+      const path = fileOf(site, ref);
+      if (path !== undefined) files.add(path);
+    });
+  }
+  const referencedFiles = [...files];
+  if (referencedFiles.length > MAX_SECRET_FILES) {
+    throw new LoadError(
+      `the config refers to more than ${MAX_SECRET_FILES} secret files (${referencedFiles.length})`,
+      [{ path: layers.map((l) => l.name).join(", "), reason: "" }],
+    );
+  }
+  const secretReads = referencedFiles.length === 0
+    ? new Map<string, SecretRead>()
+    : await options.readSecrets(referencedFiles);
+
+  // Each variable is read once.
+  const envCache = new Map<string, { value?: string; error?: string }>();
+  const readEnv = (name: string) => {
+    let found = envCache.get(name);
+    if (found === undefined) {
+      try {
+        const value = options.env(name);
+        found = typeof value === "string" ? { value } : {};
+      } catch (error) {
+        found = { error: error instanceof Error ? error.name : "error" };
+      }
+      envCache.set(name, found);
+    }
+    return found;
+  };
+
+  const values = new Set<string>();
+  const secrets = new Set<string>();
+  const secretFiles = new Set<string>();
+  let substituted = 0;
+  let tooMuch = false;
+  const HIDDEN = "…";
+
+  for (const site of sites) {
+    if (tooMuch) break;
+    const template = site.template;
+    if (template === undefined) {
+      assign(site, site.raw);
+      continue;
+    }
+    const before = problemCount;
+    // The text a reference stands for; with `hide`, substituted values are
+    // shown as "…" (in messages).
+    const evaluate = (ref: Reference, hide: boolean): string => {
+      if ("file" in ref) {
+        const path = fileOf(site, ref);
+        if (path === undefined) {
+          problem({
+            site,
+            reason:
+              `the secret file ${ref.file} is a relative path in a config that is not read from a file (write an absolute path)`,
+            offset: ref.offset,
+            end: ref.end,
+            secret: true,
+          });
+          return "";
+        }
+        const read = secretReads.get(path);
+        if (read === undefined || "what" in read) {
+          problem({
+            site,
+            reason: `the secret file ${path} ${read?.what ?? "was not read"}`,
+            offset: ref.offset,
+            end: ref.end,
+            secret: true,
+          });
+          return "";
+        }
+        secrets.add(read.value);
+        secretFiles.add(path);
+        count(read.value);
+        return hide && read.value !== "" ? HIDDEN : read.value;
+      }
+      const { name, op, offset, end } = ref;
+      const found = readEnv(name);
+      if (found.error !== undefined) {
+        // A `$NAME` may be a `$` inside a value: its name is not shown.
+        const what = ref.bare
+          ? "an environment variable that a $ names"
+          : `the environment variable ${name}`;
+        problem({
+          site,
+          reason:
+            `${what} cannot be read (${found.error}; with Deno, allow it with --allow-env=${
+              ref.bare ? "NAME" : name
+            })`,
+          offset,
+          end,
+          secret: false,
+        });
+        return "";
+      }
+      const value = found.value;
+      const unset = value === undefined;
+      const empty = unset || value === "";
+      if (op === ":-" || op === "-") {
+        if (op === ":-" ? empty : unset) return evaluateAll(ref.arg!, hide);
+      } else if (op === ":?" || op === "?") {
+        if (op === ":?" ? empty : unset) {
+          const message = evaluateAll(ref.arg!, true);
+          problem({
+            site,
+            reason: `the environment variable ${name} is ${
+              unset ? "not set" : "empty"
+            }${message === "" ? "" : ` (${message})`}`,
+            offset,
+            end,
+            secret: false,
+          });
+          return value ?? "";
+        }
+      } else if (unset) {
+        // A `$` inside a value (a password, say) reads as `$NAME` too: the
+        // name is then part of the value, so it is not shown.
+        problem({
+          site,
+          reason: ref.bare
+            ? "a $ starts a reference to an environment variable that is not set (write $$ for a literal $, or give a default with ${NAME:-default})"
+            : `the environment variable ${name} is not set (give a default with \${${name}:-default})`,
+          offset,
+          end,
+          secret: false,
+        });
+        return "";
+      }
+      values.add(value!);
+      count(value!);
+      return hide && value !== "" ? HIDDEN : value!;
+    };
+    const evaluateAll = (parts: Template, hide: boolean) => {
+      let text = "";
+      for (const part of parts) {
+        text += typeof part === "string" ? part : evaluate(part, hide);
+      }
+      return text;
+    };
+    const count = (value: string) => {
+      substituted += value.length;
+      if (substituted > options.maxChars && !tooMuch) {
+        tooMuch = true;
+        problem({
+          site,
+          reason:
+            `the values substituted add up to more than ${options.maxChars} characters`,
+          offset: 0,
+          end: undefined,
+          secret: false,
+        });
+      }
+    };
+    const text = evaluateAll(template, false);
+    if (problemCount > before) continue;
+    // A plain YAML scalar that is one reference alone is typed as YAML
+    // would type the value written there; keys stay strings.
+    const typed = site.mark?.kind === "P" && !site.isKey &&
+        isSingleReference(template) && site.layer.format.typePlain
+      ? site.layer.format.typePlain(text)
+      : text;
+    assign(site, typed);
+  }
+
+  if (problemCount === 0) renameKeys(sites, rawKeys, problem);
+  if (problemCount > 0) throw expansionError(problems, problemCount);
+  return {
+    values: [...values],
+    secrets: [...secrets],
+    secretFiles: [...secretFiles],
+    referencedFiles,
+    rawKeys,
+  };
+}
+
+// Finds the strings that hold a `$` (or a mark) in one layer, walking each
+// mapping and sequence once.
+function* findSites(layer: ParsedLayer, sites: Site[]): Generator<void> {
+  const seen = new Set<object>();
+  const stack: { node: object; place: Place | null }[] = [{
+    node: layer.value,
+    place: null,
+  }];
+  let steps = 0;
+  const visit = (
+    holder: Record<string, unknown> | unknown[],
+    key: string | number,
+    place: Place,
+    isKey: boolean,
+    value: unknown,
+  ) => {
+    if (typeof value === "string") {
+      const mark = layer.marked ? readMark(value) : undefined;
+      if (mark !== undefined || (!layer.marked && value.includes("$"))) {
+        sites.push({
+          layer,
+          holder,
+          key,
+          isKey,
+          raw: mark?.value ?? value,
+          mark,
+          place,
+          template: undefined,
+        });
+      }
+    } else if (!isKey && value !== null && typeof value === "object") {
+      stack.push({ node: value, place });
+    }
+  };
+  while (stack.length > 0) {
+    const { node, place } = stack.pop()!;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        visit(node, i, { parent: place, key: i }, false, node[i]);
+      }
+    } else {
+      const record = node as Record<string, unknown>;
+      for (const key of Object.keys(record)) {
+        const mark = layer.marked ? readMark(key) : undefined;
+        const here: Place = { parent: place, key: mark?.value ?? key };
+        visit(record, key, here, true, key);
+        visit(record, key, here, false, record[key]);
+      }
+    }
+    if (++steps % ITEMS_PER_STEP === 0) yield;
+  }
+}
+
+// Puts a value site's new value in place; key sites are renamed together
+// at the end.
+function assign(site: Site, value: unknown): void {
+  if (site.isKey) {
+    site.raw = value as string; // the new key, for renameKeys
+    return;
+  }
+  (site.holder as Record<string | number, unknown>)[site.key] = value;
+}
+
+// Renames the keys that held a `$`, keeping every mapping's order; a new
+// key that repeats another key of its mapping is a problem.
+function renameKeys(
+  sites: readonly Site[],
+  rawKeys: WeakMap<object, Map<string, string>>,
+  problem: (p: Problem) => void,
+): void {
+  const byHolder = new Map<object, Site[]>();
+  for (const site of sites) {
+    if (!site.isKey) continue;
+    const list = byHolder.get(site.holder);
+    if (list === undefined) byHolder.set(site.holder, [site]);
+    else list.push(site);
+  }
+  for (const [holder, keySites] of byHolder) {
+    const record = holder as Record<string, unknown>;
+    const renamed = new Map<string, Site>();
+    for (const site of keySites) renamed.set(site.key as string, site);
+    const entries: [string, unknown, Site | undefined][] = [];
+    const taken = new Set<string>();
+    let clash = false;
+    for (const key of Object.keys(record)) {
+      const site = renamed.get(key);
+      const name = site === undefined ? key : site.raw;
+      if (taken.has(name)) {
+        clash = true;
+        problem({
+          site: site ?? keySites[0],
+          reason:
+            "a key made by expanding a reference is the same as another key of its mapping",
+          offset: 0,
+          end: undefined,
+          secret: false,
+        });
+      }
+      taken.add(name);
+      entries.push([name, record[key], site]);
+    }
+    if (clash) continue;
+    const raw = new Map<string, string>();
+    for (const key of Object.keys(record)) delete record[key];
+    for (const [name, value, site] of entries) {
+      Object.defineProperty(record, name, {
+        value,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+      if (site !== undefined) {
+        raw.set(name, site.mark?.value ?? String(site.key));
+      }
+    }
+    rawKeys.set(record, raw);
+  }
+}
+
+// The LoadError for every problem, each placed in its layer's text.
+function expansionError(problems: Problem[], count: number): LoadError {
+  const located = locate(problems);
+  const secretOnly = problems.every((p) => p.secret);
+  const envOnly = problems.every((p) => !p.secret);
+  const reason = secretOnly
+    ? count === 1
+      ? "a secret file cannot be read"
+      : "secret files cannot be read"
+    : envOnly
+    ? count === 1
+      ? "an environment variable cannot be expanded"
+      : "environment variables cannot be expanded"
+    : "references cannot be expanded";
+  const list = problems.map((p, i) => ({ ...located[i], reason: p.reason }));
+  list.sort((a, b) =>
+    layerOrder(a.path, problems) - layerOrder(b.path, problems) ||
+    (a.line ?? Infinity) - (b.line ?? Infinity) ||
+    (a.column ?? 0) - (b.column ?? 0)
+  );
+  return new LoadError(reason, list, { omitted: count - problems.length });
+}
+
+const layerOrder = (name: string, problems: Problem[]) =>
+  problems.findIndex((p) => p.site.layer.name === name);
+
+// Where each problem is: its layer's name and, where the text tells, the
+// line and column of the reference.
+function locate(problems: Problem[]): LoadErrorLocation[] {
+  const offsets: (number | undefined)[] = problems.map(() => undefined);
+  // Marked strings know where they are; the others are found by path.
+  const byLayer = new Map<ParsedLayer, number[]>();
+  problems.forEach((p, i) => {
+    const { mark, layer } = p.site;
+    if (mark !== undefined) {
+      offsets[i] = within(layer.text, mark.start, mark.end, p);
+    } else {
+      const list = byLayer.get(layer);
+      if (list === undefined) byLayer.set(layer, [i]);
+      else list.push(i);
+    }
+  });
+  for (const [layer, indexes] of byLayer) {
+    const found = layer.format.locate(
+      layer.text,
+      indexes.map((i) => pathOf(problems[i].site.place)),
+      Infinity,
+    );
+    indexes.forEach((i, n) => {
+      const at = found[n];
+      if (at === undefined) return;
+      const p = problems[i];
+      // Past the key: the string (its key, or its value) comes after it.
+      const span = 64 + 6 * (p.site.raw.length + String(p.site.key).length);
+      offsets[i] = within(layer.text, at, at + span, p);
+    });
+  }
+  const result: LoadErrorLocation[] = [];
+  const places = new Map<ParsedLayer, { line: number; column: number }[]>();
+  for (const [layer] of new Map(problems.map((p) => [p.site.layer, 0]))) {
+    const at = problems.flatMap((p, i) =>
+      p.site.layer === layer && offsets[i] !== undefined ? [offsets[i]!] : []
+    );
+    places.set(layer, lineColumns(layer.text, at));
+  }
+  const cursor = new Map<ParsedLayer, number>();
+  problems.forEach((p, i) => {
+    const layer = p.site.layer;
+    if (offsets[i] === undefined) {
+      result.push({ path: layer.name });
+      return;
+    }
+    const n = cursor.get(layer) ?? 0;
+    cursor.set(layer, n + 1);
+    result.push({ path: layer.name, ...places.get(layer)![n] });
+  });
+  return result;
+}
+
+// Where the reference of a problem is in the text, searching between
+// `start` and `end` for it as written (a malformed one: its first
+// characters): at `start` when it is not written as is there (escaped),
+// or not known.
+function within(text: string, start: number, end: number, p: Problem): number {
+  const scalar = text.slice(start, Math.min(end, text.length));
+  if (scalar === p.site.raw) return start + p.offset;
+  const until = p.end ?? Math.min(p.site.raw.length, p.offset + 16);
+  const written = p.site.raw.slice(p.offset, until).split("\n")[0];
+  if (written === "") return start;
+  const found = scalar.indexOf(written);
+  return found === -1 ? start : start + found;
+}
+
+function pathOf(place: Place | null): (string | number)[] {
+  const path: (string | number)[] = [];
+  for (let p = place; p !== null; p = p.parent) path.push(p.key);
+  return path.reverse();
+}

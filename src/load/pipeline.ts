@@ -1,0 +1,378 @@
+import { sha256 } from "../digest.ts";
+import { LoadError } from "../errors.ts";
+import { deepFreezeSliced } from "../freeze.ts";
+import type { Loaded } from "../pass.ts";
+import { keyShower } from "../redact.ts";
+import { renderError } from "../render.ts";
+import { runtime } from "../runtime/mod.ts";
+import { configDigest } from "./config_digest.ts";
+import { decodeUtf8 } from "./decode.ts";
+import { expandLayers, type ParsedLayer } from "./expand.ts";
+import { fileSource, type FileSourceOptions } from "./file_source.ts";
+import { formatFor } from "./format/mod.ts";
+import { mergeLayers } from "./merge.ts";
+import type { OffThreadParser } from "./off_thread.ts";
+import type { ConfigObject, LoadOptions } from "./options.ts";
+import { parseLayer } from "./parse.ts";
+import { readSecretFiles } from "./secrets.ts";
+import type { ConfigSource, SourceContent } from "./source.ts";
+import { validate } from "./validate.ts";
+
+/**
+ * A file layer given by path, with its own options: an optional local
+ * override, say.
+ *
+ * @example Usage
+ * ```ts
+ * import type { FileLayer } from "@hup/reload";
+ *
+ * const layer: FileLayer = { path: "local.yaml", optional: true };
+ * ```
+ */
+export interface FileLayer extends FileSourceOptions {
+  /** The file's path. */
+  path: string;
+}
+
+/**
+ * Config files by path: one file, or layers (base first), each a path or a
+ * {@linkcode FileLayer}.
+ *
+ * @example Usage
+ * ```ts
+ * import type { ConfigPaths } from "@hup/reload";
+ *
+ * const paths: ConfigPaths = ["base.yaml", "production.yaml", { path: "local.yaml", optional: true }];
+ * ```
+ */
+export type ConfigPaths = string | readonly (string | FileLayer)[];
+
+const WORKER_THRESHOLD = 65536;
+
+/**
+ * The sources that `configPath` or `source` name, base first.
+ *
+ * @param configPath Files by path, if given.
+ * @param source Sources, if given.
+ * @param options The loader's options (`format` and `settle` for files
+ *   given by path).
+ * @param what Where the options were given, for messages (`deps`), or the
+ *   name of the one argument that holds either.
+ * @param doing What fails when they are wrong, for messages.
+ * @returns The sources.
+ * @throws {TypeError} If both or neither are given, or one is malformed.
+ */
+export function toSources(
+  configPath: ConfigPaths | undefined,
+  source: ConfigSource | readonly ConfigSource[] | undefined,
+  options: Pick<LoadOptions, "format" | "settle">,
+  what: string,
+  doing: string = "Cannot create the coordinator",
+): ConfigSource[] {
+  const field = (name: string) =>
+    /^[a-z]+$/.test(what) ? `${what}.${name}` : what;
+  if (configPath !== undefined && source !== undefined) {
+    throw new TypeError(
+      `${doing} as both ${field("configPath")} and ${
+        field("source")
+      } are given: give one`,
+    );
+  }
+  if (source !== undefined) {
+    const list = Array.isArray(source) ? source : [source as ConfigSource];
+    if (list.length === 0) {
+      throw new TypeError(
+        `${doing} as ${field("source")} is an empty list`,
+      );
+    }
+    list.forEach((s: ConfigSource | undefined, i) => {
+      if (
+        s === null || typeof s !== "object" || typeof s.name !== "string" ||
+        s.name === "" || typeof s.read !== "function"
+      ) {
+        throw new TypeError(
+          `${doing} as a source has no name or read(): ${field("source")}${
+            Array.isArray(source) ? `[${i}]` : ""
+          }`,
+        );
+      }
+    });
+    return [...list];
+  }
+  const paths = typeof configPath === "string" ? [configPath] : configPath;
+  if (!Array.isArray(paths) || paths.length === 0) {
+    throw new TypeError(
+      `${doing} as ${
+        field("configPath")
+      } is not a non-empty string or list of files`,
+    );
+  }
+  const { format, settle } = options;
+  return paths.map((layer: string | FileLayer | undefined, i) => {
+    const path = typeof layer === "string" ? layer : layer?.path;
+    if (typeof path !== "string" || path === "") {
+      throw new TypeError(
+        `${doing} as a file has no path: ${field("configPath")}${
+          typeof configPath === "string" ? "" : `[${i}]`
+        }`,
+      );
+    }
+    const own = typeof layer === "string" ? {} : layer!;
+    return fileSource(path, {
+      ...(format !== undefined && { format }),
+      ...(settle !== undefined && { settle }),
+      ...own,
+    });
+  });
+}
+
+/**
+ * How messages name a config made of these sources: their names, joined.
+ *
+ * @param sources The sources.
+ * @returns The name.
+ */
+export function sourcesName(sources: readonly ConfigSource[]): string {
+  return sources.map((s) => s.name).join(" + ");
+}
+
+/**
+ * The loading pipeline of a coordinator (and of `loadConfig`): for each
+ * source, read → decode → parse (in a worker for large texts) → then
+ * expand every layer, merge them, validate. Owns the parser's worker.
+ * Remembers, for the file watch, what each source held at the last pass
+ * and which secret files the config refers to.
+ */
+export class ConfigLoader<C> {
+  /** The layers' sources, base first. */
+  readonly sources: readonly ConfigSource[];
+  /** How messages name the config. */
+  readonly name: string;
+  readonly #options: LoadOptions<C>;
+  readonly #parser: OffThreadParser | undefined;
+  // The secret files referenced by the last pass that expanded, as sources
+  // (for the watch), by absolute path.
+  #secretSources = new Map<string, ConfigSource>();
+  // What each source held at the last read: its digest, null if absent.
+  readonly #digests = new WeakMap<ConfigSource, string | null>();
+
+  /**
+   * Creates the pipeline.
+   *
+   * @param sources The layers' sources, base first.
+   * @param options The schema, environment and limits.
+   * @param parser The worker that parses large texts, if any: without
+   *   one, every text is parsed on the event loop.
+   */
+  constructor(
+    sources: readonly ConfigSource[],
+    options: LoadOptions<C>,
+    parser?: OffThreadParser,
+  ) {
+    this.sources = [...sources];
+    this.name = sourcesName(sources);
+    this.#options = options;
+    this.#parser = parser;
+  }
+
+  /**
+   * The sources the config depends on, as of the last pass: the layers,
+   * then the secret files referenced.
+   *
+   * @returns The sources.
+   */
+  dependencies(): ConfigSource[] {
+    return [...this.sources, ...this.#secretSources.values()];
+  }
+
+  /**
+   * The SHA-256 (`sha256:<hex>`) of what the last pass read from `source`;
+   * `null` when it was absent or never read.
+   *
+   * @param source A source of {@linkcode ConfigLoader.dependencies}.
+   * @returns The digest, or `null`.
+   */
+  digestOf(source: ConfigSource): string | null {
+    return this.#digests.get(source) ?? null;
+  }
+
+  /** Ends the parser's worker, if one runs; a later load starts another. */
+  close(): void {
+    this.#parser?.close();
+  }
+
+  /**
+   * Loads the config from every source.
+   *
+   * @returns The config, its digest, and what messages must hide.
+   * @throws {LoadError} If a source cannot be read, decoded, parsed,
+   *   expanded or validated: naming the source (file, line, column, field).
+   */
+  async load(): Promise<Loaded<C>> {
+    const {
+      maxBytes = 16 * 1024 * 1024,
+      maxNodes = 1_000_000,
+      maxDepth = 100,
+      settle = 15,
+      workerThreshold = WORKER_THRESHOLD,
+      schema,
+    } = this.#options;
+    const contents = await this.#readAll(maxBytes);
+    const single = this.sources.length === 1;
+    const layers: ParsedLayer[] = [];
+    const present: Uint8Array[] = [];
+    for (const [i, content] of contents.entries()) {
+      if (content === undefined) continue;
+      const { name } = this.sources[i];
+      const text = decodeUtf8(name, content.bytes);
+      const format = formatFor(name, content.format ?? this.#options.format);
+      // A lone layer that needs no expansion is frozen as it is checked.
+      const freeze = schema === undefined && single && !text.includes("$");
+      const parsed = await parseLayer(
+        name,
+        text,
+        content.bytes.length,
+        format,
+        {
+          limits: { maxDepth, maxNodes },
+          workerThreshold,
+          parser: this.#parser,
+          freeze,
+        },
+      );
+      layers.push({
+        name,
+        text,
+        format,
+        value: parsed.value,
+        marked: parsed.marked,
+        ...(content.directory !== undefined &&
+          { directory: content.directory }),
+      });
+      present.push(content.bytes);
+    }
+    if (layers.length === 0) {
+      throw new LoadError("no layer of it exists", [{
+        path: this.name,
+        reason: "every layer is optional and missing",
+      }]);
+    }
+    const secretBytes = new Map<string, Uint8Array>();
+    const expansion = await expandLayers(layers, {
+      env: this.#options.env ?? runtime().getEnv,
+      maxChars: maxBytes,
+      readSecrets: async (paths) => {
+        const read = await readSecretFiles(paths, settle);
+        this.#followSecrets(paths, read);
+        for (const [path, file] of read) {
+          if ("bytes" in file) secretBytes.set(path, file.bytes);
+        }
+        return read;
+      },
+    });
+    if (expansion.referencedFiles.length === 0) this.#followSecrets([], null);
+    const merged = mergeLayers(layers.map((layer) => layer.value));
+    const hidden = [...expansion.values, ...expansion.secrets];
+    const showKey = keyShower(hidden, layers.map((layer) => layer.text));
+    let config: C;
+    if (schema === undefined) {
+      await deepFreezeSliced(merged);
+      config = merged as C;
+    } else {
+      config = await validate(merged as ConfigObject, schema, {
+        layers,
+        name: this.name,
+        envValues: expansion.values,
+        secrets: expansion.secrets,
+        showKey,
+        rawKeys: expansion.rawKeys,
+        maxDepth,
+      });
+    }
+    // Hashed once it has loaded: a refused config needs no digest.
+    const digest = await configDigest(
+      contents.map((content) => content?.bytes),
+      expansion.secretFiles.map((path) => secretBytes.get(path)!),
+    );
+    return {
+      config,
+      digest,
+      showKey,
+      ...(expansion.secrets.length > 0 && { secrets: expansion.secrets }),
+    };
+  }
+
+  // Reads every source at once; the first that fails, in layer order, is
+  // the error.
+  async #readAll(maxBytes: number): Promise<(SourceContent | undefined)[]> {
+    const settled = await Promise.allSettled(
+      this.sources.map((source) => readSource(source, maxBytes)),
+    );
+    const contents: (SourceContent | undefined)[] = [];
+    for (const [i, outcome] of settled.entries()) {
+      const source = this.sources[i];
+      if (outcome.status === "rejected") {
+        this.#digests.delete(source);
+        throw outcome.reason;
+      }
+      const content = outcome.value;
+      this.#digests.set(
+        source,
+        content === undefined ? null : sha256(content.bytes),
+      );
+      contents.push(content);
+    }
+    return contents;
+  }
+
+  // Keeps a file source for each secret file referenced, for the watch;
+  // forgets those no longer referenced.
+  #followSecrets(
+    paths: readonly string[],
+    read: Map<string, { bytes: Uint8Array } | { what: string }> | null,
+  ): void {
+    const next = new Map<string, ConfigSource>();
+    for (const path of paths) {
+      const source = this.#secretSources.get(path) ?? fileSource(path);
+      next.set(path, source);
+      const file = read?.get(path);
+      this.#digests.set(
+        source,
+        file !== undefined && "bytes" in file ? sha256(file.bytes) : null,
+      );
+    }
+    this.#secretSources = next;
+  }
+}
+
+// One source's content, checked: a source that throws something other than
+// a LoadError, gives no bytes, or more than allowed, fails as the source.
+async function readSource(
+  source: ConfigSource,
+  maxBytes: number,
+): Promise<SourceContent | undefined> {
+  let content: SourceContent | undefined;
+  try {
+    content = await source.read({ maxBytes });
+  } catch (error) {
+    if (error instanceof LoadError) throw error;
+    throw new LoadError("the source cannot be read", [{
+      path: source.name,
+      reason: renderError(error, 1024),
+    }]);
+  }
+  if (content === undefined) return undefined;
+  if (!(content?.bytes instanceof Uint8Array)) {
+    throw new LoadError("the source gave no bytes", [{
+      path: source.name,
+      reason: "read() did not return { bytes: Uint8Array }",
+    }]);
+  }
+  if (content.bytes.length > maxBytes) {
+    throw new LoadError(
+      `the content is larger than ${maxBytes} bytes (${content.bytes.length} bytes)`,
+      [{ path: source.name, reason: "" }],
+    );
+  }
+  return content;
+}
