@@ -548,16 +548,14 @@ class HttpConfigSource implements HttpSource {
       }
       if (next.protocol !== "http:" && next.protocol !== "https:") {
         throw this.#error(
-          `the server redirected to a URL that is not http: or https:: ${
-            truncate(next.protocol, 32)
-          }`,
+          "the server redirected to a URL that is not http: or https:",
         );
       }
       if (next.origin !== this.#url.origin) {
+        // The origin only: the path and query may hold a token.
         throw this.#error(
-          `the server redirected to another origin: ${
-            truncate(next.origin, 300)
-          }`,
+          "the server redirected to another origin",
+          truncate(next.origin, 300),
         );
       }
       if (hops === MAX_REDIRECTS) {
@@ -634,8 +632,8 @@ class HttpConfigSource implements HttpSource {
     };
   }
 
-  #error(reason: string): LoadError {
-    return new LoadError(reason, [{ path: this.name, reason: "" }]);
+  #error(reason: string, detail: string = ""): LoadError {
+    return new LoadError(reason, [{ path: this.name, reason: detail }]);
   }
 }
 
@@ -868,8 +866,10 @@ function errorCode(error: unknown): string | undefined {
     current = (current as { cause?: unknown }).cause;
   }
   for (const message of messages) {
+    // Without the URLs it quotes, whose path could hold any of the words.
+    const words = message.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S*/gi, "");
     for (const [phrase, code] of DENO_PHRASES) {
-      if (phrase.test(message)) return code;
+      if (phrase.test(words)) return code;
     }
   }
   return undefined;
