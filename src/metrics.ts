@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Coordinator } from "./coordinator.ts";
+import type { SourceStats } from "./load/source.ts";
 import { truncate } from "./render.ts";
 import type { ReloadStats } from "./stats.ts";
 
@@ -11,6 +12,8 @@ export interface MetricsInput {
   stats: ReloadStats;
   lastStatus: string | null;
   requiresRestart: number;
+  /** The request counters of the sources that keep some (remote ones). */
+  sources?: readonly { name: string; stats: SourceStats }[];
 }
 
 /**
@@ -37,6 +40,7 @@ type Sample = [labels: Record<string, string>, value: number];
  */
 export function renderMetrics(input: MetricsInput): string {
   const { generation, digest, stats, lastStatus, requiresRestart } = input;
+  const sources = input.sources ?? [];
   const lines: string[] = [];
   const family = (
     name: string,
@@ -113,6 +117,41 @@ export function renderMetrics(input: MetricsInput): string {
     "Non-reloadable fields that differ from the start-up config, per the last pass that loaded a file.",
     [[{}, requiresRestart]],
   );
+  if (sources.length > 0) {
+    family(
+      "hup_reload_source_requests_total",
+      "counter",
+      "Requests made to a remote config source (reads and change checks), by outcome: changed, unchanged (a 304 or the same bytes) or failed.",
+      sources.flatMap(({ name, stats }) =>
+        (["changed", "unchanged", "failed"] as const).map((
+          outcome,
+        ): Sample => [
+          { source: name, outcome },
+          count(stats.requests?.[outcome]),
+        ])
+      ),
+    );
+    family(
+      "hup_reload_source_up",
+      "gauge",
+      "Whether the last request to a remote config source succeeded (1) or failed (0).",
+      sources.map(({ name, stats }) => [
+        { source: name },
+        stats.consecutiveFailures === 0 ? 1 : 0,
+      ]),
+    );
+    family(
+      "hup_reload_source_last_success_timestamp_seconds",
+      "gauge",
+      "When a request to a remote config source last succeeded, in seconds since the epoch; 0 if never.",
+      sources.map(({ name, stats }) => [
+        { source: name },
+        stats.lastSuccessAt === null
+          ? 0
+          : Date.parse(stats.lastSuccessAt) / 1000,
+      ]),
+    );
+  }
   return lines.join("\n") + "\n";
 }
 
@@ -183,5 +222,24 @@ export function metricsText<C>(coordinator: Coordinator<C>): string {
     stats: coordinator.stats(),
     lastStatus: last?.status ?? null,
     requiresRestart: last?.requires_restart?.length ?? 0,
+    sources: sourceStats(coordinator.sources),
+  });
+}
+
+// A counter as a source gave it: anything but a number counts as 0.
+const count = (n: unknown) => typeof n === "number" ? n : 0;
+
+// The counters of the sources that keep some; a source whose stats() throws
+// is left out rather than costing the scrape.
+function sourceStats(
+  sources: readonly { name: string; stats?(): SourceStats }[],
+): { name: string; stats: SourceStats }[] {
+  return sources.flatMap((source) => {
+    if (typeof source.stats !== "function") return [];
+    try {
+      return [{ name: source.name, stats: source.stats() }];
+    } catch {
+      return [];
+    }
   });
 }
