@@ -564,7 +564,7 @@ export class Coordinator<C> extends EventTarget {
         digest: () => this.#digest,
         reload: () => this.reload({ trigger: trigger.name }),
         sources: () => loader?.dependencies() ?? this.#sources,
-        digestOf: (source) => loader?.digestOf(source) ?? null,
+        digestOf: (source) => loader?.digestOf(source),
         onPass: (listener) => {
           const call = () =>
             callListener(listener, {

@@ -41,9 +41,11 @@ export interface TriggerContext {
    * already handled.
    *
    * @param source The source.
-   * @returns The digest, or `null` when it was absent or not read.
+   * @returns The digest; `null` when the last pass found the source absent
+   *   (an optional layer, a missing secret file); `undefined` when it was
+   *   never read (a custom `load`).
    */
-  digestOf(source: ConfigSource): string | null;
+  digestOf(source: ConfigSource): string | null | undefined;
   /**
    * Calls `listener` after every pass (when the list of sources may have
    * changed), until the coordinator shuts down.

@@ -186,14 +186,14 @@ export class ConfigLoader<C> {
   }
 
   /**
-   * The SHA-256 (`sha256:<hex>`) of what the last pass read from `source`;
-   * `null` when it was absent or never read.
+   * The SHA-256 (`sha256:<hex>`) of what the last pass read from `source`.
    *
    * @param source A source of {@linkcode ConfigLoader.dependencies}.
-   * @returns The digest, or `null`.
+   * @returns The digest; `null` when it was absent, `undefined` when it
+   *   was never read (or its read failed).
    */
-  digestOf(source: ConfigSource): string | null {
-    return this.#digests.get(source) ?? null;
+  digestOf(source: ConfigSource): string | null | undefined {
+    return this.#digests.get(source);
   }
 
   /** Ends the parser's worker, if one runs; a later load starts another. */

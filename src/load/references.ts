@@ -60,39 +60,45 @@ const TOO_DEEP =
 
 type Parsed = { ref: Reference; end: number } | { fail: TemplateProblem };
 
-/**
- * Reads the references in one string value or key: `${NAME}`, `$NAME`,
- * `${NAME:-default}` (default when unset or empty), `${NAME-default}`
- * (default when unset), `${NAME:?message}` and `${NAME?message}` (fail with
- * the message), `${file:PATH}` (a secret file's text); `$$` stands for one
- * `$`, and a `$` followed by anything else is kept. Defaults and messages
- * may hold references in turn, up to {@linkcode MAX_NESTING} levels.
- *
- * Runs in time linear in the length of `text`: each character is looked at
- * a bounded number of times, however many references fail.
- *
- * @param text The string, as parsed.
- * @returns The template (literal text and references), or `undefined` when
- *   the string has nothing to expand, and the references that cannot be
- *   read.
- */
-export function parseTemplate(text: string): ParsedTemplate {
-  const problems: TemplateProblem[] = [];
-  if (!text.includes("$")) return { template: undefined, problems };
-  const parts: Template = [];
-  let literal = ""; // the literal text since the last reference
-  let copied = 0; // where the text not yet added to `literal` starts
-  let changed = false; // whether any `$$` or reference was seen
-  // The next "}" and the next line end at or after the place looked at:
-  // kept, so that many references on one long line do not each scan to
-  // its end.
-  let braceAt = -1;
-  let newlineAt = -1;
+// Reads `${...}` references in one text: parses one at a given `$`, and
+// says whether one opened there can be closed on its line. The next "}" and
+// the next line end at or after the place looked at are kept, so that many
+// references on one long line do not each scan to its end.
+class Scanner {
+  readonly text: string;
+  #braceAt = -1;
+  #newlineAt = -1;
+
+  constructor(text: string) {
+    this.text = text;
+  }
+
+  // Whether a `${` at `at` has a "}" before its line ends; without one it
+  // cannot be closed, and is not parsed (which would scan the rest of the
+  // line for each such `${`).
+  closable(at: number): boolean {
+    const { text } = this;
+    if (this.#braceAt < at) {
+      this.#braceAt = text.indexOf("}", at);
+      if (this.#braceAt === -1) this.#braceAt = text.length;
+    }
+    if (this.#newlineAt < at) {
+      this.#newlineAt = text.indexOf("\n", at);
+      if (this.#newlineAt === -1) this.#newlineAt = text.length;
+    }
+    return this.#braceAt < this.#newlineAt;
+  }
+
+  // The next "}" at or after `at` (once `closable(at)` was asked).
+  braceAfter(): number {
+    return this.#braceAt;
+  }
 
   // Parses the `${...}` at `at` (text[at] is "$", text[at + 1] is "{").
   // Each character is looked at once: a nested reference is parsed by the
   // recursive call and skipped by its caller.
-  const parseBraced = (at: number, depth: number): Parsed => {
+  braced(at: number, depth: number): Parsed {
+    const { text } = this;
     if (depth > MAX_NESTING) return { fail: { reason: TOO_DEEP, offset: at } };
     if (text.startsWith(FILE_PREFIX, at + 2)) {
       const close = text.indexOf("}", at + 2);
@@ -149,7 +155,7 @@ export function parseTemplate(text: string): ParsedTemplate {
       } else if (next === "{") {
         flush(pos);
         pushText();
-        const inner = parseBraced(pos, depth + 1);
+        const inner = this.braced(pos, depth + 1);
         if ("fail" in inner) return inner;
         arg.push(inner.ref);
         pos = inner.end;
@@ -167,8 +173,33 @@ export function parseTemplate(text: string): ParsedTemplate {
       }
       start = pos;
     }
-  };
+  }
+}
 
+/**
+ * Reads the references in one string value or key: `${NAME}`, `$NAME`,
+ * `${NAME:-default}` (default when unset or empty), `${NAME-default}`
+ * (default when unset), `${NAME:?message}` and `${NAME?message}` (fail with
+ * the message), `${file:PATH}` (a secret file's text); `$$` stands for one
+ * `$`, and a `$` followed by anything else is kept. Defaults and messages
+ * may hold references in turn, up to {@linkcode MAX_NESTING} levels.
+ *
+ * Runs in time linear in the length of `text`: each character is looked at
+ * a bounded number of times, however many references fail.
+ *
+ * @param text The string, as parsed.
+ * @returns The template (literal text and references), or `undefined` when
+ *   the string has nothing to expand, and the references that cannot be
+ *   read.
+ */
+export function parseTemplate(text: string): ParsedTemplate {
+  const problems: TemplateProblem[] = [];
+  if (!text.includes("$")) return { template: undefined, problems };
+  const parts: Template = [];
+  let literal = ""; // the literal text since the last reference
+  let copied = 0; // where the text not yet added to `literal` starts
+  let changed = false; // whether any `$$` or reference was seen
+  const scanner = new Scanner(text);
   const addReference = (ref: Reference) => {
     if (literal !== "") parts.push(literal);
     literal = "";
@@ -191,26 +222,16 @@ export function parseTemplate(text: string): ParsedTemplate {
       copied = end;
       changed = true;
     } else if (next === "{") {
-      if (braceAt < i) {
-        braceAt = text.indexOf("}", i);
-        if (braceAt === -1) braceAt = text.length;
-      }
-      if (newlineAt < i) {
-        newlineAt = text.indexOf("\n", i);
-        if (newlineAt === -1) newlineAt = text.length;
-      }
-      // Without a "}" before the line ends it cannot be closed: say so
-      // without scanning the rest of the line for each such reference.
-      const closable = braceAt < newlineAt;
+      const closable = scanner.closable(i);
       const parsed: Parsed = closable
-        ? parseBraced(i, 1)
+        ? scanner.braced(i, 1)
         : { fail: { reason: MALFORMED, offset: i } };
       literal += text.slice(copied, i);
       changed = true;
       if ("fail" in parsed) {
         problems.push(parsed.fail);
         // Skip to the next "}" on the line, if any.
-        end = closable ? braceAt + 1 : i + 2;
+        end = closable ? scanner.braceAfter() + 1 : i + 2;
       } else {
         addReference(parsed.ref);
         end = parsed.end;
@@ -233,6 +254,35 @@ export function parseTemplate(text: string): ParsedTemplate {
   literal += text.slice(copied);
   if (literal !== "") parts.push(literal);
   return { template: parts, problems };
+}
+
+/**
+ * Where the well-formed `${...}` references of a text are (nested ones
+ * inside their outer one), as `[start, end)` pairs in order: for a format
+ * whose syntax the characters of a reference could break (a YAML flow
+ * collection), to hide them from the parser. Linear in the text.
+ *
+ * @param text A whole config text.
+ * @returns The references' spans.
+ */
+export function bracedSpans(text: string): [number, number][] {
+  const spans: [number, number][] = [];
+  const scanner = new Scanner(text);
+  for (let i = text.indexOf("${"); i !== -1;) {
+    let next = i + 2;
+    if (scanner.closable(i)) {
+      const parsed = scanner.braced(i, 1);
+      if ("ref" in parsed) {
+        spans.push([i, parsed.end]);
+        next = parsed.end;
+      } else {
+        // As parseTemplate does: past the next "}" on the line.
+        next = scanner.braceAfter() + 1;
+      }
+    }
+    i = text.indexOf("${", next);
+  }
+  return spans;
 }
 
 /**

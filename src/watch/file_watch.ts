@@ -81,9 +81,11 @@ export interface WatchConfigFileOptions {
   timers?: Timers;
   /**
    * The digest (`sha256:<hex>`) of the content already handled, such as
-   * `coordinator.digest()`: when the first look finds other content,
-   * `onChange` is called, so a change made before the watch started is not
-   * missed. Without it, the first content seen is the baseline.
+   * `coordinator.digest()` for a config of one file, or `"absent"` when the
+   * file was missing (an optional layer): when the first look finds other
+   * content, `onChange` is called, so a change made before the watch
+   * started is not missed. Without it, the first content seen is the
+   * baseline.
    *
    * @default {undefined}
    */

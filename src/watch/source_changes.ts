@@ -138,6 +138,7 @@ function watchSource(
   if (file === undefined) {
     return source.watch?.(() => context.reload(), options) ?? (() => {});
   }
+  const known = context.digestOf(source);
   const watcher = watchConfigFile(
     file,
     async () => {
@@ -150,7 +151,9 @@ function watchSource(
       ...(options.pollInterval !== undefined &&
         { pollInterval: options.pollInterval }),
       ...(options.timers !== undefined && { timers: options.timers }),
-      knownDigest: context.digestOf(source),
+      // A file that the last pass found missing is reported once it
+      // appears; one never read (with a custom load) is a baseline.
+      knownDigest: known === null ? "absent" : known ?? null,
     },
   );
   return () => watcher.close();

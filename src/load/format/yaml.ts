@@ -17,6 +17,7 @@ import {
   YAMLException,
 } from "js-yaml";
 import { markString } from "../marks.ts";
+import { bracedSpans } from "../references.ts";
 import {
   type ConfigFormat,
   type FieldPath,
@@ -86,7 +87,9 @@ function parseYaml(text: string, limits: FormatLimits): Parsed {
   try {
     // What js-yaml's load() does, with the nodes counted between the two
     // steps: a document past maxNodes is refused before it is built.
-    const events = parseEvents(text, { maxDepth: limits.maxDepth });
+    const events = parseEvents(hideReferences(text), {
+      maxDepth: limits.maxDepth,
+    });
     const past = nodePast(events, limits.maxNodes);
     if (past !== undefined) {
       throw new FormatError(
@@ -215,6 +218,26 @@ function originalOffset(
     else hi = mid - 1;
   }
   return positions[lo]?.[1] ?? text.length;
+}
+
+// What the parser reads instead of the text: each `${...}` reference with
+// all but its "$" turned into U+E000, a character that may be part of any
+// plain scalar, so that the braces, commas and brackets of a reference do
+// not end a scalar in a flow collection (`{ port: ${PORT} }`). The length
+// does not change, so every offset of the events holds for the text
+// itself, from which every scalar's value is then read.
+function hideReferences(text: string): string {
+  if (!text.includes("${")) return text;
+  const spans = bracedSpans(text);
+  if (spans.length === 0) return text;
+  const parts: string[] = [];
+  let copied = 0;
+  for (const [start, end] of spans) {
+    parts.push(text.slice(copied, start + 1), "\uE000".repeat(end - start - 1));
+    copied = end;
+  }
+  parts.push(text.slice(copied));
+  return parts.join("");
 }
 
 // The offset of the node past the first `max`, if there is one: mappings,
@@ -360,7 +383,7 @@ export function locateYamlPaths(
   const found = new Map<string, number>();
   let events: Event[];
   try {
-    events = parseEvents(text, { maxDepth });
+    events = parseEvents(hideReferences(text), { maxDepth });
   } catch {
     return paths.map(() => undefined);
   }
