@@ -13,7 +13,6 @@ import {
   sourcesName,
   toSources,
 } from "./load/pipeline.ts";
-import { OffThreadParser } from "./load/off_thread.ts";
 import type { ConfigSource } from "./load/source.ts";
 import {
   checkTimeout,
@@ -356,7 +355,7 @@ export class Coordinator<C> extends EventTarget {
     );
     // The start-up load already parses a large file in the worker that the
     // reloads will use.
-    const loader = new ConfigLoader<C>(sources, options, new OffThreadParser());
+    const loader = new ConfigLoader<C>(sources, options, true);
     let loaded: Loaded<C>;
     try {
       loaded = await loader.load();
@@ -454,11 +453,7 @@ export class Coordinator<C> extends EventTarget {
       this.#load = async () => ({ config: await load(name) });
     } else {
       const loader = given ??
-        new ConfigLoader<C>(
-          sources,
-          deps as LoadOptions<C>,
-          new OffThreadParser(),
-        );
+        new ConfigLoader<C>(sources, deps as LoadOptions<C>, true);
       this.#loader = loader;
       this.#load = () => loader.load();
     }

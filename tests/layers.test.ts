@@ -256,17 +256,20 @@ describe("layered config files", () => {
     const port = () =>
       (coordinator.config.load().server as { port: number }).port;
 
-    let next = nextReload(coordinator);
+    // The pass that sees the change (a late event may start another first).
+    const seen = (path: string) =>
+      nextReload(coordinator, (r) => r.changed?.includes(path) === true);
+    let next = seen("server.port");
     await dir.write("base.yaml", BASE.replace("8080", "8081"));
     assert.equal((await next).status, "full_success");
     assert.equal(port(), 8081);
 
-    next = nextReload(coordinator);
+    next = seen("log.level");
     await dir.write("prod.yaml", "log: { level: error }\n");
     await next;
     assert.equal(level(), "error");
 
-    next = nextReload(coordinator);
+    next = seen("log.level");
     await dir.write("local.yaml", "log: { level: debug }\n");
     await next;
     assert.equal(level(), "debug");

@@ -27,7 +27,7 @@ export type ParseOutcome =
   | { ok: false; summary: string; reason: string; offset?: number };
 
 /**
- * Parses (expanded) config text in `format` and checks it: a mapping at the
+ * Parses config text in `format` and checks it: a mapping at the
  * top, and, when nodes may be shared (YAML aliases), a bounded size, depth
  * and no cycle. The same on the event loop and in the parser's worker, so
  * that both give the same messages.

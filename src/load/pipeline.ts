@@ -11,7 +11,7 @@ import { expandLayers, type ParsedLayer } from "./expand.ts";
 import { fileSource, type FileSourceOptions } from "./file_source.ts";
 import { formatFor } from "./format/mod.ts";
 import { mergeLayers } from "./merge.ts";
-import type { OffThreadParser } from "./off_thread.ts";
+import { OffThreadParser } from "./off_thread.ts";
 import type { ConfigObject, LoadOptions } from "./options.ts";
 import { parseLayer } from "./parse.ts";
 import { readSecretFiles } from "./secrets.ts";
@@ -161,18 +161,23 @@ export class ConfigLoader<C> {
    *
    * @param sources The layers' sources, base first.
    * @param options The schema, environment and limits.
-   * @param parser The worker that parses large texts, if any: without
-   *   one, every text is parsed on the event loop.
+   * @param worker Whether large texts are parsed in a worker (which
+   *   starts with the first of them), or the worker to use; without one,
+   *   every text is parsed on the event loop.
    */
   constructor(
     sources: readonly ConfigSource[],
     options: LoadOptions<C>,
-    parser?: OffThreadParser,
+    worker: boolean | OffThreadParser = false,
   ) {
     this.sources = [...sources];
     this.name = sourcesName(sources);
     this.#options = options;
-    this.#parser = parser;
+    this.#parser = worker === true
+      ? new OffThreadParser()
+      : worker === false
+      ? undefined
+      : worker;
   }
 
   /**

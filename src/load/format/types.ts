@@ -79,7 +79,7 @@ export interface ConfigFormat {
   /** The file name endings it is chosen for, lower case: `.yaml`. */
   readonly extensions: readonly string[];
   /**
-   * Parses the (expanded) text.
+   * Parses the text.
    *
    * @throws {FormatError} If the text is not valid, or exceeds a limit.
    */

@@ -362,7 +362,7 @@ const keyOf = (path: FieldPath) => path.map(String).join(SEP);
  * the parser's events, however many paths; a path that goes through an alias
  * or a merge key (`<<`), or that the document does not have, has no offset.
  *
- * @param text The (expanded) YAML text.
+ * @param text The YAML text.
  * @param paths The paths to find.
  * @param maxDepth The parser's depth limit.
  * @returns The offset of each path in `text`, or `undefined`.
