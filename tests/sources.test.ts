@@ -993,6 +993,59 @@ describe("Coordinator with httpSource()", () => {
     }
   });
 
+  test("sourceChanges() runs the pass again once the server recovers, when the pass a change asked for could not read it", async () => {
+    const file = { body: "greeting: hello\n" };
+    let failNext = false;
+    const serveFile = etagServer(file);
+    const server = await serve((request, response) => {
+      if (failNext) {
+        failNext = false;
+        response.writeHead(503).end();
+        return;
+      }
+      serveFile(request, response);
+      // The server goes down right after it served the new body.
+      failNext = file.body !== "greeting: hello\n" &&
+        response.statusCode === 200;
+    });
+    const clock = fakeTimers();
+    const source = httpSource(`${server.origin}/config.yaml`, { every: 1000 });
+    const coordinator = await Coordinator.create({
+      source,
+      hooks: [noop],
+      triggers: [sourceChanges({ timers: clock.timers })],
+      signals: new ManualSignals(),
+    });
+    try {
+      coordinator.watch();
+      file.body = "greeting: hi\n";
+      assert.equal(await clock.poll(), 1000);
+      assert.deepEqual(server.statuses(), [200, 200, 503]);
+      assert.equal(coordinator.lastResult()?.status, "load_failed");
+      assert.equal(
+        coordinator.lastResult()?.load_error,
+        `Cannot load config as the server answered 503: ${source.name}`,
+      );
+      assert.deepEqual(coordinator.config.load(), { greeting: "hello" });
+
+      // The poll finds what it already downloaded (a 304), which the config
+      // in effect does not hold yet: a pass reads it, without downloading
+      // it again.
+      assert.equal(await clock.poll(), 1000);
+      assert.deepEqual(server.statuses(), [200, 200, 503, 304, 304]);
+      assert.equal(coordinator.history().length, 2);
+      assert.equal(coordinator.lastResult()?.status, "full_success");
+      assert.deepEqual(coordinator.config.load(), { greeting: "hi" });
+
+      // Once read, the same content asks for no more passes.
+      assert.equal(await clock.poll(), 1000);
+      assert.equal(coordinator.history().length, 2);
+    } finally {
+      await coordinator.shutdown();
+      await server.close();
+    }
+  });
+
   test("sourceChanges() runs no pass when a poll fails, and /metrics shows the source down until a poll succeeds", async () => {
     let failing = false;
     const server = await serve((request, response) => {
