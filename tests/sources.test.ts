@@ -523,6 +523,27 @@ describe("Coordinator with a custom ConfigSource", () => {
     }
   });
 
+  test("Coordinator.reload() fails the pass naming a source that gives an unknown format, without quoting it", async () => {
+    const custom = memorySource("custom-store:app/config", "b: 2\n");
+    const coordinator = await Coordinator.create({ source: custom.source });
+    try {
+      for (const format of ["ini", "__proto__", "toString", ""]) {
+        custom.instead = () =>
+          Promise.resolve({ bytes: encode("b: 3\n"), format });
+        const result = await coordinator.reload();
+        assert.equal(result.status, "load_failed", format);
+        assert.equal(
+          result.load_error,
+          "Cannot load config as the source gave an unknown format: custom-store:app/config: read() returned a format that is not one of yaml, json, toml",
+          format,
+        );
+        assert.deepEqual(coordinator.config.load(), { b: 2 });
+      }
+    } finally {
+      await coordinator.shutdown();
+    }
+  });
+
   test("Coordinator.reload() names the first source in layer order when several fail", async () => {
     const first = memorySource("first.yaml", "a: 1\n");
     const second = memorySource("second.yaml", "b: 2\n");
