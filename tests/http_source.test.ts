@@ -818,6 +818,37 @@ describe("HttpSource.watch()", () => {
     }
   });
 
+  test("HttpSource.watch() calls onChange again while no read returned the new bytes", async () => {
+    const file = { body: "a: 1\n", modified: new Date("2026-12-01T10:00:00Z") };
+    const server = await serve(fileServer(file));
+    const clock = fakeTimers();
+    try {
+      const source = httpSource(`${server.origin}/config.yaml`, { every: 100 });
+      await source.read(READ);
+      let calls = 0;
+      let reading = false;
+      const stop = source.watch(async () => {
+        calls++;
+        if (reading) await source.read(READ);
+      }, { timers: clock.timers });
+      file.body = "a: 2\n";
+      await clock.poll();
+      assert.equal(calls, 1);
+      // A 304 to the next poll, yet the new bytes were never read.
+      await clock.poll();
+      assert.equal(calls, 2);
+      assert.ok(server.requests.at(-1)!.headers["if-none-match"], "a 304");
+      reading = true;
+      await clock.poll();
+      assert.equal(calls, 3);
+      await clock.poll();
+      assert.equal(calls, 3, "read: nothing new");
+      stop();
+    } finally {
+      await server.close();
+    }
+  });
+
   test("HttpSource.watch() does not call onChange for a 200 with the same bytes", async () => {
     let body = "a: 1\n";
     let version = 1;

@@ -9,7 +9,7 @@ import { configDigest } from "./config_digest.ts";
 import { decodeUtf8 } from "./decode.ts";
 import { expandLayers, type ParsedLayer } from "./expand.ts";
 import { fileSource, type FileSourceOptions } from "./file_source.ts";
-import { formatFor } from "./format/mod.ts";
+import { FORMAT_NAMES, formatFor } from "./format/mod.ts";
 import { mergeLayers } from "./merge.ts";
 import { OffThreadParser } from "./off_thread.ts";
 import type { ConfigObject, LoadOptions } from "./options.ts";
@@ -351,7 +351,8 @@ export class ConfigLoader<C> {
 }
 
 // One source's content, checked: a source that throws something other than
-// a LoadError, gives no bytes, or more than allowed, fails as the source.
+// a LoadError, gives no bytes, more than allowed, or a format that is none,
+// fails as the source.
 async function readSource(
   source: ConfigSource,
   maxBytes: number,
@@ -378,6 +379,17 @@ async function readSource(
       `the content is larger than ${maxBytes} bytes (${content.bytes.length} bytes)`,
       [{ path: source.name, reason: "" }],
     );
+  }
+  if (
+    content.format !== undefined && !FORMAT_NAMES.includes(content.format)
+  ) {
+    // The format is not quoted: a source may put anything there.
+    throw new LoadError("the source gave an unknown format", [{
+      path: source.name,
+      reason: `read() returned a format that is not one of ${
+        FORMAT_NAMES.join(", ")
+      }`,
+    }]);
   }
   return content;
 }

@@ -135,7 +135,10 @@ export interface HttpSource extends ConfigSource {
   read(options: SourceReadOptions): Promise<SourceContent>;
   /**
    * Polls the URL every `every` milliseconds with a conditional request,
-   * and calls `onChange` when the content's bytes changed.
+   * and calls `onChange` when the content's bytes differ from those the
+   * last successful `read` returned: a change whose read failed (the pass
+   * it asked for could not reach the server) is reported again by the next
+   * poll that succeeds.
    *
    * @param onChange Asks for a pass; waited for before the next poll.
    * @param options `timers`, for the polling interval and the backoff.
@@ -353,6 +356,8 @@ class HttpConfigSource implements HttpSource {
   readonly #headers: Headers;
   readonly #log: Logger = getLogger(["hup-reload", "remote"]);
   #held: Held | null = null;
+  /** The bytes the last successful read returned, which polls compare. */
+  #read: Uint8Array | null = null;
   /** The size limit of the last read, which polls keep to as well. */
   #limit: number;
   /** Requests started, and the latest one whose outcome was recorded. */
@@ -389,6 +394,7 @@ class HttpConfigSource implements HttpSource {
       this.#limit = Math.min(this.#settings.maxBytes, asked);
     }
     const { content } = await this.#counted(this.#limit, undefined);
+    this.#read = content.bytes;
     return content;
   }
 
@@ -418,7 +424,16 @@ class HttpConfigSource implements HttpSource {
       this.#settings.every,
       options?.timers ?? realTimers,
       this.#log,
-      (signal) => this.#counted(this.#limit, signal),
+      // A change is new to the reader: what the last read returned, not
+      // what the last request found, which a failed read never passed on.
+      async (signal) => {
+        const outcome = await this.#counted(this.#limit, signal);
+        const read = this.#read;
+        const { bytes } = outcome.content;
+        const changed = read === null ||
+          (read !== bytes && !sameBytes(read, bytes));
+        return { ...outcome, changed };
+      },
       onChange,
     );
     return poll.stop;
