@@ -237,49 +237,53 @@ describe("layered config files", () => {
     await coordinator.shutdown();
   });
 
-  test("fileChanges() watches every layer, and picks up an optional layer once it appears", async () => {
-    await using dir = await files({
-      "base.yaml": BASE,
-      "prod.yaml": "log: { level: warning }\n",
-    });
-    const coordinator = await Coordinator.create({
-      source: [
-        fileSource(dir.at("base.yaml")),
-        fileSource(dir.at("prod.yaml")),
-        fileSource(dir.at("local.yaml"), { optional: true }),
-      ],
-      triggers: [fileChanges({ debounce: 5 })],
-    });
-    coordinator.watch();
-    const level = () =>
-      (coordinator.config.load().log as { level: string }).level;
-    const port = () =>
-      (coordinator.config.load().server as { port: number }).port;
+  test(
+    "fileChanges() watches every layer, and picks up an optional layer once it appears",
+    { timeout: 30_000 },
+    async () => {
+      await using dir = await files({
+        "base.yaml": BASE,
+        "prod.yaml": "log: { level: warning }\n",
+      });
+      const coordinator = await Coordinator.create({
+        source: [
+          fileSource(dir.at("base.yaml")),
+          fileSource(dir.at("prod.yaml")),
+          fileSource(dir.at("local.yaml"), { optional: true }),
+        ],
+        triggers: [fileChanges({ debounce: 5 })],
+      });
+      coordinator.watch();
+      const level = () =>
+        (coordinator.config.load().log as { level: string }).level;
+      const port = () =>
+        (coordinator.config.load().server as { port: number }).port;
 
-    // The pass that sees the change (a late event may start another first).
-    const seen = (path: string) =>
-      nextReload(coordinator, (r) => r.changed?.includes(path) === true);
-    let next = seen("server.port");
-    await dir.write("base.yaml", BASE.replace("8080", "8081"));
-    assert.equal((await next).status, "full_success");
-    assert.equal(port(), 8081);
+      // The pass that swaps in what is wanted (a late event may start
+      // another one first).
+      const until = (wanted: () => boolean) => nextReload(coordinator, wanted);
+      let next = until(() => port() === 8081);
+      await dir.write("base.yaml", BASE.replace("8080", "8081"));
+      assert.equal((await next).status, "full_success");
+      assert.equal(port(), 8081);
 
-    next = seen("log.level");
-    await dir.write("prod.yaml", "log: { level: error }\n");
-    await next;
-    assert.equal(level(), "error");
+      next = until(() => level() === "error");
+      await dir.write("prod.yaml", "log: { level: error }\n");
+      await next;
+      assert.equal(level(), "error");
 
-    next = seen("log.level");
-    await dir.write("local.yaml", "log: { level: debug }\n");
-    await next;
-    assert.equal(level(), "debug");
+      next = until(() => level() === "debug");
+      await dir.write("local.yaml", "log: { level: debug }\n");
+      await next;
+      assert.equal(level(), "debug");
 
-    // Removed again: the next pass leaves it out.
-    await rm(dir.at("local.yaml"));
-    assert.equal((await coordinator.reload()).status, "full_success");
-    assert.equal(level(), "error");
-    await coordinator.shutdown();
-  });
+      // Removed again: the next pass leaves it out.
+      await rm(dir.at("local.yaml"));
+      assert.equal((await coordinator.reload()).status, "full_success");
+      assert.equal(level(), "error");
+      await coordinator.shutdown();
+    },
+  );
 
   test("new Coordinator() takes layers too, and refuses configPath and source together", async () => {
     await using dir = await files({ "base.yaml": BASE, "p.yaml": "x: 1\n" });

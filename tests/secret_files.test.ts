@@ -190,57 +190,65 @@ describe("secret files", () => {
     assert.notEqual(rotated.digest(), digest);
   });
 
-  test("fileChanges() reloads when a secret file is rewritten, or swapped as a Kubernetes secret volume does", async () => {
-    await using dir = await folder();
-    // A secret volume: the file is a link through ..data to a dated folder.
-    await mkdir(dir.at("volume/..2026_12_06_1"), { recursive: true });
-    await dir.write("volume/..2026_12_06_1/token", "first\n");
-    await symlink("..2026_12_06_1", dir.at("volume/..data"));
-    await symlink("..data/token", dir.at("volume/token"));
-    await dir.write("plain", "one\n");
-    await dir.write(
-      "c.yaml",
-      "token: ${file:volume/token}\nplain: ${file:plain}\n",
-    );
-    const coordinator = await Coordinator.create({
-      configPath: dir.at("c.yaml"),
-      triggers: [fileChanges({ debounce: 5 })],
-    });
-    coordinator.watch();
-    const read = () => coordinator.config.load();
-    assert.deepEqual(read(), { token: "first", plain: "one" });
+  test(
+    "fileChanges() reloads when a secret file is rewritten, or swapped as a Kubernetes secret volume does",
+    { timeout: 30_000 },
+    async () => {
+      await using dir = await folder();
+      // A secret volume: the file is a link through ..data to a dated folder.
+      await mkdir(dir.at("volume/..2026_12_06_1"), { recursive: true });
+      await dir.write("volume/..2026_12_06_1/token", "first\n");
+      await symlink("..2026_12_06_1", dir.at("volume/..data"));
+      await symlink("..data/token", dir.at("volume/token"));
+      await dir.write("plain", "one\n");
+      await dir.write(
+        "c.yaml",
+        "token: ${file:volume/token}\nplain: ${file:plain}\n",
+      );
+      const coordinator = await Coordinator.create({
+        configPath: dir.at("c.yaml"),
+        triggers: [fileChanges({ debounce: 5 })],
+      });
+      coordinator.watch();
+      const read = () => coordinator.config.load();
+      assert.deepEqual(read(), { token: "first", plain: "one" });
 
-    // The pass that sees the change (a late event may start another first).
-    const seen = (path: string) =>
-      nextReload(coordinator, (r) => r.changed?.includes(path) === true);
-    let next = seen("plain");
-    await dir.write("plain", "two\n");
-    await next;
-    assert.equal(read().plain, "two");
+      // The pass that swaps in what is wanted (a late event may start
+      // another one first).
+      const until = (wanted: Record<string, string>) =>
+        nextReload(
+          coordinator,
+          () => JSON.stringify(read()) === JSON.stringify(wanted),
+        );
+      let next = until({ token: "first", plain: "two" });
+      await dir.write("plain", "two\n");
+      await next;
+      assert.equal(read().plain, "two");
 
-    // The kubelet's swap: a new dated folder, a new ..data link renamed
-    // over the old one.
-    next = seen("token");
-    await mkdir(dir.at("volume/..2026_12_06_2"));
-    await dir.write("volume/..2026_12_06_2/token", "second\n");
-    await symlink("..2026_12_06_2", dir.at("volume/..data_tmp"));
-    await rename(dir.at("volume/..data_tmp"), dir.at("volume/..data"));
-    await rm(dir.at("volume/..2026_12_06_1"), { recursive: true });
-    await next;
-    assert.equal(read().token, "second");
+      // The kubelet's swap: a new dated folder, a new ..data link renamed
+      // over the old one.
+      next = until({ token: "second", plain: "two" });
+      await mkdir(dir.at("volume/..2026_12_06_2"));
+      await dir.write("volume/..2026_12_06_2/token", "second\n");
+      await symlink("..2026_12_06_2", dir.at("volume/..data_tmp"));
+      await rename(dir.at("volume/..data_tmp"), dir.at("volume/..data"));
+      await rm(dir.at("volume/..2026_12_06_1"), { recursive: true });
+      await next;
+      assert.equal(read().token, "second");
 
-    // A secret the config no longer refers to is no longer watched; a new
-    // one is, from the pass that reads it.
-    next = seen("token");
-    await dir.write("other", "x\n");
-    await dir.write("c.yaml", "plain: ${file:other}\n");
-    await next;
-    next = seen("plain");
-    await dir.write("other", "y\n");
-    await next;
-    assert.deepEqual(read(), { plain: "y" });
-    await coordinator.shutdown();
-  });
+      // A secret the config no longer refers to is no longer watched; a new
+      // one is, from the pass that reads it.
+      next = until({ plain: "x" });
+      await dir.write("other", "x\n");
+      await dir.write("c.yaml", "plain: ${file:other}\n");
+      await next;
+      next = until({ plain: "y" });
+      await dir.write("other", "y\n");
+      await next;
+      assert.deepEqual(read(), { plain: "y" });
+      await coordinator.shutdown();
+    },
+  );
 
   test("no output shows a secret file's value: results, pages, metrics, logs, hook errors, schema messages and keys", async () => {
     await using logs = await captureLogs();
