@@ -629,7 +629,7 @@ describe("Coordinator with a custom ConfigSource", () => {
       local.instead = () => Promise.reject(new Error("gone"));
       await coordinator.reload();
       assert.equal(passes, 2);
-      assert.equal(context.digestOf(local.source), null, "not read");
+      assert.equal(context.digestOf(local.source), undefined, "not read");
 
       await coordinator.shutdown();
       await coordinator.reload();
