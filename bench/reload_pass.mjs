@@ -1,6 +1,6 @@
 // Benchmark 2, one reload pass: `coordinator.reload()` (configPath + schema
 // in Deps, 10 no-op hooks) against the bare minimum that reads the same
-// bytes: readFile + js-yaml `load` with the schema options src/load.ts uses
+// bytes: readFile + js-yaml `load` with the schema options src/load/ uses
 // (CORE_SCHEMA + merge keys, maxDepth 100) + the same Standard Schema
 // validation. 10 KB and 1 MB configs (bench/lib.mjs makeConfig).
 //
@@ -10,8 +10,9 @@
 // Benchmark 4 reports it.
 //
 // Then it times the stages of a pass separately with the module's own
-// building blocks (src/runtime, src/digest, src/env, src/load's measure(),
-// src/freeze; js-yaml) to show where the time goes.
+// building blocks (src/runtime, src/digest, src/load/measure,
+// src/freeze; js-yaml) to show where the time goes. The config holds no
+// reference, so expansion (after parsing) has nothing to do.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -37,11 +38,10 @@ const mod = await loadModule();
 const { AtomicConfig, Coordinator, HookStatus, loadConfig } = mod;
 const { runtime } = await loadInternal("runtime/mod");
 const { sha256 } = await loadInternal("digest");
-const { expandEnv } = await loadInternal("env");
-const { measure } = await loadInternal("measure");
+const { measure } = await loadInternal("load/measure");
 const { deepFreeze } = await loadInternal("freeze");
 
-const YAML_SCHEMA = CORE_SCHEMA.withTags(mergeTag); // as in src/load.ts
+const YAML_SCHEMA = CORE_SCHEMA.withTags(mergeTag); // as in src/load/format/yaml.ts
 const dir = await tempDir();
 
 // The bare read uses the same primitive as the module's runtime adapter
@@ -132,10 +132,7 @@ async function stageTimes(path, reps, passes) {
     await sha256(bytes);
     add("digest (SHA-256)", performance.now() - t0);
     t0 = performance.now();
-    const expansion = expandEnv(source, (name) => rt.getEnv(name));
-    add("env expansion", performance.now() - t0);
-    t0 = performance.now();
-    const value = parseYaml(expansion.text, {
+    const value = parseYaml(source, {
       schema: YAML_SCHEMA,
       maxDepth: 100,
     });
@@ -143,15 +140,12 @@ async function stageTimes(path, reps, passes) {
     t0 = performance.now();
     measure(value, 1_000_000, false);
     add("measure (alias walk)", performance.now() - t0);
-    // The longest stretch a pass holds the event loop: decode, expansion,
-    // parse and measure run in one synchronous block in src/load.ts.
+    // The longest stretch a pass holds the event loop: decode, parse and
+    // measure run in one synchronous block in src/load/.
     t0 = performance.now();
     measure(
       parseYaml(
-        expandEnv(
-          new TextDecoder("utf-8", { fatal: true }).decode(bytes),
-          (name) => rt.getEnv(name),
-        ).text,
+        new TextDecoder("utf-8", { fatal: true }).decode(bytes),
         { schema: YAML_SCHEMA, maxDepth: 100 },
       ),
       1_000_000,

@@ -21,25 +21,26 @@ const slow = new Map<string, string>();
  * part of it), any change to a layer or a secret file changes it, and it
  * gives nothing away about a secret.
  *
- * @param layers Each layer's bytes, in order; `undefined` when absent.
- * @param secrets The bytes of each secret file used, in the order first
+ * @param layers Each layer's SHA-256 (`sha256:<hex>`), in order; `null`
+ *   when absent.
+ * @param secrets The SHA-256 of each secret file used, in the order first
  *   referenced.
  * @returns The digest.
  */
 export async function configDigest(
-  layers: readonly (Uint8Array | undefined)[],
-  secrets: readonly Uint8Array[],
+  layers: readonly (string | null)[],
+  secrets: readonly string[],
 ): Promise<string> {
-  if (layers.length === 1 && layers[0] !== undefined && secrets.length === 0) {
-    return sha256(layers[0]);
+  if (layers.length === 1 && layers[0] !== null && secrets.length === 0) {
+    return layers[0];
   }
   const lines = ["hup-reload config digest 1"];
-  layers.forEach((bytes, i) => {
-    lines.push(`layer ${i} ${bytes === undefined ? "absent" : sha256(bytes)}`);
+  layers.forEach((digest, i) => {
+    lines.push(`layer ${i} ${digest ?? "absent"}`);
   });
   if (secrets.length > 0) {
     const fast = createHash("sha256");
-    for (const bytes of secrets) fast.update(sha256(bytes)).update("\n");
+    for (const digest of secrets) fast.update(digest).update("\n");
     const key = fast.digest("hex");
     let hash = slow.get(key);
     if (hash === undefined) {

@@ -262,20 +262,22 @@ export class ConfigLoader<C> {
         reason: "every layer is optional and missing",
       }]);
     }
-    const secretBytes = new Map<string, Uint8Array>();
+    const secretDigests = new Map<string, string>();
     const expansion = await expandLayers(layers, {
       env: this.#options.env ?? runtime().getEnv,
       maxChars: maxBytes,
       readSecrets: async (paths) => {
         const read = await readSecretFiles(paths, settle);
-        this.#followSecrets(paths, read);
         for (const [path, file] of read) {
-          if ("bytes" in file) secretBytes.set(path, file.bytes);
+          if ("bytes" in file) secretDigests.set(path, sha256(file.bytes));
         }
+        this.#followSecrets(paths, secretDigests);
         return read;
       },
     });
-    if (expansion.referencedFiles.length === 0) this.#followSecrets([], null);
+    if (expansion.referencedFiles.length === 0) {
+      this.#followSecrets([], secretDigests);
+    }
     const merged = mergeLayers(layers.map((layer) => layer.value));
     const hidden = [...expansion.values, ...expansion.secrets];
     const showKey = keyShower(hidden, layers.map((layer) => layer.text));
@@ -296,8 +298,8 @@ export class ConfigLoader<C> {
     }
     // Hashed once it has loaded: a refused config needs no digest.
     const digest = await configDigest(
-      contents.map((content) => content?.bytes),
-      expansion.secretFiles.map((path) => secretBytes.get(path)!),
+      this.sources.map((source) => this.#digests.get(source) ?? null),
+      expansion.secretFiles.map((path) => secretDigests.get(path)!),
     );
     return {
       config,
@@ -334,17 +336,13 @@ export class ConfigLoader<C> {
   // forgets those no longer referenced.
   #followSecrets(
     paths: readonly string[],
-    read: Map<string, { bytes: Uint8Array } | { what: string }> | null,
+    digests: ReadonlyMap<string, string>,
   ): void {
     const next = new Map<string, ConfigSource>();
     for (const path of paths) {
       const source = this.#secretSources.get(path) ?? fileSource(path);
       next.set(path, source);
-      const file = read?.get(path);
-      this.#digests.set(
-        source,
-        file !== undefined && "bytes" in file ? sha256(file.bytes) : null,
-      );
+      this.#digests.set(source, digests.get(path) ?? null);
     }
     this.#secretSources = next;
   }
