@@ -47,15 +47,23 @@ export async function findEtcd(): Promise<string | undefined> {
   return undefined;
 }
 
-/** A port nothing listens on now (another process may take it later). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, "close");
-  return port;
+/**
+ * Ports nothing listens on now, all different (another process may take
+ * one later): each is held until all are found.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  for (const server of servers) {
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+  }
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(servers.map((server) => {
+    const closed = once(server, "close");
+    server.close();
+    return closed;
+  }));
+  return ports;
 }
 
 const base64 = (text: string) => Buffer.from(text).toString("base64");
@@ -84,22 +92,24 @@ export class EtcdServer implements AsyncDisposable {
     this.#peer = `http://127.0.0.1:${peer}`;
   }
 
-  /** Starts a server with a new data directory; resolves once it answers. */
+  /**
+   * Starts a server with a new data directory; resolves once it answers.
+   * A port taken by another process between its choice and etcd's start
+   * makes etcd exit at once: it is then tried twice more, on other ports.
+   */
   static async start(binary: string): Promise<EtcdServer> {
-    const dir = await mkdtemp(join(tmpdir(), "hup-etcd-"));
-    const server = new EtcdServer(
-      binary,
-      dir,
-      await freePort(),
-      await freePort(),
-    );
-    try {
-      await server.restart();
-    } catch (error) {
-      await server[Symbol.asyncDispose]();
-      throw error;
+    for (let attempt = 1;; attempt++) {
+      const dir = await mkdtemp(join(tmpdir(), "hup-etcd-"));
+      const [client, peer] = await freePorts(2);
+      const server = new EtcdServer(binary, dir, client, peer);
+      try {
+        await server.restart();
+        return server;
+      } catch (error) {
+        await server[Symbol.asyncDispose]();
+        if (attempt === 3 || (error as Error).cause !== "exit") throw error;
+      }
     }
-    return server;
   }
 
   /** Whether the server process runs. */
@@ -154,7 +164,9 @@ export class EtcdServer implements AsyncDisposable {
     }
     const why = early ?? `did not answer within ${START_WAIT} ms`;
     await this.stop();
-    throw new Error(`etcd ${why}:\n${this.#stderr}`);
+    throw new Error(`etcd ${why}:\n${this.#stderr}`, {
+      cause: early === undefined ? "timeout" : "exit",
+    });
   }
 
   async #healthy(): Promise<boolean> {
