@@ -45,6 +45,11 @@ export const MAX_MESSAGE_BYTES = 4096;
  * ```
  */
 export class LoadError extends Error {
+  /**
+   * What is wrong, phrased to follow "Cannot load config as": `the file
+   * does not exist`. Never a value.
+   */
+  readonly reason: string;
   /** The config file's path. */
   readonly path: string;
   /** 1-based line of the first problem, when it has one. */
@@ -126,6 +131,7 @@ export class LoadError extends Error {
       options?.cause === undefined ? undefined : { cause: options.cause },
     );
     this.name = "LoadError";
+    this.reason = fitUtf8(reason, MAX_MESSAGE_BYTES);
     const first = problems[0];
     this.path = first.path;
     if (first.line !== undefined) this.line = first.line;

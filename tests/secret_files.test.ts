@@ -114,17 +114,32 @@ describe("secret files", () => {
   test("loadConfig() fails on a secret file that is missing, too large, not a regular file or not UTF-8, naming its path and never its value", async () => {
     await using dir = await folder();
     const cases: [string, RegExp][] = [
-      ["missing", /the secret file \S+missing does not exist$/],
-      ["large", /the secret file \S+large is larger than 65536 bytes/],
-      ["a-directory", /the secret file \S+a-directory is a directory$/],
-      ["binary", /the secret file \S+binary is not valid UTF-8 text$/],
+      [
+        "missing",
+        /the secret file \S+missing cannot be read \(the file does not exist\)$/,
+      ],
+      [
+        "large",
+        /the secret file \S+large cannot be read \(the file is larger than 65536 bytes/,
+      ],
+      [
+        "a-directory",
+        /the secret file \S+a-directory cannot be read \(the file is a directory\)$/,
+      ],
+      [
+        "binary",
+        /the secret file \S+binary cannot be read \(it is not valid UTF-8 text\)$/,
+      ],
     ];
     await dir.write("large", `s3cret${"x".repeat(65536)}`);
     await mkdir(dir.at("a-directory"));
     await dir.write("binary", new Uint8Array([0x73, 0x33, 0xff, 0xfe]));
     if (process.platform !== "win32") {
       execFileSync("mkfifo", [dir.at("fifo")]);
-      cases.push(["fifo", /the secret file \S+fifo is not a regular file/]);
+      cases.push([
+        "fifo",
+        /the secret file \S+fifo cannot be read \(the file is not a regular file/,
+      ]);
     }
     for (const [name, reason] of cases) {
       await dir.write("c.yaml", `a: 1\npassword: \${file:${name}}\n`);
@@ -137,6 +152,26 @@ describe("secret files", () => {
       );
       assert.ok(!error.message.includes("s3cret"), error.message);
     }
+  });
+
+  test("a reference kind other than file is refused at its place; ${file:-x} is a variable; an unused secret file need not exist", async () => {
+    await using dir = await folder();
+    await dir.write("c.yaml", "a: 1\nb: ${vault:secret/db}\n");
+    const error = await loadError(dir.at("c.yaml"));
+    assert.match(
+      error.message,
+      /line 2, column 4: there is no \$\{vault:\.\.\.\} reference \(known: file\)$/,
+    );
+    await dir.write(
+      "c.yaml",
+      "a: ${file:-default}\nb: ${SET:-${file:/nonexistent/secret}}\n",
+    );
+    assert.deepEqual(
+      await loadConfig(dir.at("c.yaml"), {
+        env: (name) => name === "SET" ? "from env" : undefined,
+      }),
+      { a: "default", b: "from env" },
+    );
   });
 
   test("a relative secret file in a config that is not a file is refused; more than 1000 secret files are refused", async () => {

@@ -1,4 +1,3 @@
-import { isAbsolute, resolve } from "node:path";
 import { LoadError, type LoadErrorLocation, MAX_PROBLEMS } from "../errors.ts";
 import { ITEMS_PER_STEP, runSliced } from "../slices.ts";
 import type { ConfigFormat } from "./format/types.ts";
@@ -7,6 +6,7 @@ import { lineColumns } from "./position.ts";
 import {
   eachReference,
   isSingleReference,
+  type KindReference,
   parseTemplate,
   type Reference,
   type Template,
@@ -28,18 +28,25 @@ export interface ParsedLayer {
   directory?: string;
 }
 
-/** A secret file as read for expansion: its text, or why not. */
-export type SecretRead = { value: string } | { what: string };
+/** A value behind a `${kind:target}` reference: its text, or why not. */
+export type ValueRead = { value: string } | { why: string };
+
+/** Where a `${kind:target}` reference reads its value, or why it cannot. */
+export type ValuePlace = { key: string; what: string } | { problem: string };
 
 /** What expansion needs besides the layers. */
 export interface ExpandOptions {
   /** Reads one environment variable; `undefined` when unset. */
   env: (name: string) => string | undefined;
   /**
-   * Reads the secret files referenced (absolute paths, each once): their
-   * text, or what is wrong with them.
+   * Where a `${kind:target}` reference in `layer` reads its value: a key
+   * (the same for every reference to the same value) and how messages
+   * name it (`the secret file /run/secrets/db`); or why it cannot be read
+   * (an unknown kind).
    */
-  readSecrets(paths: readonly string[]): Promise<Map<string, SecretRead>>;
+  locate(kind: string, target: string, layer: ParsedLayer): ValuePlace;
+  /** Reads the values behind the keys `locate` gave, each once. */
+  readValues(keys: readonly string[]): Promise<Map<string, ValueRead>>;
   /** The most characters the values substituted may add up to. */
   maxChars: number;
 }
@@ -48,12 +55,15 @@ export interface ExpandOptions {
 export interface Expansion {
   /** The values substituted from the environment (each once). */
   values: string[];
-  /** The values substituted from secret files (each once). */
+  /**
+   * The values substituted from `${kind:target}` references, secret files
+   * among them (each once): secrets, wherever they go.
+   */
   secrets: string[];
-  /** The secret files whose text was substituted, by absolute path. */
-  secretFiles: string[];
-  /** Every secret file referenced, used or not, by absolute path. */
-  referencedFiles: string[];
+  /** The keys of the values substituted from such references. */
+  used: string[];
+  /** The keys of every such reference, its value used or not. */
+  referenced: string[];
   /**
    * The keys that expansion renamed, by mapping: new key to the key as
    * written, so that a field can still be found in the text.
@@ -61,8 +71,8 @@ export interface Expansion {
   rawKeys: WeakMap<object, Map<string, string>>;
 }
 
-/** The most secret files one config may refer to. */
-export const MAX_SECRET_FILES = 1000;
+/** The most values (secret files) one config may refer to. */
+export const MAX_REFERENCED = 1000;
 
 // A place in the walk, so that a path is only built where one is needed.
 interface Place {
@@ -127,8 +137,8 @@ export async function expandLayers(
   const empty: Expansion = {
     values: [],
     secrets: [],
-    secretFiles: [],
-    referencedFiles: [],
+    used: [],
+    referenced: [],
     rawKeys,
   };
   if (sites.length === 0) return empty;
@@ -140,13 +150,20 @@ export async function expandLayers(
     if (problems.length < MAX_PROBLEMS) problems.push(p);
   };
 
-  // The secret files referenced, resolved once each.
-  const files = new Set<string>();
-  const fileOf = (site: Site, ref: Reference & { file: string }) => {
-    const directory = site.layer.directory;
-    if (isAbsolute(ref.file)) return resolve(ref.file);
-    return directory === undefined ? undefined : resolve(directory, ref.file);
+  // Where each `${kind:target}` reads its value, found once per layer.
+  const places = new Map<ParsedLayer, Map<string, ValuePlace>>();
+  const placeOf = (site: Site, ref: KindReference): ValuePlace => {
+    let byTarget = places.get(site.layer);
+    if (byTarget === undefined) places.set(site.layer, byTarget = new Map());
+    const id = `${ref.kind}:${ref.target}`;
+    let place = byTarget.get(id);
+    if (place === undefined) {
+      place = options.locate(ref.kind, ref.target, site.layer);
+      byTarget.set(id, place);
+    }
+    return place;
   };
+  const keys = new Set<string>();
   for (const site of sites) {
     const parsed = parseTemplate(site.raw);
     site.template = parsed.template;
@@ -155,21 +172,21 @@ export async function expandLayers(
     }
     if (parsed.template === undefined) continue;
     eachReference(parsed.template, (ref) => {
-      if (!("file" in ref)) return;
-      const path = fileOf(site, ref);
-      if (path !== undefined) files.add(path);
+      if (!("kind" in ref)) return;
+      const place = placeOf(site, ref);
+      if ("key" in place) keys.add(place.key);
     });
   }
-  const referencedFiles = [...files];
-  if (referencedFiles.length > MAX_SECRET_FILES) {
+  const referenced = [...keys];
+  if (referenced.length > MAX_REFERENCED) {
     throw new LoadError(
-      `the config refers to more than ${MAX_SECRET_FILES} secret files (${referencedFiles.length})`,
+      `the config refers to more than ${MAX_REFERENCED} secret files (${referenced.length})`,
       [{ path: layers.map((l) => l.name).join(", "), reason: "" }],
     );
   }
-  const secretReads = referencedFiles.length === 0
-    ? new Map<string, SecretRead>()
-    : await options.readSecrets(referencedFiles);
+  const reads = referenced.length === 0
+    ? new Map<string, ValueRead>()
+    : await options.readValues(referenced);
 
   // Each variable is read once.
   const envCache = new Map<string, { value?: string; error?: string }>();
@@ -189,7 +206,7 @@ export async function expandLayers(
 
   const values = new Set<string>();
   const secrets = new Set<string>();
-  const secretFiles = new Set<string>();
+  const used = new Set<string>();
   let substituted = 0;
   let tooMuch = false;
   const HIDDEN = "…";
@@ -205,24 +222,17 @@ export async function expandLayers(
     // The text a reference stands for; with `hide`, substituted values are
     // shown as "…" (in messages).
     const evaluate = (ref: Reference, hide: boolean): string => {
-      if ("file" in ref) {
-        const path = fileOf(site, ref);
-        if (path === undefined) {
+      if ("kind" in ref) {
+        const place = placeOf(site, ref);
+        const read = "key" in place ? reads.get(place.key) : undefined;
+        if (!("key" in place) || read === undefined || "why" in read) {
           problem({
             site,
-            reason:
-              `the secret file ${ref.file} is a relative path in a config that is not read from a file (write an absolute path)`,
-            offset: ref.offset,
-            end: ref.end,
-            secret: true,
-          });
-          return "";
-        }
-        const read = secretReads.get(path);
-        if (read === undefined || "what" in read) {
-          problem({
-            site,
-            reason: `the secret file ${path} ${read?.what ?? "was not read"}`,
+            reason: "problem" in place
+              ? place.problem
+              : `${place.what} cannot be read (${
+                read !== undefined && "why" in read ? read.why : "not read"
+              })`,
             offset: ref.offset,
             end: ref.end,
             secret: true,
@@ -230,7 +240,7 @@ export async function expandLayers(
           return "";
         }
         secrets.add(read.value);
-        secretFiles.add(path);
+        used.add(place.key);
         count(read.value);
         return hide && read.value !== "" ? HIDDEN : read.value;
       }
@@ -327,8 +337,8 @@ export async function expandLayers(
   return {
     values: [...values],
     secrets: [...secrets],
-    secretFiles: [...secretFiles],
-    referencedFiles,
+    used: [...used],
+    referenced,
     rawKeys,
   };
 }

@@ -14,7 +14,11 @@ import { mergeLayers } from "./merge.ts";
 import { OffThreadParser } from "./off_thread.ts";
 import type { ConfigObject, LoadOptions } from "./options.ts";
 import { parseLayer } from "./parse.ts";
-import { readSecretFiles } from "./secrets.ts";
+import {
+  MAX_REFERENCE_BYTES,
+  REFERENCE_KINDS,
+  referenceValue,
+} from "./reference_kinds.ts";
 import type { ConfigSource, SourceContent } from "./source.ts";
 import { validate } from "./validate.ts";
 
@@ -150,9 +154,10 @@ export class ConfigLoader<C> {
   readonly name: string;
   readonly #options: LoadOptions<C>;
   readonly #parser: OffThreadParser | undefined;
-  // The secret files referenced by the last pass that expanded, as sources
-  // (for the watch), by absolute path.
-  #secretSources = new Map<string, ConfigSource>();
+  // The sources of the values that `${kind:target}` references read, by key
+  // (`kind:name`), as of the last pass that expanded: for the watch, and
+  // reused from pass to pass.
+  #references = new Map<string, ConfigSource>();
   // What each source held at the last read: its digest, null if absent.
   readonly #digests = new WeakMap<ConfigSource, string | null>();
 
@@ -187,7 +192,7 @@ export class ConfigLoader<C> {
    * @returns The sources.
    */
   dependencies(): ConfigSource[] {
-    return [...this.sources, ...this.#secretSources.values()];
+    return [...this.sources, ...this.#references.values()];
   }
 
   /**
@@ -262,21 +267,53 @@ export class ConfigLoader<C> {
         reason: "every layer is optional and missing",
       }]);
     }
-    const secretDigests = new Map<string, string>();
-    const expansion = await expandLayers(layers, {
-      env: this.#options.env ?? runtime().getEnv,
-      maxChars: maxBytes,
-      readSecrets: async (paths) => {
-        const read = await readSecretFiles(paths, settle);
-        for (const [path, file] of read) {
-          if ("bytes" in file) secretDigests.set(path, sha256(file.bytes));
-        }
-        this.#followSecrets(paths, secretDigests);
-        return read;
-      },
-    });
-    if (expansion.referencedFiles.length === 0) {
-      this.#followSecrets([], secretDigests);
+    // The sources that references read this pass, and their digests.
+    const found = new Map<string, ConfigSource>();
+    const valueDigests = new Map<string, string>();
+    let expansion;
+    try {
+      expansion = await expandLayers(layers, {
+        env: this.#options.env ?? runtime().getEnv,
+        maxChars: maxBytes,
+        locate: (kind, target, layer) => {
+          const known = Object.hasOwn(REFERENCE_KINDS, kind)
+            ? REFERENCE_KINDS[kind]
+            : undefined;
+          if (known === undefined) {
+            return {
+              problem: `there is no \${${kind}:...} reference (known: ${
+                Object.keys(REFERENCE_KINDS).join(", ")
+              })`,
+            };
+          }
+          const made = known.source(target, layer.directory, { settle });
+          if ("problem" in made) return made;
+          // The same value, the same source object from pass to pass.
+          const key = `${kind}:${made.name}`;
+          const source = found.get(key) ?? this.#references.get(key) ?? made;
+          found.set(key, source);
+          return { key, what: known.describe(source) };
+        },
+        readValues: async (keys) => {
+          const reads = await Promise.all(keys.map(async (key) => {
+            const source = found.get(key)!;
+            try {
+              const content = await readSource(source, MAX_REFERENCE_BYTES);
+              const digest = content && sha256(content.bytes);
+              this.#digests.set(source, digest ?? null);
+              if (digest === undefined) return { why: "it is absent" };
+              valueDigests.set(key, digest);
+              return referenceValue(content!.bytes);
+            } catch (error) {
+              this.#digests.delete(source);
+              return { why: (error as LoadError).reason };
+            }
+          }));
+          return new Map(keys.map((key, i) => [key, reads[i]]));
+        },
+      });
+    } finally {
+      this.#references = found;
     }
     const merged = mergeLayers(layers.map((layer) => layer.value));
     const hidden = [...expansion.values, ...expansion.secrets];
@@ -299,7 +336,7 @@ export class ConfigLoader<C> {
     // Hashed once it has loaded: a refused config needs no digest.
     const digest = await configDigest(
       this.sources.map((source) => this.#digests.get(source) ?? null),
-      expansion.secretFiles.map((path) => secretDigests.get(path)!),
+      expansion.used.map((key) => valueDigests.get(key)!),
     );
     return {
       config,
@@ -330,21 +367,6 @@ export class ConfigLoader<C> {
       contents.push(content);
     }
     return contents;
-  }
-
-  // Keeps a file source for each secret file referenced, for the watch;
-  // forgets those no longer referenced.
-  #followSecrets(
-    paths: readonly string[],
-    digests: ReadonlyMap<string, string>,
-  ): void {
-    const next = new Map<string, ConfigSource>();
-    for (const path of paths) {
-      const source = this.#secretSources.get(path) ?? fileSource(path);
-      next.set(path, source);
-      this.#digests.set(source, digests.get(path) ?? null);
-    }
-    this.#secretSources = next;
   }
 }
 

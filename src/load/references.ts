@@ -17,18 +17,24 @@ export interface EnvReference {
   arg?: Template;
 }
 
-/** A reference to a secret file: `${file:PATH}`. */
-export interface FileReference {
+/**
+ * A reference to a value kept elsewhere: `${KIND:TARGET}`, such as
+ * `${file:/run/secrets/db}`. The kind is a lower-case word; what it reads
+ * is up to the kinds the loader knows (`reference_kinds.ts`).
+ */
+export interface KindReference {
   /** Where the reference starts in the string (its `$`). */
   offset: number;
   /** Where it ends (after its `}`). */
   end: number;
-  /** The path as written. */
-  file: string;
+  /** The kind: `file`. */
+  kind: string;
+  /** What it names, as written: a path. */
+  target: string;
 }
 
 /** A parsed reference. */
-export type Reference = EnvReference | FileReference;
+export type Reference = EnvReference | KindReference;
 
 /** A string as literal text and references, in order. */
 export type Template = (string | Reference)[];
@@ -52,7 +58,8 @@ export interface ParsedTemplate {
 }
 
 const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
-const FILE_PREFIX = "file:";
+// The name of a reference kind: `${file:...}`.
+const KIND = /^[a-z][a-z0-9]*$/;
 const MALFORMED =
   "a ${...} reference is malformed (expected ${NAME}, ${NAME:-default}, ${NAME:?message} or ${file:PATH}, closed on the same line)";
 const TOO_DEEP =
@@ -100,20 +107,28 @@ class Scanner {
   braced(at: number, depth: number): Parsed {
     const { text } = this;
     if (depth > MAX_NESTING) return { fail: { reason: TOO_DEEP, offset: at } };
-    if (text.startsWith(FILE_PREFIX, at + 2)) {
-      const close = text.indexOf("}", at + 2);
-      const file = text.slice(at + 2 + FILE_PREFIX.length, close);
-      if (close === -1 || file === "" || file.includes("\n")) {
-        return { fail: { reason: MALFORMED, offset: at } };
-      }
-      return { ref: { offset: at, end: close + 1, file }, end: close + 1 };
-    }
     NAME.lastIndex = at + 2;
     const m = NAME.exec(text);
     if (m === null) return { fail: { reason: MALFORMED, offset: at } };
     let pos = NAME.lastIndex;
     if (text[pos] === "}") {
       return { ref: { offset: at, end: pos + 1, name: m[0] }, end: pos + 1 };
+    }
+    // `${kind:target}`: a lower-case word and a colon that starts no
+    // operator (`${file:-x}` is the variable `file`, defaulting to x).
+    if (
+      text[pos] === ":" && text[pos + 1] !== "-" && text[pos + 1] !== "?" &&
+      KIND.test(m[0])
+    ) {
+      const close = text.indexOf("}", pos + 1);
+      const target = text.slice(pos + 1, close);
+      if (close === -1 || target === "" || target.includes("\n")) {
+        return { fail: { reason: MALFORMED, offset: at } };
+      }
+      return {
+        ref: { offset: at, end: close + 1, kind: m[0], target },
+        end: close + 1,
+      };
     }
     const op = text[pos] === ":"
       ? text[pos + 1] === "-" ? ":-" : text[pos + 1] === "?" ? ":?" : undefined
