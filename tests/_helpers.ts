@@ -4,6 +4,8 @@
 import type { ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
+import type { Coordinator } from "hup-reload";
+import { reloadHandler } from "hup-reload/http";
 
 // The package's own testing helpers, used by the suite as users would.
 export { tempConfig } from "hup-reload/testing";
@@ -30,6 +32,38 @@ export async function captureLogs(
     ],
   });
   return { records, [Symbol.asyncDispose]: () => reset() };
+}
+
+/**
+ * Everything an operator or a log pipeline could read of a coordinator, as
+ * one text: the last result, the history, the status JSON, the page, the
+ * history route, the metrics and the log records. The "never" tests look
+ * for secrets in it.
+ */
+export async function everyOutput<C>(
+  coordinator: Coordinator<C>,
+  records: unknown[],
+): Promise<string> {
+  const handler = reloadHandler(coordinator, { token: "t0ken-for-tests" });
+  const get = async (path: string, accept = "application/json") =>
+    await (await handler(
+      new Request(`http://localhost/-/reload${path}`, { headers: { accept } }),
+    )).text();
+  return [
+    JSON.stringify(coordinator.lastResult()),
+    JSON.stringify(coordinator.history()),
+    await get(""),
+    await get("", "text/html"),
+    await get("/history"),
+    await get("/metrics"),
+    JSON.stringify(
+      records,
+      (_k, value) =>
+        typeof value === "bigint" || typeof value === "symbol"
+          ? String(value)
+          : value,
+    ),
+  ].join("\n");
 }
 
 export interface Deferred<T = void> {

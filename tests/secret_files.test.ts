@@ -25,10 +25,9 @@ import {
   loadConfig,
   LoadError,
 } from "hup-reload";
-import { reloadHandler } from "hup-reload/http";
 import { nextReload } from "hup-reload/testing";
 import { fileChanges } from "hup-reload/watch";
-import { captureLogs } from "./_helpers.ts";
+import { captureLogs, everyOutput } from "./_helpers.ts";
 
 const sha256 = (text: string) =>
   `sha256:${createHash("sha256").update(text).digest("hex")}`;
@@ -54,27 +53,6 @@ async function loadError(path: string): Promise<LoadError> {
       return error;
     },
   );
-}
-
-/** Everything an operator or a log pipeline could read. */
-async function everyOutput<C>(
-  coordinator: Coordinator<C>,
-  records: unknown[],
-): Promise<string> {
-  const handler = reloadHandler(coordinator, { token: "t0ken-for-tests" });
-  const get = async (path: string, accept = "application/json") =>
-    await (await handler(
-      new Request(`http://localhost${path}`, { headers: { accept } }),
-    )).text();
-  return [
-    JSON.stringify(coordinator.lastResult()),
-    JSON.stringify(coordinator.history()),
-    await get("/-/reload"),
-    await get("/-/reload", "text/html"),
-    await get("/-/reload/history"),
-    await get("/-/reload/metrics"),
-    JSON.stringify(records, (_k, v) => typeof v === "bigint" ? String(v) : v),
-  ].join("\n");
 }
 
 describe("secret files", () => {

@@ -22,8 +22,7 @@ import {
   HookStatus,
   loadConfig,
 } from "hup-reload";
-import { reloadHandler } from "hup-reload/http";
-import { captureLogs, envOf, tempConfig } from "./_helpers.ts";
+import { captureLogs, envOf, everyOutput, tempConfig } from "./_helpers.ts";
 
 // Each secret holds a marker that must never show, and characters that
 // validators escape when they quote a value.
@@ -217,33 +216,6 @@ const vectors: Record<string, Vector> = {
     },
   },
 };
-
-/** Everything an operator or a log pipeline could read. */
-async function everyOutput(
-  coordinator: Coordinator<Config>,
-  records: unknown[],
-): Promise<string> {
-  const handler = reloadHandler(coordinator, { token: "t0ken-for-tests" });
-  const get = async (path: string, accept = "application/json") =>
-    await (await handler(
-      new Request(`http://localhost${path}`, { headers: { accept } }),
-    )).text();
-  return [
-    JSON.stringify(coordinator.lastResult()),
-    JSON.stringify(coordinator.history()),
-    await get("/-/reload"),
-    await get("/-/reload", "text/html"),
-    await get("/-/reload/history"),
-    await get("/-/reload/metrics"),
-    JSON.stringify(
-      records,
-      (_k, value) =>
-        typeof value === "bigint" || typeof value === "symbol"
-          ? String(value)
-          : value,
-    ),
-  ].join("\n");
-}
 
 function assertNoSecret(text: string, what: string): void {
   for (const form of [MARK, "wörd", "w\\u00f6rd", "superuser"]) {

@@ -32,7 +32,13 @@ import { reloadHandler } from "hup-reload/http";
 import { type HttpSource, httpSource } from "hup-reload/remote";
 import { ManualSignals } from "hup-reload/testing";
 import { sourceChanges } from "hup-reload/watch";
-import { captureLogs, deferred, settle, tempConfig } from "./_helpers.ts";
+import {
+  captureLogs,
+  deferred,
+  everyOutput,
+  settle,
+  tempConfig,
+} from "./_helpers.ts";
 
 const HEADER_SECRET = "b3arer-T0ken-Zq8";
 const QUERY_SECRET = "qu3ry-T0ken-Zq9";
@@ -275,28 +281,6 @@ async function sourceMetrics<C>(
       { source: source.name },
     ),
   };
-}
-
-/** Everything an operator or a log pipeline could read. */
-async function everyOutput<C>(
-  coordinator: Coordinator<C>,
-  records: unknown[],
-): Promise<string> {
-  return [
-    JSON.stringify(coordinator.lastResult()),
-    JSON.stringify(coordinator.history()),
-    await get(coordinator, ""),
-    await get(coordinator, "", "text/html"),
-    await get(coordinator, "/history"),
-    await get(coordinator, "/metrics"),
-    JSON.stringify(
-      records,
-      (_k, value) =>
-        typeof value === "bigint" || typeof value === "symbol"
-          ? String(value)
-          : value,
-    ),
-  ].join("\n");
 }
 
 function assertNoSecret(text: string, where: string): void {
