@@ -1,3 +1,4 @@
+import { fetchFailure } from "../fetch_errors.ts";
 import { renderError } from "../render.ts";
 import { CliError } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
@@ -134,46 +135,19 @@ function unreachable(error: unknown, url: URL, doing: string): CliError {
       }): ${where}`,
     );
   }
-  // Node.js and Bun give a code; Deno only a message.
-  const code = field(field(error, "cause"), "code") ?? field(error, "code");
-  // Deno says what happened in the cause's message only.
-  const message = printable(renderError(error, 256)).replace(/\s+/g, " ");
-  const cause = field(error, "cause");
-  const detail = cause === undefined ? "" : renderError(cause, 256);
-  const reason = typeof code === "string" && Object.hasOwn(REASONS, code)
-    ? REASONS[code]
-    : MESSAGES.find(([pattern]) => pattern.test(`${message} ${detail}`))
-      ?.[1] ??
-      `the connection failed (${
-        typeof code === "string" ? printable(code) : message
-      })`;
+  // The words for a known failure; otherwise its code, or what the runtime
+  // said (of the operator's own URL).
+  const failure = fetchFailure(error);
+  const reason = failure.words ??
+    `the connection failed (${
+      failure.code ??
+        printable(renderError(error, 256)).replace(/\s+/g, " ")
+    })`;
   return new CliError(
     ExitCode.Unavailable,
     `Cannot ${doing} as ${reason} (is the service running?): ${where}`,
   );
 }
-
-const REASONS: Readonly<Record<string, string>> = {
-  ECONNREFUSED: "the connection was refused",
-  ConnectionRefused: "the connection was refused",
-  ECONNRESET: "the connection was reset",
-  ConnectionReset: "the connection was reset",
-  ConnectionClosed: "the connection was closed before an answer",
-  UND_ERR_SOCKET: "the connection was closed before an answer",
-  ENOTFOUND: "the host name does not resolve",
-  EAI_AGAIN: "the host name does not resolve",
-  EHOSTUNREACH: "the host is unreachable",
-  ENETUNREACH: "the network is unreachable",
-};
-
-const MESSAGES: readonly (readonly [RegExp, string])[] = [
-  [/connection refused/i, "the connection was refused"],
-  [/connection reset/i, "the connection was reset"],
-  [
-    /dns error|failed to lookup|name or service not known/i,
-    "the host name does not resolve",
-  ],
-];
 
 function field(value: unknown, key: string): unknown {
   try {

@@ -10,6 +10,7 @@ import type {
   SourceStats,
   SourceWatchOptions,
 } from "../load/source.ts";
+import { fetchFailure } from "../fetch_errors.ts";
 import { renderError, truncate } from "../render.ts";
 
 // What this module keeps out of every output (errors, logs, stats, name):
@@ -823,69 +824,15 @@ function basicCredentials(username: string, password: string): string {
   return btoa(binary);
 }
 
-/** What each error code means, in words. */
-const CODES: Readonly<Record<string, string>> = {
-  ECONNREFUSED: "the connection was refused",
-  ECONNRESET: "the connection was closed",
-  EPIPE: "the connection was closed",
-  UND_ERR_SOCKET: "the connection was closed",
-  ENOTFOUND: "the host name cannot be resolved",
-  EAI_AGAIN: "the host name cannot be resolved",
-  ETIMEDOUT: "connecting timed out",
-  UND_ERR_CONNECT_TIMEOUT: "connecting timed out",
-  EHOSTUNREACH: "the host cannot be reached",
-  ENETUNREACH: "the network cannot be reached",
-};
-
-// Deno gives no code; its messages (which quote the URL, so they are never
-// shown) say what happened in these words.
-const DENO_PHRASES: readonly (readonly [RegExp, string])[] = [
-  [/connection refused/i, "ECONNREFUSED"],
-  [/connection reset|connection closed|broken pipe/i, "ECONNRESET"],
-  [
-    /dns error|failed to lookup address|name or service not known/i,
-    "ENOTFOUND",
-  ],
-  [/certificate|invalid peer cert|UnknownIssuer/i, "CERT_UNTRUSTED"],
-  [/network is unreachable/i, "ENETUNREACH"],
-  [/no route to host/i, "EHOSTUNREACH"],
-];
-
 /**
  * Why a request failed, in words, with the runtime's error code: never the
  * runtime's message, which may quote the URL.
  */
 function networkFailure(error: unknown): string {
-  const code = errorCode(error instanceof BodyError ? error.cause : error);
-  let words: string;
-  if (code === undefined) words = "the request failed";
-  else if (Object.hasOwn(CODES, code)) words = CODES[code];
-  else if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|TLS/.test(code)) {
-    words = "the server's TLS certificate is not trusted";
-  } else words = "the request failed";
+  const failure = fetchFailure(
+    error instanceof BodyError ? error.cause : error,
+  );
+  let words = failure.words ?? "the request failed";
   if (error instanceof BodyError) words += " while the response was read";
-  return code === undefined ? words : `${words} (${code})`;
-}
-
-/** The error code of `error` or of its causes, if one looks like a code. */
-function errorCode(error: unknown): string | undefined {
-  let current = error;
-  const messages: string[] = [];
-  for (let depth = 0; depth < 4; depth++) {
-    if (typeof current !== "object" || current === null) break;
-    const { code, message } = current as { code?: unknown; message?: unknown };
-    if (typeof code === "string" && /^[A-Z][A-Z0-9_]{1,47}$/.test(code)) {
-      return code;
-    }
-    if (typeof message === "string") messages.push(message);
-    current = (current as { cause?: unknown }).cause;
-  }
-  for (const message of messages) {
-    // Without the URLs it quotes, whose path could hold any of the words.
-    const words = message.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S*/gi, "");
-    for (const [phrase, code] of DENO_PHRASES) {
-      if (phrase.test(words)) return code;
-    }
-  }
-  return undefined;
+  return failure.code === undefined ? words : `${words} (${failure.code})`;
 }
