@@ -36,10 +36,4 @@ export {
 // --lint etcd.ts`): the same types as the front door's.
 export type { Timers } from "./src/deadline.ts";
 export type { FormatName } from "./src/load/format/types.ts";
-export type {
-  ConfigSource,
-  SourceContent,
-  SourceReadOptions,
-  SourceStats,
-  SourceWatchOptions,
-} from "./src/load/source.ts";
+export type * from "./src/load/source.ts";

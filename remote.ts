@@ -54,10 +54,4 @@ export {
 // types its API names, the same ones the main entry point describes.
 export type { Timers } from "./src/deadline.ts";
 export type { FormatName } from "./src/load/format/types.ts";
-export type {
-  ConfigSource,
-  SourceContent,
-  SourceReadOptions,
-  SourceStats,
-  SourceWatchOptions,
-} from "./src/load/source.ts";
+export type * from "./src/load/source.ts";
