@@ -175,9 +175,11 @@ export interface CreateOptions<C = ConfigObject>
 /**
  * Everything a coordinator built with `new Coordinator()` reads or changes:
  * the holder, filled at start-up by the caller, and how a pass loads the
- * file: with the default loader (`schema`, `env` and the limits of
- * {@linkcode LoadOptions}) or a custom `load`. A typed config needs one of
- * `schema` or `load`, so a reload can never swap in an unchecked file.
+ * config: from `configPath` or `source` with the default loader (`schema`,
+ * `env` and the limits of {@linkcode LoadOptions}), or with a custom `load`
+ * (which `configPath` or `source` then only names). A typed config needs
+ * one of `schema` or `load`, so a reload can never swap in an unchecked
+ * one.
  *
  * @example Usage
  * ```ts
@@ -370,6 +372,9 @@ export class Coordinator<C> extends EventTarget {
         ...options,
         config: new AtomicConfig(loaded.config),
       } as Deps<C>);
+    } catch (error) {
+      loader.close();
+      throw error;
     } finally {
       handover = undefined;
     }
