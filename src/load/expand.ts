@@ -1,8 +1,7 @@
-import { LoadError, type LoadErrorLocation, MAX_PROBLEMS } from "../errors.ts";
-import { ITEMS_PER_STEP, runSliced } from "../slices.ts";
-import type { ConfigFormat } from "./format/types.ts";
-import { type Mark, readMark } from "./marks.ts";
-import { lineColumns } from "./position.ts";
+import { LoadError, MAX_PROBLEMS } from "../errors.ts";
+import { runSliced } from "../slices.ts";
+import { expansionError, type Problem } from "./expand_errors.ts";
+import { findSites, type ParsedLayer, type Site } from "./sites.ts";
 import {
   eachReference,
   isSingleReference,
@@ -12,21 +11,7 @@ import {
   type Template,
 } from "./references.ts";
 
-/** One parsed layer of a config, as expansion sees it. */
-export interface ParsedLayer {
-  /** How messages name its source. */
-  name: string;
-  /** Its text, as parsed. */
-  text: string;
-  /** Its format. */
-  format: ConfigFormat;
-  /** The parsed mapping; expansion changes it in place. */
-  value: Record<string, unknown>;
-  /** Whether its strings that hold a `$` are marked (see `marks.ts`). */
-  marked: boolean;
-  /** Where relative `${file:...}` paths start, if anywhere. */
-  directory?: string;
-}
+export type { ParsedLayer };
 
 /** A value behind a `${kind:target}` reference: its text, or why not. */
 export type ValueRead = { value: string } | { why: string };
@@ -73,37 +58,6 @@ export interface Expansion {
 
 /** The most values (secret files) one config may refer to. */
 export const MAX_REFERENCED = 1000;
-
-// A place in the walk, so that a path is only built where one is needed.
-interface Place {
-  readonly parent: Place | null;
-  readonly key: string | number;
-}
-
-// A string of the document that holds a `$`: a value or a mapping's key.
-interface Site {
-  layer: ParsedLayer;
-  holder: Record<string, unknown> | unknown[];
-  /** The key of the string in `holder`, as it is there (marked or not). */
-  key: string | number;
-  /** Whether the string is the key itself, not the value under it. */
-  isKey: boolean;
-  /** The string as written, without its mark. */
-  raw: string;
-  mark: Mark | undefined;
-  /** The path of the string (of the entry, for a key), keys as written. */
-  place: Place;
-  template: Template | undefined;
-}
-
-interface Problem {
-  site: Site;
-  reason: string;
-  /** The reference's offset and end in the string, when known. */
-  offset: number;
-  end: number | undefined;
-  secret: boolean;
-}
 
 /**
  * Expands the references in every string value and mapping key of the
@@ -343,61 +297,6 @@ export async function expandLayers(
   };
 }
 
-// Finds the strings that hold a `$` (or a mark) in one layer, walking each
-// mapping and sequence once.
-function* findSites(layer: ParsedLayer, sites: Site[]): Generator<void> {
-  const seen = new Set<object>();
-  const stack: { node: object; place: Place | null }[] = [{
-    node: layer.value,
-    place: null,
-  }];
-  let steps = 0;
-  const visit = (
-    holder: Record<string, unknown> | unknown[],
-    key: string | number,
-    place: Place,
-    isKey: boolean,
-    value: unknown,
-  ) => {
-    if (typeof value === "string") {
-      const mark = layer.marked ? readMark(value) : undefined;
-      if (mark !== undefined || (!layer.marked && value.includes("$"))) {
-        sites.push({
-          layer,
-          holder,
-          key,
-          isKey,
-          raw: mark?.value ?? value,
-          mark,
-          place,
-          template: undefined,
-        });
-      }
-    } else if (!isKey && value !== null && typeof value === "object") {
-      stack.push({ node: value, place });
-    }
-  };
-  while (stack.length > 0) {
-    const { node, place } = stack.pop()!;
-    if (seen.has(node)) continue;
-    seen.add(node);
-    if (Array.isArray(node)) {
-      for (let i = 0; i < node.length; i++) {
-        visit(node, i, { parent: place, key: i }, false, node[i]);
-      }
-    } else {
-      const record = node as Record<string, unknown>;
-      for (const key of Object.keys(record)) {
-        const mark = layer.marked ? readMark(key) : undefined;
-        const here: Place = { parent: place, key: mark?.value ?? key };
-        visit(record, key, here, true, key);
-        visit(record, key, here, false, record[key]);
-      }
-    }
-    if (++steps % ITEMS_PER_STEP === 0) yield;
-  }
-}
-
 // Puts a value site's new value in place; key sites are renamed together
 // at the end.
 function assign(site: Site, value: unknown): void {
@@ -462,103 +361,4 @@ function renameKeys(
     }
     rawKeys.set(record, raw);
   }
-}
-
-// The LoadError for every problem, each placed in its layer's text.
-function expansionError(problems: Problem[], count: number): LoadError {
-  const located = locate(problems);
-  const secretOnly = problems.every((p) => p.secret);
-  const envOnly = problems.every((p) => !p.secret);
-  const reason = secretOnly
-    ? count === 1
-      ? "a secret file cannot be read"
-      : "secret files cannot be read"
-    : envOnly
-    ? count === 1
-      ? "an environment variable cannot be expanded"
-      : "environment variables cannot be expanded"
-    : "references cannot be expanded";
-  const list = problems.map((p, i) => ({ ...located[i], reason: p.reason }));
-  list.sort((a, b) =>
-    layerOrder(a.path, problems) - layerOrder(b.path, problems) ||
-    (a.line ?? Infinity) - (b.line ?? Infinity) ||
-    (a.column ?? 0) - (b.column ?? 0)
-  );
-  return new LoadError(reason, list, { omitted: count - problems.length });
-}
-
-const layerOrder = (name: string, problems: Problem[]) =>
-  problems.findIndex((p) => p.site.layer.name === name);
-
-// Where each problem is: its layer's name and, where the text tells, the
-// line and column of the reference.
-function locate(problems: Problem[]): LoadErrorLocation[] {
-  const offsets: (number | undefined)[] = problems.map(() => undefined);
-  // Marked strings know where they are; the others are found by path.
-  const byLayer = new Map<ParsedLayer, number[]>();
-  problems.forEach((p, i) => {
-    const { mark, layer } = p.site;
-    if (mark !== undefined) {
-      offsets[i] = within(layer.text, mark.start, mark.end, p);
-    } else {
-      const list = byLayer.get(layer);
-      if (list === undefined) byLayer.set(layer, [i]);
-      else list.push(i);
-    }
-  });
-  for (const [layer, indexes] of byLayer) {
-    const found = layer.format.locate(
-      layer.text,
-      indexes.map((i) => pathOf(problems[i].site.place)),
-      Infinity,
-    );
-    indexes.forEach((i, n) => {
-      const at = found[n];
-      if (at === undefined) return;
-      const p = problems[i];
-      // Past the key: the string (its key, or its value) comes after it.
-      const span = 64 + 6 * (p.site.raw.length + String(p.site.key).length);
-      offsets[i] = within(layer.text, at, at + span, p);
-    });
-  }
-  const result: LoadErrorLocation[] = [];
-  const places = new Map<ParsedLayer, { line: number; column: number }[]>();
-  for (const [layer] of new Map(problems.map((p) => [p.site.layer, 0]))) {
-    const at = problems.flatMap((p, i) =>
-      p.site.layer === layer && offsets[i] !== undefined ? [offsets[i]!] : []
-    );
-    places.set(layer, lineColumns(layer.text, at));
-  }
-  const cursor = new Map<ParsedLayer, number>();
-  problems.forEach((p, i) => {
-    const layer = p.site.layer;
-    if (offsets[i] === undefined) {
-      result.push({ path: layer.name });
-      return;
-    }
-    const n = cursor.get(layer) ?? 0;
-    cursor.set(layer, n + 1);
-    result.push({ path: layer.name, ...places.get(layer)![n] });
-  });
-  return result;
-}
-
-// Where the reference of a problem is in the text, searching between
-// `start` and `end` for it as written (a malformed one: its first
-// characters): at `start` when it is not written as is there (escaped),
-// or not known.
-function within(text: string, start: number, end: number, p: Problem): number {
-  const scalar = text.slice(start, Math.min(end, text.length));
-  if (scalar === p.site.raw) return start + p.offset;
-  const until = p.end ?? Math.min(p.site.raw.length, p.offset + 16);
-  const written = p.site.raw.slice(p.offset, until).split("\n")[0];
-  if (written === "") return start;
-  const found = scalar.indexOf(written);
-  return found === -1 ? start : start + found;
-}
-
-function pathOf(place: Place | null): (string | number)[] {
-  const path: (string | number)[] = [];
-  for (let p = place; p !== null; p = p.parent) path.push(p.key);
-  return path.reverse();
 }
