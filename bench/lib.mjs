@@ -8,6 +8,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import process from "node:process";
+import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 
 /** "deno", "node" or "bun". */
@@ -45,9 +46,17 @@ export function loadModule() {
 
 /** The file watch entry point: `import * as watch from "hup-reload/watch"`. */
 export function loadWatch() {
+  return loadEntry("watch");
+}
+
+/**
+ * Another entry point, by its file's name: `loadEntry("etcd")` is
+ * `import * as etcd from "hup-reload/etcd"`.
+ */
+export function loadEntry(name) {
   return runtimeName === "deno"
-    ? import(new URL("watch.ts", repo).href)
-    : import(new URL("watch.js", distUrl()).href);
+    ? import(new URL(`${name}.ts`, repo).href)
+    : import(new URL(`${name}.js`, distUrl()).href);
 }
 
 /**
@@ -133,6 +142,52 @@ export function summary(values) {
     lo: Math.min(...values),
     hi: Math.max(...values),
     n: values.length,
+  };
+}
+
+const mean = (list) => list.reduce((a, b) => a + b, 0) / list.length;
+
+async function timeOne(fn, gapMs) {
+  if (gapMs > 0) await sleep(gapMs);
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+/**
+ * Rounds of interleaved passes (a then b, or b then a, in turn), so drift
+ * and GC hit both sides alike. Per round: the ratio of the median pass
+ * times; across rounds: median [min-max].
+ *
+ * @returns `ratio` (a / b, a summary), `meanRatio` (median over rounds of
+ *   the ratio of means, GC included), `m` and `b` (median ms of each side).
+ */
+export async function compareInterleaved(a, b, rounds, pairs, gapMs) {
+  const ratios = [];
+  const meanRatios = [];
+  const all = { m: [], b: [] };
+  for (let r = 0; r < rounds; r++) {
+    const ta = [];
+    const tb = [];
+    for (let i = 0; i < pairs; i++) {
+      if ((i + r) % 2 === 0) {
+        ta.push(await timeOne(a, gapMs));
+        tb.push(await timeOne(b, gapMs));
+      } else {
+        tb.push(await timeOne(b, gapMs));
+        ta.push(await timeOne(a, gapMs));
+      }
+    }
+    ratios.push(median(ta) / median(tb));
+    meanRatios.push(mean(ta) / mean(tb));
+    all.m.push(...ta);
+    all.b.push(...tb);
+  }
+  return {
+    ratio: summary(ratios),
+    meanRatio: median(meanRatios),
+    m: median(all.m),
+    b: median(all.b),
   };
 }
 
@@ -420,4 +475,43 @@ export function onJsonLines(stream, onMessage) {
     }
     onMessage(msg);
   });
+}
+
+/**
+ * Keeps every JSON line of a child's stdout, in arrival order, each with
+ * `received` (the wall clock when this process read it), and waits for
+ * lines.
+ *
+ * @param child A child process whose stdout is a pipe.
+ * @param name How messages name the child.
+ * @returns `inbox` (the messages), `exited` (a promise of its exit code),
+ *   and `waitFor(from, match, what, ms = 5000)`: the first message from
+ *   index `from` on that `match`es, rejecting after `ms` or if the child
+ *   exits first.
+ */
+export function childInbox(child, name) {
+  const inbox = [];
+  let wake = null;
+  onJsonLines(child.stdout, (msg) => {
+    inbox.push({ ...msg, received: wallNow() });
+    wake?.();
+  });
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  const waitFor = async (from, match, what, ms = 5_000) => {
+    const deadline = wallNow() + ms;
+    for (let i = from;;) {
+      for (; i < inbox.length; i++) if (match(inbox[i])) return inbox[i];
+      const remaining = deadline - wallNow();
+      if (remaining <= 0) throw new Error(`${what}: not within ${ms / 1000} s`);
+      const timeout = new AbortController();
+      await Promise.race([
+        new Promise((resolve) => wake = resolve),
+        exited.then((code) => {
+          throw new Error(`${name} exited with ${code}`);
+        }),
+        sleep(remaining, undefined, { signal: timeout.signal }).catch(() => {}),
+      ]).finally(() => timeout.abort());
+    }
+  };
+  return { inbox, exited, waitFor };
 }
