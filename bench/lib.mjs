@@ -323,6 +323,43 @@ export function makeConfig(targetBytes, marker = 0) {
   return lines.join("\n") + "\n";
 }
 
+/**
+ * `text` (from {@link makeConfig}) with the first `count` of these values,
+ * in the order of the text, written as `${VAR}` references: a service's
+ * host in a double-quoted
+ * scalar (`host: "${HOST_1}.internal.example.com"`), its port as a plain
+ * scalar that is only the reference (`port: ${PORT_2}`, an integer once
+ * expanded), and a route's path, a plain scalar with the reference inside
+ * (`path: /api/v1/${SEGMENT_3}/queue`). `env` gives each variable the text
+ * it replaced, so the expanded config is the one `text` holds.
+ *
+ * @returns `{ text, env }`, `env` a `(name) => value` lookup.
+ * @throws {Error} If `text` has fewer than `count` such values.
+ */
+export function withReferences(text, count) {
+  const vars = new Map();
+  const kinds = [
+    [/^( {4}host: ")([a-z]+-\d+)(\..*")$/, "HOST"],
+    [/^( {4}port: )(\d+)()$/, "PORT"],
+    [/^( {6}- path: \/api\/v\d\/)([a-z]+)(\/.*)$/, "SEGMENT"],
+  ];
+  const lines = text.split("\n").map((line) => {
+    if (vars.size === count) return line;
+    for (const [pattern, prefix] of kinds) {
+      const m = line.match(pattern);
+      if (m === null) continue;
+      const name = `${prefix}_${vars.size + 1}`;
+      vars.set(name, m[2]);
+      return `${m[1]}\${${name}}${m[3]}`;
+    }
+    return line;
+  });
+  if (vars.size < count) {
+    throw new Error(`Only ${vars.size} values to write as references`);
+  }
+  return { text: lines.join("\n"), env: (name) => vars.get(name) };
+}
+
 // ---------------------------------------------------------------- schema
 
 const LEVELS = new Set(["debug", "info", "warning", "error"]);

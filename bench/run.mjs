@@ -14,11 +14,13 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { fileChangeBench } from "./file_change.mjs";
 import { flags } from "./lib.mjs";
+import { PREVIOUS, previousLoader } from "./previous.mjs";
 import { serveBench } from "./serve.mjs";
 import { signalBench } from "./signal.mjs";
 import { workerMemoryBench } from "./worker_memory.mjs";
 
 const opts = flags();
+const started = performance.now();
 const here = (f) => fileURLToPath(new URL(f, import.meta.url));
 const repo = fileURLToPath(new URL("../", import.meta.url));
 const bin = (name) => {
@@ -82,11 +84,12 @@ function machine() {
 }
 
 // Runs one benchmark script on one runtime; collects its "@@bench" rows.
-function runScript(runtime, script) {
+function runScript(runtime, script, env = {}) {
   const { command, args } = runtimes[runtime];
   return new Promise((resolve, reject) => {
     const child = spawn(command, [...args, here(script), ...passOn], {
       stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, ...env },
     });
     const rows = [];
     let buffer = "";
@@ -112,9 +115,44 @@ function runScript(runtime, script) {
   });
 }
 
+const wanted = (id) => only === null || only.includes(id);
+const rows = [];
+// Rows that did not run, and why: one line each, printed now and kept for
+// the method notes.
+const skip = (text) => {
+  console.error(text);
+  rows.push({ runtime: "", bench: "note", metric: text });
+};
+
+// The previous loader for benchmark 2, prepared once for the run (reused
+// by --quick when it is there).
+let previous;
+if (wanted("2")) {
+  const prepared = previousLoader(!opts.quick);
+  if (prepared.skipped === undefined) previous = prepared.dir;
+  else {
+    skip(
+      `benchmark 2: the new pipeline / previous loader rows did not run: ${prepared.skipped}`,
+    );
+  }
+}
+
 const benches = [
   ["1", (rt) => runScript(rt, "read_path.mjs")],
-  ["2", (rt) => runScript(rt, "reload_pass.mjs")],
+  [
+    "2",
+    async (rt) => [
+      ...await runScript(rt, "reload_pass.mjs"),
+      ...previous === undefined ? [] : await runScript(
+        rt,
+        "previous_pass.mjs",
+        {
+          HUP_BENCH_PREVIOUS: previous,
+          HUP_BENCH_PREVIOUS_COMMIT: PREVIOUS,
+        },
+      ),
+    ],
+  ],
   [
     "3",
     (rt) =>
@@ -159,11 +197,9 @@ const benches = [
   ],
 ];
 
-const started = performance.now();
-const rows = [];
 let failed = 0;
 for (const [id, run] of benches) {
-  if (only !== null && !only.includes(id)) continue;
+  if (!wanted(id)) continue;
   for (const rt of selected) {
     const t0 = performance.now();
     try {
