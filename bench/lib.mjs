@@ -226,9 +226,11 @@ export function flags(argv = process.argv.slice(2)) {
 
 // ---------------------------------------------------------------- config
 
-// A small deterministic PRNG (mulberry32), so every runtime and every run
-// generates the same bytes.
-function prng(seed) {
+/**
+ * A small deterministic PRNG (mulberry32), so every runtime and every run
+ * generates the same bytes: a function returning numbers in [0, 1).
+ */
+export function prng(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

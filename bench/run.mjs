@@ -1,4 +1,4 @@
-// The benchmark runner: `node bench/run.mjs [--quick] [--only=1,2,3,4,5,6]
+// The benchmark runner: `node bench/run.mjs [--quick] [--only=1,2,3,4,5,6,7]
 // [--runtimes=deno,node,bun]`. Runs every benchmark on Deno, Node.js and Bun
 // (one process at a time: the machine this was written for has 2 cores),
 // then prints Markdown tables: ratios against their baselines measured in the
@@ -12,9 +12,11 @@ import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { findEtcd, NO_ETCD, startEtcd } from "./etcd.mjs";
 import { fileChangeBench } from "./file_change.mjs";
 import { flags } from "./lib.mjs";
 import { PREVIOUS, previousLoader } from "./previous.mjs";
+import { etcdChangeBench, httpChangeBench } from "./remote_change.mjs";
 import { serveBench } from "./serve.mjs";
 import { signalBench } from "./signal.mjs";
 import { workerMemoryBench } from "./worker_memory.mjs";
@@ -137,6 +139,15 @@ if (wanted("2")) {
   }
 }
 
+// One etcd server for benchmark 7, started when the benchmark first needs
+// it and stopped at the end of the run.
+let etcdBinary;
+let etcd;
+if (wanted("7")) {
+  etcdBinary = await findEtcd();
+  if (etcdBinary === undefined) skip(`benchmark 7: ${NO_ETCD}`);
+}
+
 const benches = [
   ["1", (rt) => runScript(rt, "read_path.mjs")],
   [
@@ -195,23 +206,56 @@ const benches = [
         opts,
       ),
   ],
+  [
+    "7",
+    async (rt) => {
+      const out = [];
+      if (etcdBinary !== undefined) {
+        etcd ??= await startEtcd(etcdBinary);
+        out.push(
+          ...await etcdChangeBench(
+            rt,
+            runtimes[rt].command,
+            [...runtimes[rt].args, here("remote_change_child.mjs")],
+            opts,
+            etcd,
+          ),
+        );
+      }
+      out.push(
+        ...await httpChangeBench(
+          rt,
+          runtimes[rt].command,
+          [...runtimes[rt].args, here("remote_change_child.mjs")],
+          opts,
+        ),
+      );
+      return out;
+    },
+  ],
 ];
 
 let failed = 0;
-for (const [id, run] of benches) {
-  if (!wanted(id)) continue;
-  for (const rt of selected) {
-    const t0 = performance.now();
-    try {
-      rows.push(...await run(rt));
-    } catch (error) {
-      failed++;
-      console.error(`benchmark ${id} on ${rt}: ${error.stack ?? error}`);
+try {
+  for (const [id, run] of benches) {
+    if (!wanted(id)) continue;
+    for (const rt of selected) {
+      const t0 = performance.now();
+      try {
+        rows.push(...await run(rt));
+      } catch (error) {
+        failed++;
+        console.error(`benchmark ${id} on ${rt}: ${error.stack ?? error}`);
+      }
+      console.error(
+        `[bench ${id}] ${rt}: ${
+          ((performance.now() - t0) / 1000).toFixed(1)
+        } s`,
+      );
     }
-    console.error(
-      `[bench ${id}] ${rt}: ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-    );
   }
+} finally {
+  await etcd?.stop();
 }
 
 // ---------------------------------------------------------------- tables
