@@ -27,9 +27,9 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   age,
+  childInbox,
   makeConfig,
   median,
-  onJsonLines,
   quantile,
   tempDir,
   wallNow,
@@ -58,30 +58,7 @@ export async function fileChangeBench(runtime, command, args, opts) {
   const child = spawn(command, [...args, path], {
     stdio: ["pipe", "pipe", "inherit"],
   });
-  const inbox = []; // every message, in arrival order
-  let wake = null;
-  onJsonLines(child.stdout, (msg) => {
-    inbox.push({ ...msg, received: wallNow() });
-    wake?.();
-  });
-  const exited = new Promise((resolve) => child.on("exit", resolve));
-  // Waits for the first message from `from` on that matches.
-  const waitFor = async (from, match, what) => {
-    const deadline = wallNow() + 5_000;
-    for (let i = from;;) {
-      for (; i < inbox.length; i++) if (match(inbox[i])) return inbox[i];
-      const remaining = deadline - wallNow();
-      if (remaining <= 0) throw new Error(`${what}: not within 5 s`);
-      const timeout = new AbortController();
-      await Promise.race([
-        new Promise((resolve) => wake = resolve),
-        exited.then((code) => {
-          throw new Error(`file change child exited with ${code}`);
-        }),
-        sleep(remaining, undefined, { signal: timeout.signal }).catch(() => {}),
-      ]).finally(() => timeout.abort());
-    }
-  };
+  const { inbox, exited, waitFor } = childInbox(child, "file change child");
 
   const rows = [];
   try {

@@ -8,6 +8,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import process from "node:process";
+import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 
 /** "deno", "node" or "bun". */
@@ -45,9 +46,17 @@ export function loadModule() {
 
 /** The file watch entry point: `import * as watch from "hup-reload/watch"`. */
 export function loadWatch() {
+  return loadEntry("watch");
+}
+
+/**
+ * Another entry point, by its file's name: `loadEntry("etcd")` is
+ * `import * as etcd from "hup-reload/etcd"`.
+ */
+export function loadEntry(name) {
   return runtimeName === "deno"
-    ? import(new URL("watch.ts", repo).href)
-    : import(new URL("watch.js", distUrl()).href);
+    ? import(new URL(`${name}.ts`, repo).href)
+    : import(new URL(`${name}.js`, distUrl()).href);
 }
 
 /**
@@ -136,6 +145,52 @@ export function summary(values) {
   };
 }
 
+const mean = (list) => list.reduce((a, b) => a + b, 0) / list.length;
+
+async function timeOne(fn, gapMs) {
+  if (gapMs > 0) await sleep(gapMs);
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+/**
+ * Rounds of interleaved passes (a then b, or b then a, in turn), so drift
+ * and GC hit both sides alike. Per round: the ratio of the median pass
+ * times; across rounds: median [min-max].
+ *
+ * @returns `ratio` (a / b, a summary), `meanRatio` (median over rounds of
+ *   the ratio of means, GC included), `m` and `b` (median ms of each side).
+ */
+export async function compareInterleaved(a, b, rounds, pairs, gapMs) {
+  const ratios = [];
+  const meanRatios = [];
+  const all = { m: [], b: [] };
+  for (let r = 0; r < rounds; r++) {
+    const ta = [];
+    const tb = [];
+    for (let i = 0; i < pairs; i++) {
+      if ((i + r) % 2 === 0) {
+        ta.push(await timeOne(a, gapMs));
+        tb.push(await timeOne(b, gapMs));
+      } else {
+        tb.push(await timeOne(b, gapMs));
+        ta.push(await timeOne(a, gapMs));
+      }
+    }
+    ratios.push(median(ta) / median(tb));
+    meanRatios.push(mean(ta) / mean(tb));
+    all.m.push(...ta);
+    all.b.push(...tb);
+  }
+  return {
+    ratio: summary(ratios),
+    meanRatio: median(meanRatios),
+    m: median(all.m),
+    b: median(all.b),
+  };
+}
+
 // ---------------------------------------------------------------- protocol
 
 /**
@@ -171,9 +226,11 @@ export function flags(argv = process.argv.slice(2)) {
 
 // ---------------------------------------------------------------- config
 
-// A small deterministic PRNG (mulberry32), so every runtime and every run
-// generates the same bytes.
-function prng(seed) {
+/**
+ * A small deterministic PRNG (mulberry32), so every runtime and every run
+ * generates the same bytes: a function returning numbers in [0, 1).
+ */
+export function prng(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -266,6 +323,43 @@ export function makeConfig(targetBytes, marker = 0) {
     size += svc.join("\n").length + 1;
   }
   return lines.join("\n") + "\n";
+}
+
+/**
+ * `text` (from {@link makeConfig}) with the first `count` of these values,
+ * in the order of the text, written as `${VAR}` references: a service's
+ * host in a double-quoted
+ * scalar (`host: "${HOST_1}.internal.example.com"`), its port as a plain
+ * scalar that is only the reference (`port: ${PORT_2}`, an integer once
+ * expanded), and a route's path, a plain scalar with the reference inside
+ * (`path: /api/v1/${SEGMENT_3}/queue`). `env` gives each variable the text
+ * it replaced, so the expanded config is the one `text` holds.
+ *
+ * @returns `{ text, env }`, `env` a `(name) => value` lookup.
+ * @throws {Error} If `text` has fewer than `count` such values.
+ */
+export function withReferences(text, count) {
+  const vars = new Map();
+  const kinds = [
+    [/^( {4}host: ")([a-z]+-\d+)(\..*")$/, "HOST"],
+    [/^( {4}port: )(\d+)()$/, "PORT"],
+    [/^( {6}- path: \/api\/v\d\/)([a-z]+)(\/.*)$/, "SEGMENT"],
+  ];
+  const lines = text.split("\n").map((line) => {
+    if (vars.size === count) return line;
+    for (const [pattern, prefix] of kinds) {
+      const m = line.match(pattern);
+      if (m === null) continue;
+      const name = `${prefix}_${vars.size + 1}`;
+      vars.set(name, m[2]);
+      return `${m[1]}\${${name}}${m[3]}`;
+    }
+    return line;
+  });
+  if (vars.size < count) {
+    throw new Error(`Only ${vars.size} values to write as references`);
+  }
+  return { text: lines.join("\n"), env: (name) => vars.get(name) };
 }
 
 // ---------------------------------------------------------------- schema
@@ -420,4 +514,43 @@ export function onJsonLines(stream, onMessage) {
     }
     onMessage(msg);
   });
+}
+
+/**
+ * Keeps every JSON line of a child's stdout, in arrival order, each with
+ * `received` (the wall clock when this process read it), and waits for
+ * lines.
+ *
+ * @param child A child process whose stdout is a pipe.
+ * @param name How messages name the child.
+ * @returns `inbox` (the messages), `exited` (a promise of its exit code),
+ *   and `waitFor(from, match, what, ms = 5000)`: the first message from
+ *   index `from` on that `match`es, rejecting after `ms` or if the child
+ *   exits first.
+ */
+export function childInbox(child, name) {
+  const inbox = [];
+  let wake = null;
+  onJsonLines(child.stdout, (msg) => {
+    inbox.push({ ...msg, received: wallNow() });
+    wake?.();
+  });
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  const waitFor = async (from, match, what, ms = 5_000) => {
+    const deadline = wallNow() + ms;
+    for (let i = from;;) {
+      for (; i < inbox.length; i++) if (match(inbox[i])) return inbox[i];
+      const remaining = deadline - wallNow();
+      if (remaining <= 0) throw new Error(`${what}: not within ${ms / 1000} s`);
+      const timeout = new AbortController();
+      await Promise.race([
+        new Promise((resolve) => wake = resolve),
+        exited.then((code) => {
+          throw new Error(`${name} exited with ${code}`);
+        }),
+        sleep(remaining, undefined, { signal: timeout.signal }).catch(() => {}),
+      ]).finally(() => timeout.abort());
+    }
+  };
+  return { inbox, exited, waitFor };
 }

@@ -19,6 +19,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { CORE_SCHEMA, load as parseYaml, mergeTag } from "js-yaml";
 import {
   age,
+  compareInterleaved,
   flags,
   loadInternal,
   loadModule,
@@ -65,47 +66,6 @@ async function bare(path) {
   if (outcome.issues !== undefined) throw new Error("invalid config");
   bareCurrent = outcome.value;
   return bareCurrent;
-}
-
-const mean = (list) => list.reduce((a, b) => a + b, 0) / list.length;
-
-async function timeOne(fn, gapMs) {
-  if (gapMs > 0) await sleep(gapMs);
-  const t0 = performance.now();
-  await fn();
-  return performance.now() - t0;
-}
-
-// Rounds of interleaved passes (module then bare, or bare then module, in
-// turn), so drift and GC hit both sides alike. Per round: the ratio of the
-// median pass times; across rounds: median [min-max].
-async function compare(modulePass, barePass, rounds, pairs, gapMs) {
-  const ratios = [];
-  const meanRatios = [];
-  const all = { m: [], b: [] };
-  for (let r = 0; r < rounds; r++) {
-    const m = [];
-    const b = [];
-    for (let i = 0; i < pairs; i++) {
-      if ((i + r) % 2 === 0) {
-        m.push(await timeOne(modulePass, gapMs));
-        b.push(await timeOne(barePass, gapMs));
-      } else {
-        b.push(await timeOne(barePass, gapMs));
-        m.push(await timeOne(modulePass, gapMs));
-      }
-    }
-    ratios.push(median(m) / median(b));
-    meanRatios.push(mean(m) / mean(b));
-    all.m.push(...m);
-    all.b.push(...b);
-  }
-  return {
-    ratio: summary(ratios),
-    meanRatio: median(meanRatios),
-    m: median(all.m),
-    b: median(all.b),
-  };
 }
 
 // Every stage, and both whole passes, timed in the same loop, so the shares
@@ -220,7 +180,13 @@ async function run(label, bytes, cfg) {
     await barePass();
   }
   const goal = bytes >= 1 << 20 ? 1.10 : 1.15;
-  const hot = await compare(modulePass, barePass, cfg.rounds, cfg.pairs, 0);
+  const hot = await compareInterleaved(
+    modulePass,
+    barePass,
+    cfg.rounds,
+    cfg.pairs,
+    0,
+  );
   report({
     bench: "2 reload pass",
     metric: `${label} pass / bare read+parse+validate`,
@@ -237,7 +203,7 @@ async function run(label, bytes, cfg) {
   // The same, one pass every 100 ms as in a service that reloads now and
   // then: caches and branch predictors are cold, the CPU may have idled.
   if (cfg.spacedRounds > 0) {
-    const cold = await compare(
+    const cold = await compareInterleaved(
       modulePass,
       barePass,
       cfg.spacedRounds,

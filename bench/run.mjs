@@ -1,4 +1,4 @@
-// The benchmark runner: `node bench/run.mjs [--quick] [--only=1,2,3,4,5,6]
+// The benchmark runner: `node bench/run.mjs [--quick] [--only=1,2,3,4,5,6,7]
 // [--runtimes=deno,node,bun]`. Runs every benchmark on Deno, Node.js and Bun
 // (one process at a time: the machine this was written for has 2 cores),
 // then prints Markdown tables: ratios against their baselines measured in the
@@ -12,13 +12,17 @@ import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { findEtcd, NO_ETCD, startEtcd } from "./etcd.mjs";
 import { fileChangeBench } from "./file_change.mjs";
 import { flags } from "./lib.mjs";
+import { PREVIOUS, previousLoader } from "./previous.mjs";
+import { etcdChangeBench, httpChangeBench } from "./remote_change.mjs";
 import { serveBench } from "./serve.mjs";
 import { signalBench } from "./signal.mjs";
 import { workerMemoryBench } from "./worker_memory.mjs";
 
 const opts = flags();
+const started = performance.now();
 const here = (f) => fileURLToPath(new URL(f, import.meta.url));
 const repo = fileURLToPath(new URL("../", import.meta.url));
 const bin = (name) => {
@@ -82,11 +86,12 @@ function machine() {
 }
 
 // Runs one benchmark script on one runtime; collects its "@@bench" rows.
-function runScript(runtime, script) {
+function runScript(runtime, script, env = {}) {
   const { command, args } = runtimes[runtime];
   return new Promise((resolve, reject) => {
     const child = spawn(command, [...args, here(script), ...passOn], {
       stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, ...env },
     });
     const rows = [];
     let buffer = "";
@@ -112,9 +117,53 @@ function runScript(runtime, script) {
   });
 }
 
+const wanted = (id) => only === null || only.includes(id);
+const rows = [];
+// Rows that did not run, and why: one line each, printed now and kept for
+// the method notes.
+const skip = (text) => {
+  console.error(text);
+  rows.push({ runtime: "", bench: "note", metric: text });
+};
+
+// The previous loader for benchmark 2, prepared once for the run (reused
+// by --quick when it is there).
+let previous;
+if (wanted("2")) {
+  const prepared = previousLoader(!opts.quick);
+  if (prepared.skipped === undefined) previous = prepared.dir;
+  else {
+    skip(
+      `benchmark 2: the new pipeline / previous loader rows did not run: ${prepared.skipped}`,
+    );
+  }
+}
+
+// One etcd server for benchmark 7, started when the benchmark first needs
+// it and stopped at the end of the run.
+let etcdBinary;
+let etcd;
+if (wanted("7")) {
+  etcdBinary = await findEtcd();
+  if (etcdBinary === undefined) skip(`benchmark 7: ${NO_ETCD}`);
+}
+
 const benches = [
   ["1", (rt) => runScript(rt, "read_path.mjs")],
-  ["2", (rt) => runScript(rt, "reload_pass.mjs")],
+  [
+    "2",
+    async (rt) => [
+      ...await runScript(rt, "reload_pass.mjs"),
+      ...previous === undefined ? [] : await runScript(
+        rt,
+        "previous_pass.mjs",
+        {
+          HUP_BENCH_PREVIOUS: previous,
+          HUP_BENCH_PREVIOUS_COMMIT: PREVIOUS,
+        },
+      ),
+    ],
+  ],
   [
     "3",
     (rt) =>
@@ -157,25 +206,56 @@ const benches = [
         opts,
       ),
   ],
+  [
+    "7",
+    async (rt) => {
+      const out = [];
+      if (etcdBinary !== undefined) {
+        etcd ??= await startEtcd(etcdBinary);
+        out.push(
+          ...await etcdChangeBench(
+            rt,
+            runtimes[rt].command,
+            [...runtimes[rt].args, here("remote_change_child.mjs")],
+            opts,
+            etcd,
+          ),
+        );
+      }
+      out.push(
+        ...await httpChangeBench(
+          rt,
+          runtimes[rt].command,
+          [...runtimes[rt].args, here("remote_change_child.mjs")],
+          opts,
+        ),
+      );
+      return out;
+    },
+  ],
 ];
 
-const started = performance.now();
-const rows = [];
 let failed = 0;
-for (const [id, run] of benches) {
-  if (only !== null && !only.includes(id)) continue;
-  for (const rt of selected) {
-    const t0 = performance.now();
-    try {
-      rows.push(...await run(rt));
-    } catch (error) {
-      failed++;
-      console.error(`benchmark ${id} on ${rt}: ${error.stack ?? error}`);
+try {
+  for (const [id, run] of benches) {
+    if (!wanted(id)) continue;
+    for (const rt of selected) {
+      const t0 = performance.now();
+      try {
+        rows.push(...await run(rt));
+      } catch (error) {
+        failed++;
+        console.error(`benchmark ${id} on ${rt}: ${error.stack ?? error}`);
+      }
+      console.error(
+        `[bench ${id}] ${rt}: ${
+          ((performance.now() - t0) / 1000).toFixed(1)
+        } s`,
+      );
     }
-    console.error(
-      `[bench ${id}] ${rt}: ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-    );
   }
+} finally {
+  await etcd?.stop();
 }
 
 // ---------------------------------------------------------------- tables
