@@ -1,10 +1,11 @@
 // Shared test helpers: deferreds, an env lookup, and the package's own
 // testing helpers.
 
+import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
-import type { Coordinator } from "hup-reload";
+import type { Coordinator, Timers } from "hup-reload";
 import { reloadHandler } from "hup-reload/http";
 
 // The package's own testing helpers, used by the suite as users would.
@@ -148,4 +149,73 @@ export function jsonLines(child: ChildProcess): JsonLinesChild {
       look();
     });
   return { lines, waitFor, exited, hasExited: () => done };
+}
+
+/**
+ * Timers that fire only when told, recording every delay scheduled; a
+ * test waits for the next one to be scheduled, which is how it knows a
+ * poll (and any pass it asked for) is over.
+ */
+/** What {@linkcode fakeTimers} gives a test. */
+export interface FakeTimers {
+  /** The timers to inject. */
+  timers: Timers;
+  /** The timers set and not yet fired or cleared, by handle. */
+  pending: Map<number, { callback: () => void; ms: number }>;
+  /** Every delay set, in order. */
+  delays: number[];
+  /** Settles with the delay of the next timer set. */
+  scheduled(): Promise<number>;
+  /** Fires the one pending timer (a poll) without waiting for it. */
+  fire(): void;
+  /**
+   * Fires the one pending timer and waits for the poll it starts to
+   * schedule the next one.
+   */
+  poll(): Promise<number>;
+}
+
+export function fakeTimers(): FakeTimers {
+  const pending = new Map<number, { callback: () => void; ms: number }>();
+  const delays: number[] = [];
+  const waiters: ((ms: number) => void)[] = [];
+  let next = 0;
+  const timers: Timers = {
+    setTimeout(callback, ms) {
+      pending.set(++next, { callback, ms });
+      delays.push(ms);
+      for (const wake of waiters.splice(0)) wake(ms);
+      return next;
+    },
+    clearTimeout(handle) {
+      pending.delete(handle as number);
+    },
+  };
+  const scheduled = (): Promise<number> =>
+    new Promise<number>((resolve) => waiters.push(resolve));
+  const fire = (): void => {
+    assert.equal(pending.size, 1, "one timer is pending");
+    const [[id, { callback }]] = [...pending];
+    pending.delete(id);
+    callback();
+  };
+  return {
+    timers,
+    pending,
+    delays,
+    scheduled,
+    /** Fires the one pending timer (a poll) without waiting for it. */
+    fire,
+    /**
+     * Fires the one pending timer and waits for the poll it starts to
+     * schedule the next one: the poll, and any pass it asked for, is over.
+     *
+     * @returns That next delay.
+     */
+    async poll(): Promise<number> {
+      const after = scheduled();
+      fire();
+      return await after;
+    },
+  };
 }

@@ -15,8 +15,8 @@ import { createServer as createHttpsServer } from "node:https";
 import { generate } from "selfsigned";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
 import { type HttpSource, httpSource } from "../remote.ts";
-import type { Timers } from "../src/deadline.ts";
 import { LoadError } from "../src/errors.ts";
+import { fakeTimers } from "./_helpers.ts";
 
 const HEADER_SECRET = "h3ader-t0ken-value";
 const QUERY_SECRET = "qu3ry-t0ken-value";
@@ -68,55 +68,6 @@ async function closedPort(): Promise<number> {
   const port = Number(new URL(server.origin).port);
   await server.close();
   return port;
-}
-
-/**
- * Timers that fire only when told, recording every delay scheduled; a
- * test waits for the next one to be scheduled, which is how it knows a
- * poll is over.
- */
-function fakeTimers() {
-  const pending = new Map<number, { callback: () => void; ms: number }>();
-  const delays: number[] = [];
-  const waiters: ((ms: number) => void)[] = [];
-  let next = 0;
-  const timers: Timers = {
-    setTimeout(callback, ms) {
-      pending.set(++next, { callback, ms });
-      delays.push(ms);
-      for (const wake of waiters.splice(0)) wake(ms);
-      return next;
-    },
-    clearTimeout(handle) {
-      pending.delete(handle as number);
-    },
-  };
-  const scheduled = () =>
-    new Promise<number>((resolve) => waiters.push(resolve));
-  return {
-    timers,
-    pending,
-    delays,
-    scheduled,
-    /** Fires the one pending timer (a poll) without waiting for it. */
-    fire(): void {
-      assert.equal(pending.size, 1, "one timer is pending");
-      const [[id, { callback }]] = [...pending];
-      pending.delete(id);
-      callback();
-    },
-    /**
-     * Fires the one pending timer and waits for the poll it starts to
-     * schedule the next one.
-     *
-     * @returns That next delay.
-     */
-    async poll(): Promise<number> {
-      const next = scheduled();
-      this.fire();
-      return await next;
-    },
-  };
 }
 
 /** Captures LogTape records of `hup-reload` until `reset()`. */

@@ -25,7 +25,6 @@ import {
   type ReloadEvent,
   type SourceContent,
   type SourceReadOptions,
-  type Timers,
   type TriggerContext,
 } from "hup-reload";
 import { reloadHandler } from "hup-reload/http";
@@ -36,6 +35,7 @@ import {
   captureLogs,
   deferred,
   everyOutput,
+  fakeTimers,
   settle,
   tempConfig,
 } from "./_helpers.ts";
@@ -116,56 +116,6 @@ async function serve(handler: Handler): Promise<TestServer> {
 /** How many requests were answered with `status`. */
 function count(server: TestServer, status: number): number {
   return server.statuses().filter((s) => s === status).length;
-}
-
-/**
- * Timers that fire only when told, recording every delay scheduled; a
- * test waits for the next one to be scheduled, which is how it knows a
- * poll (and the pass it asked for) is over.
- */
-function fakeTimers() {
-  const pending = new Map<number, { callback: () => void; ms: number }>();
-  const delays: number[] = [];
-  const waiters: ((ms: number) => void)[] = [];
-  let next = 0;
-  const timers: Timers = {
-    setTimeout(callback, ms) {
-      pending.set(++next, { callback, ms });
-      delays.push(ms);
-      for (const wake of waiters.splice(0)) wake(ms);
-      return next;
-    },
-    clearTimeout(handle) {
-      pending.delete(handle as number);
-    },
-  };
-  const scheduled = () =>
-    new Promise<number>((resolve) => waiters.push(resolve));
-  const fire = (): void => {
-    assert.equal(pending.size, 1, "one timer is pending");
-    const [[id, { callback }]] = [...pending];
-    pending.delete(id);
-    callback();
-  };
-  return {
-    timers,
-    pending,
-    delays,
-    scheduled,
-    /** Fires the one pending timer (a poll) without waiting for it. */
-    fire,
-    /**
-     * Fires the one pending timer and waits for the poll it starts to
-     * schedule the next one: the poll, and any pass it asked for, is over.
-     *
-     * @returns That next delay.
-     */
-    async poll(): Promise<number> {
-      const after = scheduled();
-      fire();
-      return await after;
-    },
-  };
 }
 
 /** A config source that serves bytes from memory, recording each read. */
