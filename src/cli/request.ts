@@ -1,4 +1,5 @@
 import { fetchFailure } from "../fetch_errors.ts";
+import { readBody } from "../http_body.ts";
 import { renderError } from "../render.ts";
 import { CliError } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
@@ -66,7 +67,7 @@ export async function exchange(io: CliIo, ask: Ask): Promise<Answer> {
       redirect: "manual",
       signal: controller.signal,
     });
-    const body = await readBody(response, where, ask.doing);
+    const body = await readText(response, where, ask.doing);
     return {
       status: response.status,
       contentType: response.headers.get("content-type") ?? "",
@@ -92,33 +93,17 @@ export async function exchange(io: CliIo, ask: Ask): Promise<Answer> {
   }
 }
 
-async function readBody(
+async function readText(
   response: Response,
   where: string,
   doing: string,
 ): Promise<string> {
-  if (response.body === null) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > MAX_RESPONSE) {
-      await reader.cancel().catch(() => {});
-      throw new CliError(
-        ExitCode.Protocol,
-        `Cannot ${doing} as the answer is larger than ${MAX_RESPONSE} bytes, so not a reload result: ${where}`,
-      );
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
+  const bytes = await readBody(response, MAX_RESPONSE);
+  if (bytes === undefined) {
+    throw new CliError(
+      ExitCode.Protocol,
+      `Cannot ${doing} as the answer is larger than ${MAX_RESPONSE} bytes, so not a reload result: ${where}`,
+    );
   }
   return new TextDecoder().decode(bytes);
 }

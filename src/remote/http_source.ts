@@ -11,6 +11,7 @@ import type {
   SourceWatchOptions,
 } from "../load/source.ts";
 import { fetchFailure } from "../fetch_errors.ts";
+import { readBody } from "../http_body.ts";
 import { renderError, truncate } from "../render.ts";
 
 // What this module keeps out of every output (errors, logs, stats, name):
@@ -593,35 +594,14 @@ class HttpConfigSource implements HttpSource {
       await discard(response);
       throw tooLarge();
     }
-    if (response.body === null) return new Uint8Array(0);
-    const reader = response.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
+    let bytes: Uint8Array | undefined;
     try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > limit) {
-          await reader.cancel().catch(() => {});
-          throw tooLarge();
-        }
-        chunks.push(value);
-      }
+      bytes = await readBody(response, limit);
     } catch (error) {
-      if (error instanceof LoadError) throw error;
       // Aborted (stopped, or timed out) or cut short: #request says which.
       throw new BodyError(error);
-    } finally {
-      reader.releaseLock();
     }
-    if (chunks.length === 1) return chunks[0];
-    const bytes = new Uint8Array(size);
-    let at = 0;
-    for (const chunk of chunks) {
-      bytes.set(chunk, at);
-      at += chunk.byteLength;
-    }
+    if (bytes === undefined) throw tooLarge();
     return bytes;
   }
 
