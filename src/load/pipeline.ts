@@ -230,7 +230,6 @@ export class ConfigLoader<C> {
     const contents = await this.#readAll(maxBytes);
     const single = this.sources.length === 1;
     const layers: ParsedLayer[] = [];
-    const present: Uint8Array[] = [];
     for (const [i, content] of contents.entries()) {
       if (content === undefined) continue;
       const { name } = this.sources[i];
@@ -259,7 +258,6 @@ export class ConfigLoader<C> {
         ...(content.directory !== undefined &&
           { directory: content.directory }),
       });
-      present.push(content.bytes);
     }
     if (layers.length === 0) {
       throw new LoadError("no layer of it exists", [{
