@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 // The hup-reload command of the npm package: `npx hup-reload --help`.
 import process from "node:process";
 import { main } from "../dist/cli.js";

