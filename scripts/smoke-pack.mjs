@@ -191,7 +191,7 @@ server.listen(0, "127.0.0.1", () => console.log(server.address().port));
       "check",
       "config.yaml",
     ], dir);
-    if (!/^config\.yaml: OK \(sha256:[0-9a-f]{64}\)$/m.test(checked)) {
+    if (!/^\/\S*\/config\.yaml: OK \(sha256:[0-9a-f]{64}\)$/m.test(checked)) {
       throw new Error(`hup-reload check failed: ${checked}`);
     }
     await checkEnvFile(dir);
@@ -239,7 +239,9 @@ async function checkEnvFile(dir) {
         timeout: 30_000,
       });
     const ok = call("--env-file", "app.env");
-    if (ok.status !== 0 || !/^env\.yaml: OK \(sha256:/m.test(ok.stdout)) {
+    if (
+      ok.status !== 0 || !/^\/\S*\/env\.yaml: OK \(sha256:/m.test(ok.stdout)
+    ) {
       throw new Error(
         `hup-reload check --env-file failed on ${name} (${ok.status}): ${ok.stdout}${ok.stderr}`,
       );

@@ -408,9 +408,10 @@ export class Coordinator<C> extends EventTarget {
    * ```
    *
    * @param deps What the coordinator reads and changes.
-   * @throws {TypeError} If `deps.config` is empty, `deps.configPath` is not
-   *   a non-empty string, a hook has no name, or `deps.hookTimeout` or a
-   *   hook's `timeout` is not a positive number.
+   * @throws {TypeError} If `deps.config` is empty, neither or both of
+   *   `deps.configPath` and `deps.source` name the config, a hook has no
+   *   name, `check` or `apply`, or `deps.hookTimeout` or a hook's `timeout`
+   *   is not a positive number.
    * @throws {RangeError} If `deps.historySize` is not a whole number from 1,
    *   or `deps.hookTimeout` or a hook's `timeout` is finite and above
    *   2147483647 ms, the longest a timer can wait.
@@ -484,8 +485,8 @@ export class Coordinator<C> extends EventTarget {
   }
 
   /**
-   * How the config is named in messages and logs: the path of its file, or
-   * its sources' names joined by ` + `.
+   * How the config is named in messages and logs: the absolute path of its
+   * file, or its sources' names joined by ` + `.
    *
    * @example Usage
    * ```ts
@@ -509,8 +510,8 @@ export class Coordinator<C> extends EventTarget {
    * import { AtomicConfig, Coordinator } from "@hup/reload";
    * import assert from "node:assert/strict";
    *
-   * const coordinator = new Coordinator({ configPath: ["base.yaml", "prod.yaml"], config: new AtomicConfig({}) });
-   * assert.deepEqual(coordinator.sources.map((s) => s.name), ["base.yaml", "prod.yaml"]);
+   * const coordinator = new Coordinator({ configPath: ["/etc/app/base.yaml", "/etc/app/prod.yaml"], config: new AtomicConfig({}) });
+   * assert.deepEqual(coordinator.sources.map((s) => s.name), ["/etc/app/base.yaml", "/etc/app/prod.yaml"]);
    * ```
    */
   get sources(): readonly ConfigSource[] {

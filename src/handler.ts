@@ -39,7 +39,9 @@ export interface ReloadHandlerOptions {
    * The bearer token that `POST` must carry (`Authorization: Bearer
    * <token>`), compared in constant time. It must be an RFC 6750
    * `b64token` (letters, digits, `-._~+/`, then any `=`), the only form a
-   * request can carry, such as `openssl rand -base64 32` prints.
+   * request can carry, such as `openssl rand -base64 32` prints. An empty
+   * string is no token (an unset variable often arrives as one): `POST`
+   * then answers 403.
    *
    * @default {undefined}
    */
@@ -169,9 +171,9 @@ const PREFIX = /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@%]+)*\/?$/;
  * @param options Prefix, write access and read access.
  * @returns The handler.
  * @throws {TypeError} If `prefix` is not a path of plain segments, `token`
- *   is given but is not a bearer token (empty, or with a space or a
- *   character outside the RFC 6750 `b64token` syntax), or `protectReads` is
- *   set without a `token`.
+ *   is given but is not a bearer token (with a space or a character outside
+ *   the RFC 6750 `b64token` syntax), or `protectReads` is set without a
+ *   `token`.
  */
 export function reloadHandler<C>(
   coordinator: Coordinator<C>,
@@ -187,7 +189,9 @@ export function reloadHandler<C>(
     );
   }
   const prefix = trimSlashes(rawPrefix);
-  const { token, allowUnauthenticated = false, protectReads = false } = options;
+  const { allowUnauthenticated = false, protectReads = false } = options;
+  // An empty token is no token: an unset variable often arrives as "".
+  const token = options.token === "" ? undefined : options.token;
   if (token !== undefined && !isBearerToken(token)) {
     throw new TypeError(
       "Cannot protect the reload handler as the token is not a bearer token (one or more of A-Z a-z 0-9 - . _ ~ + / then any =): options.token",

@@ -80,8 +80,8 @@ const MAX_RENDERED = 1024 * 1024;
  * @param defaultTimeout The deadline of a hook without its own.
  * @param what Where the hooks were given, for messages.
  * @returns The registered hooks.
- * @throws {TypeError} If a hook has no name, or a timeout is not a positive
- *   number.
+ * @throws {TypeError} If a hook has no name, no `check` or `apply`
+ *   function, or a timeout is not a positive number.
  * @throws {RangeError} If a timeout is finite and above 2147483647 ms.
  */
 export function registerHooks<C>(
@@ -95,6 +95,15 @@ export function registerHooks<C>(
       throw new TypeError(
         `Cannot create the coordinator as hook ${i} has no name: ${what}[${i}].name`,
       );
+    }
+    for (const method of ["check", "apply"] as const) {
+      if (typeof hook[method] !== "function") {
+        throw new TypeError(
+          `Cannot create the coordinator as hook "${
+            name.slice(0, 64)
+          }" has no ${method} function: ${what}[${i}].${method}`,
+        );
+      }
     }
     const timeout = hook.timeout;
     checkTimeout(timeout, `${what}[${i}].timeout`);

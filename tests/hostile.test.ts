@@ -1127,7 +1127,14 @@ describe("hostile config files", () => {
           hooks: [],
         });
         const seen = new Map<string, number>();
-        for (let pass = 0; pass < 300; pass++) {
+        // At least 300 passes, and more (up to 5,000) until both sides of
+        // the flip were met: under load the flipper may keep one side a
+        // while.
+        for (
+          let pass = 0;
+          pass < 300 || (seen.size < 2 && pass < 5000);
+          pass++
+        ) {
           const result = await coordinator.reload();
           const outcome = result.status === "load_failed"
             ? String(result.load_error).replace(/^.*as (.*): .*$/, "$1")

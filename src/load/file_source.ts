@@ -63,8 +63,9 @@ const FUTURE_SKEW_MS = 2000;
  * a file larger than `maxBytes`. A file being written in place is read
  * only once it has been left alone for `settle` ms, and the read is kept
  * only if the file did not change during it. The path is resolved against
- * the current directory once, now; relative `${file:...}` references in it
- * start from its directory.
+ * the current directory once, now, and messages name the file by its
+ * absolute path; relative `${file:...}` references in it start from its
+ * directory.
  *
  * @example Layers: a base, the environment's overrides, an optional local file
  * ```ts
@@ -139,8 +140,10 @@ class FileSource implements ConfigSource {
         `Cannot create the file source as options.settle is not a finite number from 0: ${path}`,
       );
     }
-    this.name = path;
+    // Resolved once: a later chdir changes nothing, and messages show
+    // where the file is.
     this.file = resolve(path);
+    this.name = this.file;
     this.#optional = optional === true;
     this.#format = format;
     this.#settle = settle;
