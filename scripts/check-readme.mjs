@@ -1,15 +1,18 @@
-// Runs the programs in README.md as a reader would paste them, so the README
-// stays the one source of its code: each block is extracted here, never
-// copied into a test.
+// Runs the programs of README.md, CONTRIBUTING.md and docs/*.md as a reader
+// would paste them, so the documents stay the one source of their code:
+// each block is extracted here, never copied into a test.
 //
-// Every fenced block in README.md follows a marker comment that says what it
-// is, and this file fails on a block without one:
+// Every fenced block of those documents follows a marker comment that says
+// what it is, and this file fails on a block without one:
 //
 //   <!-- readme-test: fragment -->                  not run; a TypeScript
 //                                                   fragment is type-checked
 //                                                   by `deno check --doc-only`
 //   <!-- readme-test: config config.yaml -->        the quickstarts' config
 //   <!-- readme-test: program RUNTIME FILE [tls] -->  a program, saved as FILE
+//                                                   (RUNTIME deno, node, bun,
+//                                                   or deno-npm: Deno in the
+//                                                   npm project)
 //   <!-- readme-test: test deno FILE -->            a test file
 //   <!-- readme-test: run RUNTIME -->               the commands that start
 //                                                   the program or test above
@@ -46,14 +49,28 @@ import { dump, load } from "js-yaml";
 import { generate } from "selfsigned";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const readmePath = join(root, "README.md");
-const readme = await readFile(readmePath, "utf8");
+const readme = await readFile(join(root, "README.md"), "utf8");
+// Every document whose code is run or checked, README first.
+const DOCUMENTS = [
+  "README.md",
+  "CONTRIBUTING.md",
+  ...(await readdir(join(root, "docs"))).filter((f) => f.endsWith(".md"))
+    .sort().map((f) => `docs/${f}`),
+];
+const documents = await Promise.all(
+  DOCUMENTS.map(async (file) => ({
+    file,
+    text: await readFile(join(root, file), "utf8"),
+  })),
+);
+// The quickstarts' runtimes; deno-npm is Deno in the npm project.
 const RUNTIMES = ["deno", "node", "bun"];
+const PROGRAM_RUNTIMES = [...RUNTIMES, "deno-npm"];
 const PACKAGE = "hup-reload";
 const JSR_NAME = "@hup/reload";
 
-/** Splits README.md into its fenced code blocks, each with its marker. */
-function readmeBlocks(text) {
+/** Splits a document into its fenced code blocks, each with its marker. */
+function readmeBlocks(text, file) {
   const lines = text.split("\n");
   const blocks = [];
   let prose = [];
@@ -68,13 +85,14 @@ function readmeBlocks(text) {
     while (end < lines.length && lines[end].trim() !== fence) end++;
     if (end === lines.length) {
       throw new Error(
-        `Cannot read README.md as a code block is not closed: line ${i + 1}`,
+        `Cannot read ${file} as a code block is not closed: line ${i + 1}`,
       );
     }
     const before = prose.filter((l) => l.trim() !== "");
     const marker = before.at(-1)?.match(/^<!-- readme-test: (.+?) -->$/);
     const [lang = "", ...attrs] = info.trim().split(/\s+/).filter(Boolean);
     blocks.push({
+      file,
       line: i + 1,
       lang,
       attrs,
@@ -88,8 +106,8 @@ function readmeBlocks(text) {
   return blocks;
 }
 
-const blocks = readmeBlocks(readme);
-const where = (block) => `README.md line ${block.line}`;
+const blocks = documents.flatMap(({ file, text }) => readmeBlocks(text, file));
+const where = (block) => `${block.file} line ${block.line}`;
 const programs = blocks.filter((b) => b.marker?.[0] === "program");
 const configBlock = blocks.find((b) => b.marker?.[0] === "config");
 
@@ -97,7 +115,8 @@ const configBlock = blocks.find((b) => b.marker?.[0] === "config");
 function runBlockOf(program) {
   const next = blocks[blocks.indexOf(program) + 1];
   assert.ok(
-    next?.marker?.[0] === "run" && next.marker[1] === program.marker[1],
+    next?.file === program.file && next?.marker?.[0] === "run" &&
+      next.marker[1] === program.marker[1],
     `${where(program)}: a program needs a "run ${
       program.marker[1]
     }" block right after it`,
@@ -147,7 +166,7 @@ function parseRun(run) {
 
 // ------------------------------------------------------------ the markers
 
-test("every README code block is run by a test or marked as a fragment", () => {
+test("every code block of the README, CONTRIBUTING.md and docs/ is run by a test or marked as a fragment", () => {
   const problems = [];
   for (const block of blocks) {
     const [kind, ...args] = block.marker ?? [];
@@ -172,10 +191,11 @@ test("every README code block is run by a test or marked as a fragment", () => {
     } else if (kind === "program") {
       const [runtime, file, scenario = "greeting"] = args;
       if (
-        !RUNTIMES.includes(runtime) || file === undefined || args.length > 3
+        !PROGRAM_RUNTIMES.includes(runtime) || file === undefined ||
+        args.length > 3
       ) {
         problems.push(
-          `${at}: "program RUNTIME FILE [SCENARIO]", RUNTIME one of ${RUNTIMES}`,
+          `${at}: "program RUNTIME FILE [SCENARIO]", RUNTIME one of ${PROGRAM_RUNTIMES}`,
         );
       } else if (!(scenario in SCENARIOS)) {
         problems.push(
@@ -197,6 +217,7 @@ test("every README code block is run by a test or marked as a fragment", () => {
     } else if (kind === "run") {
       const previous = blocks[blocks.indexOf(block) - 1];
       if (
+        previous?.file !== block.file ||
         !["program", "test"].includes(previous?.marker?.[0]) ||
         previous.marker[1] !== args[0]
       ) {
@@ -211,7 +232,10 @@ test("every README code block is run by a test or marked as a fragment", () => {
     }
     if (kind === "program" || kind === "test") {
       const next = blocks[blocks.indexOf(block) + 1];
-      if (next?.marker?.[0] !== "run" || next.marker[1] !== args[0]) {
+      if (
+        next?.file !== block.file || next?.marker?.[0] !== "run" ||
+        next.marker[1] !== args[0]
+      ) {
         problems.push(
           `${at}: it needs a "run ${args[0]}" block right after it`,
         );
@@ -219,11 +243,11 @@ test("every README code block is run by a test or marked as a fragment", () => {
     }
   }
   assert.deepEqual(problems, []);
-  assert.ok(programs.length > 0, "README.md has no program");
   for (const runtime of RUNTIMES) {
     assert.ok(
       programs.some((p) =>
-        p.marker[1] === runtime && (p.marker[3] ?? "greeting") === "greeting"
+        p.file === "README.md" && p.marker[1] === runtime &&
+        (p.marker[3] ?? "greeting") === "greeting"
       ),
       `README.md has no ${runtime} quickstart`,
     );
@@ -237,8 +261,12 @@ test("README quickstarts say what to install and set up logs and the token", () 
     )
   ) {
     const [, runtime] = program.marker;
-    const install =
-      { deno: "deno add", node: "npm install", bun: "bun add" }[runtime];
+    const install = {
+      deno: "deno add",
+      "deno-npm": "npm install",
+      node: "npm install",
+      bun: "bun add",
+    }[runtime];
     const line = program.prose.split("\n").find((l) => l.includes(install));
     assert.ok(
       line,
@@ -264,8 +292,10 @@ test("README quickstarts say what to install and set up logs and the token", () 
   }
 });
 
-test("README operator commands keep a failed reload's answer (curl --fail-with-body)", () => {
-  const curls = [...readme.matchAll(/curl\s[^`\n]*/g)].map((m) => m[0]);
+test("the operator commands of every document keep a failed reload's answer (curl --fail-with-body)", () => {
+  const curls = documents.flatMap(({ text }) =>
+    [...text.matchAll(/curl\s[^`\n]*/g)].map((m) => m[0])
+  );
   assert.ok(curls.some((c) => c.includes("-X POST")));
   for (const curl of curls) {
     assert.doesNotMatch(
@@ -277,16 +307,21 @@ test("README operator commands keep a failed reload's answer (curl --fail-with-b
   }
 });
 
-test("README names the variables of the demo and of the browser check", () => {
-  const section = readme.slice(
-    readme.indexOf("## Running the demo and the tests"),
-    readme.indexOf(
-      "\n## ",
-      readme.indexOf("## Running the demo and the tests") + 3,
-    ),
+test("the README names the demo's variables, CONTRIBUTING.md the browser check's", () => {
+  const contributing = documents.find((d) => d.file === "CONTRIBUTING.md");
+  for (const name of ["DEMO_PORT", "DEMO_TOKEN"]) {
+    assert.match(readme, new RegExp(`\\b${name}\\b`), name);
+  }
+  assert.match(contributing.text, /\bHUP_CHROMIUM\b/);
+});
+
+test("the README is the front page: at most 10 KB, linking every document", () => {
+  assert.ok(
+    Buffer.byteLength(readme) <= 10 * 1024,
+    `README.md is ${Buffer.byteLength(readme)} bytes`,
   );
-  for (const name of ["DEMO_PORT", "DEMO_TOKEN", "HUP_CHROMIUM"]) {
-    assert.match(section, new RegExp(`\\b${name}\\b`), name);
+  for (const { file } of documents.slice(1)) {
+    assert.ok(readme.includes(`(${file})`), `README.md links ${file}`);
   }
 });
 
@@ -330,6 +365,7 @@ function packedProject() {
     );
     const others = new Set();
     for (const p of programs.filter((p) => p.marker[1] !== "deno")) {
+      if (p.marker[1] === "deno-npm") continue; // its npm: imports
       for (const name of importsOf(p.code)) {
         if (name !== PACKAGE) others.add(name);
       }

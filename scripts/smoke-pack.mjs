@@ -137,7 +137,7 @@ console.log("ok", result.config_digest);
       throw new Error(`the installed package failed on ${name}: ${out}`);
     }
   }
-  // The installed command, as the README's ExecReload= line runs it
+  // The installed command, as the ExecReload= line of docs/deploying.md runs it
   // (npx on Node.js, bunx --bun on Bun), against a service built from the
   // installed package.
   await writeFile(join(dir, "config.yaml"), "greeting: hello\n");
@@ -152,12 +152,14 @@ const server = createServer(nodeListener(reloadHandler(coordinator, { token: "sm
 server.listen(0, "127.0.0.1", () => console.log(server.address().port));
 `,
   );
-  const readme = await readFile(join(root, "README.md"), "utf8");
-  const execReload = readme.split("\n").find((l) =>
+  const deploying = await readFile(join(root, "docs/deploying.md"), "utf8");
+  const execReload = deploying.split("\n").find((l) =>
     l.startsWith("ExecReload=/usr/bin/env npx --no-install hup-reload ")
   );
   if (execReload === undefined) {
-    throw new Error("README.md has no ExecReload= line running npx hup-reload");
+    throw new Error(
+      "docs/deploying.md has no ExecReload= line running npx hup-reload",
+    );
   }
   const service = spawn(process.execPath, ["serve.mjs"], {
     cwd: dir,

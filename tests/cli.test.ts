@@ -1,5 +1,5 @@
 // The hup-reload command line. Run as operators and systemd run it: a child
-// process on Deno (the sources, with the least permissions the README
+// process on Deno (the sources, with the least permissions docs/cli.md
 // gives), Node.js (the npm package's bin, on the build) and Bun, against a
 // service on 127.0.0.1. And its parts in this process, with a fake fetch and
 // fake timers where the real ones would make the test wait.
@@ -484,13 +484,13 @@ test(
 );
 
 test(
-  "the README's deno run commands work from the sources with exactly their permissions",
+  "the deno run commands of docs/cli.md work from the sources with exactly their permissions",
   {
     timeout: 120_000,
   },
   async () => {
-    const readme = await readFile(join(root, "README.md"), "utf8");
-    const commands = readme.split("\n").filter((l) =>
+    const doc = await readFile(join(root, "docs/cli.md"), "utf8");
+    const commands = doc.split("\n").filter((l) =>
       l.startsWith("deno run ") && l.includes("jsr:@hup/reload/cli")
     );
     const kinds = commands.map((c) =>

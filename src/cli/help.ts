@@ -1,4 +1,4 @@
-// The --help texts. Kept short enough for a terminal; the README has the rest.
+// The --help texts. Kept short enough for a terminal; docs/cli.md has the rest.
 
 const EXIT_CODES = `Exit codes:
   0   success: the file loads (check), the pass ended full_success
