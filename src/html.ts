@@ -77,6 +77,7 @@ time,.ms,.trigger{color:#57606a;font-variant-numeric:tabular-nums}
 .outcome .mark{width:.65rem;height:.65rem}
 .hook{font-weight:600}
 .restart{color:#9a6700}
+.pass ul.problems{margin:.15rem 0 0 1.2rem;list-style:disc}
 .empty{color:#57606a}`;
 
 /**
@@ -236,9 +237,7 @@ function renderPass(result: unknown): string {
   ];
   const loadError = field(result, "load_error");
   const notes = [
-    ...(loadError === undefined
-      ? []
-      : [`<li class="load">${esc(show(loadError))}</li>`]),
+    ...(loadError === undefined ? [] : [renderLoadError(show(loadError))]),
     ...list(field(result, "requires_restart")).map((f) =>
       `<li class="restart">restart needed: <code>${esc(show(f))}</code></li>`
     ),
@@ -292,6 +291,18 @@ function renderTrigger(trigger: unknown, triggers: unknown): string {
 }
 
 /** The digest of the file the pass loaded, if it says. */
+// A load error as it reads: its first line, then one problem a line.
+function renderLoadError(text: string): string {
+  const [head, ...problems] = text.split("\n");
+  return `<li class="load">${esc(head)}${
+    problems.length === 0
+      ? ""
+      : `<ul class="problems">${
+        problems.map((p) => `<li>${esc(p.trim())}</li>`).join("")
+      }</ul>`
+  }</li>`;
+}
+
 function renderDigest(digest: unknown): string {
   return digest === undefined
     ? ""

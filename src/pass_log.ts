@@ -40,12 +40,23 @@ export function logResult(
         props,
       );
       break;
-    case ReloadStatus.LoadFailed:
-      log.error("Reload pass failed to load {path}: {error}", {
-        ...props,
-        error: result.load_error,
-      });
+    case ReloadStatus.LoadFailed: {
+      // One problem a line: their list, rather than one string of lines.
+      const [error, ...problems] = (result.load_error ?? "").split("\n");
+      if (problems.length === 0) {
+        log.error("Reload pass failed to load {path}: {error}", {
+          ...props,
+          error,
+        });
+      } else {
+        log.error("Reload pass failed to load {path}: {error} {problems}", {
+          ...props,
+          error,
+          problems: problems.map((p) => p.trim()),
+        });
+      }
       break;
+    }
   }
   for (const o of result.outcomes) {
     if (o.status === HookStatus.Failed) {

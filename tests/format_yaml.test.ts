@@ -1,6 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { locateYamlPaths, yamlFormat } from "../src/load/format/yaml.ts";
+import { loadConfig } from "hup-reload";
+import { tempConfig } from "./_helpers.ts";
+import {
+  locateYamlPaths,
+  unclosedBefore,
+  yamlFormat,
+} from "../src/load/format/yaml.ts";
 
 const TEXT = [
   "# comment",
@@ -78,4 +84,46 @@ test("yamlFormat refuses a second document before parsing the first, and says wh
       offset: text.indexOf("---"),
     },
   );
+});
+
+test("loadConfig() names the quote or bracket a YAML file leaves open, where it opened", async () => {
+  const cases: [string, string][] = [
+    [
+      'a: 1\nb: "unclosed\nc: 2\n',
+      "line 2, column 4: a double-quoted scalar opened here is not closed",
+    ],
+    [
+      "a: 'open\nb: 1\n",
+      "line 1, column 4: a single-quoted scalar opened here is not closed",
+    ],
+    [
+      "a: [1, 2\nb: 3\n",
+      "line 1, column 4: a flow sequence ([) opened here is not closed",
+    ],
+    [
+      "a: {x: 1\nb: 2\n",
+      "line 1, column 4: a flow mapping ({) opened here is not closed",
+    ],
+    // A bracket inside a plain scalar opens nothing; a comment is skipped.
+    [
+      '# "x\na: x[1]\nb: [1, "2", [3]\nc: 1\n',
+      "line 3, column 4: a flow sequence ([) opened here is not closed",
+    ],
+  ];
+  for (const [text, where] of cases) {
+    await using file = await tempConfig(text);
+    await assert.rejects(loadConfig(file.path), (error: Error) => {
+      assert.ok(error.message.endsWith(`${file.path} ${where}`), error.message);
+      return true;
+    });
+  }
+});
+
+test("unclosedBefore() finds nothing open in a closed flow collection or a quote that closed", () => {
+  assert.equal(unclosedBefore('a: [1, "x]"]\nb: 1\n', 18), undefined);
+  assert.equal(unclosedBefore("a: 'it''s'\n", 11), undefined);
+  assert.deepEqual(unclosedBefore("a: [b, {c: d\n", 13), {
+    what: "a flow mapping ({)",
+    at: 7,
+  });
 });

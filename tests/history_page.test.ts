@@ -223,6 +223,28 @@ test("renderHistoryPage() links to the JSON, the history and the metrics relativ
   }
 });
 
+test("renderHistoryPage() shows a load error's problems one a line", () => {
+  const html = renderHistoryPage({
+    generation: 0,
+    digest: null,
+    configPath: "c.yaml",
+    history: [{
+      generation: 0,
+      status: "load_failed",
+      trigger: "signal",
+      outcomes: [],
+      load_error:
+        "Cannot load config as environment variables cannot be expanded:\n  c.yaml line 1, column 4: A <unset>\n  c.yaml line 2, column 4: B",
+      started_at: "2026-12-06T10:00:00.000Z",
+      ended_at: "2026-12-06T10:00:00.002Z",
+    }],
+  });
+  assert.match(
+    html,
+    /<li class="load">Cannot load config as environment variables cannot be expanded:<ul class="problems"><li>c\.yaml line 1, column 4: A &lt;unset&gt;<\/li><li>c\.yaml line 2, column 4: B<\/li><\/ul><\/li>/,
+  );
+});
+
 test("renderHistoryPage() refreshes itself only for ?refresh= from 5 to 3600 seconds", () => {
   const page = (url?: string) =>
     renderHistoryPage({

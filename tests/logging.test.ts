@@ -77,3 +77,28 @@ test("Coordinator logs each pass, each failing hook and each requires-restart fi
     assert.equal(failed?.properties.status, "partial_applied");
   }
 });
+
+test("Coordinator logs a load error of several problems as its first line and the list of problems", async () => {
+  await using logs = await captureLogs();
+  const coordinator = new Coordinator({
+    configPath: "/etc/app/config.yaml",
+    config: new AtomicConfig({}),
+    load: () => {
+      throw new Error(
+        "Cannot load config as environment variables cannot be expanded:\n  /etc/app/config.yaml line 1, column 4: the environment variable A is not set\n  /etc/app/config.yaml line 2, column 4: the environment variable B is not set",
+      );
+    },
+  });
+  await coordinator.reload();
+  const failed = logs.records.find((r) =>
+    String(r.message[0]).startsWith("Reload pass failed to load")
+  );
+  assert.equal(
+    failed?.properties.error,
+    "Cannot load config as environment variables cannot be expanded:",
+  );
+  assert.deepEqual(failed?.properties.problems, [
+    "/etc/app/config.yaml line 1, column 4: the environment variable A is not set",
+    "/etc/app/config.yaml line 2, column 4: the environment variable B is not set",
+  ]);
+});

@@ -127,13 +127,23 @@ function parseYaml(text: string, limits: FormatLimits): Parsed {
       );
     }
     const offset = error.mark?.position;
-    throw new FormatError(
-      "the file is not valid YAML",
-      reason,
-      offset === undefined
-        ? undefined
-        : originalOffset(offset, text, positions),
-    );
+    const at = offset === undefined
+      ? undefined
+      : originalOffset(offset, text, positions);
+    // js-yaml says "deficient indentation" (or "unexpected end") on the line
+    // after a quote or a bracket left open: name what is open, and where.
+    const open = at !== undefined &&
+        /deficient indentation|unexpected end of the stream/.test(reason)
+      ? unclosedBefore(text, at)
+      : undefined;
+    if (open !== undefined) {
+      throw new FormatError(
+        "the file is not valid YAML",
+        `${open.what} opened here is not closed`,
+        open.at,
+      );
+    }
+    throw new FormatError("the file is not valid YAML", reason, at);
   }
   // Without an alias (`*name`) no node can be shared or loop, and the
   // parser already bounded the depth.
@@ -238,6 +248,65 @@ function hideReferences(text: string): string {
   }
   parts.push(text.slice(copied));
   return parts.join("");
+}
+
+/**
+ * What is still open at `offset`: the quoted scalar or flow collection
+ * (the innermost) that a reader would take to be unclosed, and where it
+ * opened; only for the message of an error js-yaml places after it. A
+ * quote or bracket counts where a node can start (after `: `, `- `, `[`,
+ * `{`, `,` or at a line's start), so `a: x[1]` opens nothing; comments are
+ * skipped. One pass over the text up to `offset`.
+ *
+ * @param text The text.
+ * @param offset Where the parser gave up.
+ * @returns What is open and where, or `undefined`.
+ */
+export function unclosedBefore(
+  text: string,
+  offset: number,
+): { what: string; at: number } | undefined {
+  const open: { what: string; at: number }[] = [];
+  let quote: { what: string; at: number; char: string } | undefined;
+  // Whether a node may start here: after a blank or an indicator.
+  let nodeStart = true;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    const c = text[i];
+    if (quote !== undefined) {
+      if (quote.char === '"' && c === "\\") i++;
+      else if (c === quote.char) {
+        if (c === "'" && text[i + 1] === "'") i++;
+        else quote = undefined;
+      }
+      continue;
+    }
+    if (c === "#" && (i === 0 || /\s/.test(text[i - 1]))) {
+      const end = text.indexOf("\n", i);
+      if (end === -1) break;
+      i = end;
+      nodeStart = true;
+      continue;
+    }
+    if (nodeStart && (c === '"' || c === "'")) {
+      quote = {
+        what: c === '"' ? "a double-quoted scalar" : "a single-quoted scalar",
+        at: i,
+        char: c,
+      };
+      continue;
+    }
+    if (nodeStart && (c === "[" || c === "{")) {
+      open.push({
+        what: c === "[" ? "a flow sequence ([)" : "a flow mapping ({)",
+        at: i,
+      });
+      continue;
+    }
+    if ((c === "]" || c === "}") && open.length > 0) open.pop();
+    nodeStart = /[\s,\[{]/.test(c) ||
+      ((c === ":" || c === "-" || c === "?") && /\s/.test(text[i + 1] ?? " "));
+  }
+  return quote ?? open.at(-1);
 }
 
 // The offset of the node past the first `max`, if there is one: mappings,
