@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { configure, getConsoleSink } from "@logtape/logtape";
+import { configure, getConsoleSink, getTextFormatter } from "@logtape/logtape";
 import { z } from "zod";
 import { Coordinator, type Hook, HookStatus, LoadError } from "../mod.ts";
 import { reloadHandler } from "../http.ts";
@@ -47,8 +47,12 @@ const configPath = Deno.args[0] ??
 
 // The log level follows server.log_level on every reload.
 const level = new LogLevelVar("info");
+// Strings as they are ("bare"), so that a log line reads the same on
+// every runtime (each quotes strings its own way otherwise).
 await configure({
-  sinks: { console: getConsoleSink() },
+  sinks: {
+    console: getConsoleSink({ formatter: getTextFormatter({ value: "bare" }) }),
+  },
   filters: { level: level.filter },
   loggers: [
     { category: ["hup-reload"], sinks: ["console"], filters: ["level"] },

@@ -102,15 +102,30 @@ function run(
   });
 }
 
-/** The words of a unit file's `KEY=` line. */
+/**
+ * The words of a unit file's `KEY=` line, with `${NAME}` expanded from its
+ * `Environment=NAME=value` lines, as systemd does.
+ */
 async function unitLine(key: string): Promise<string[]> {
   const unit = await readFile(
     join(root, "examples/systemd/hup-demo.service"),
     "utf8",
   );
-  const line = unit.split("\n").find((l) => l.startsWith(`${key}=`));
+  const lines = unit.split("\n");
+  const vars = new Map(
+    lines.filter((l) => l.startsWith("Environment="))
+      .map((l) =>
+        l.slice("Environment=".length).split("=") as [string, string]
+      ),
+  );
+  const line = lines.find((l) => l.startsWith(`${key}=`));
   assert.ok(line !== undefined, `the unit has no ${key}=`);
-  return line.slice(key.length + 1).trim().split(/\s+/);
+  return line.slice(key.length + 1).trim().split(/\s+/).map((w) =>
+    w.replace(/\$\{([A-Z_]+)\}/g, (_, name: string) => {
+      assert.ok(vars.has(name), `the unit sets no ${name} for ${key}=`);
+      return vars.get(name)!;
+    })
+  );
 }
 
 /**
@@ -256,12 +271,18 @@ for (const runtime of RUNTIMES) {
       assert.match(good.stdout, /changed: greeting/);
       assert.equal(service.coordinator.config.load().greeting, "howdy");
 
-      // A bad file: load_failed's code, and the error names file and line.
+      // A bad file: load_failed's code, and the error names file and line
+      // (where the bracket left open is).
       await service.file.replace("greeting: howdy\nport: [8080\n");
       const bad = await run(argv, env);
       assert.equal(bad.code, ExitCode.LoadFailed, bad.stderr);
       assert.match(bad.stdout, /load_failed, generation 1 \(unchanged\)/);
-      assert.ok(bad.stdout.includes(`${service.file.path} line 3`), bad.stdout);
+      assert.ok(
+        bad.stdout.includes(
+          `${service.file.path} line 2, column 7: a flow sequence ([) opened here is not closed`,
+        ),
+        bad.stdout,
+      );
 
       // status reports that last pass, and fails as it did.
       const status = await run([
@@ -370,7 +391,9 @@ for (const runtime of RUNTIMES) {
       assert.match(
         bad.stderr,
         new RegExp(
-          `not valid YAML: ${file.path.replace(/[.\\]/g, "\\$&")} line 2`,
+          `not valid YAML: ${
+            file.path.replace(/[.\\]/g, "\\$&")
+          } line 1, column 11: a flow sequence`,
         ),
       );
     },
