@@ -20,10 +20,16 @@ declare const Bun: {
   }): { port: number };
 };
 
-const schema = z.object({
-  server: z.object({ port: z.number().int() }),
-  greeting: z.object({ text: z.string().min(1) }),
+const schema = z.strictObject({
+  // log_level is demo.ts's: accepted so that the shared config.yaml loads.
+  server: z.strictObject({ port: z.number().int(), log_level: z.string() }),
+  greeting: z.strictObject({ text: z.string().min(1), shout: z.boolean() }),
 });
+
+/** The greeting, upper-cased when the config says shout. */
+function greet({ text, shout }: { text: string; shout: boolean }): string {
+  return shout ? text.toUpperCase() : text;
+}
 
 const path = process.argv[2] ??
   new URL("./config.yaml", import.meta.url).pathname;
@@ -43,7 +49,7 @@ const server = Bun.serve({
       return admin(request);
     }
     const { config: c, generation } = config.snapshot();
-    return new Response(`${c.greeting.text}, world\n`, {
+    return new Response(`${greet(c.greeting)}, world\n`, {
       headers: { "x-config-generation": String(generation) },
     });
   },

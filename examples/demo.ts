@@ -20,8 +20,10 @@ import { reloadHandler } from "../http.ts";
 import { logLevelHook, LogLevelVar } from "../log_level.ts";
 
 // What the config must hold; every reload is checked against it too.
-const schema = z.object({
-  server: z.object({
+// Strict objects: a misspelt key (prot: 8081) is an error, not ignored
+// while a default takes its place.
+const schema = z.strictObject({
+  server: z.strictObject({
     port: z.number().int().min(0).max(65535),
     log_level: z.enum([
       "trace",
@@ -34,7 +36,7 @@ const schema = z.object({
     ])
       .default("info"),
   }),
-  greeting: z.object({
+  greeting: z.strictObject({
     text: z.string().trim().min(1),
     shout: z.boolean().default(false),
   }),

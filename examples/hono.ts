@@ -11,10 +11,16 @@ import { z } from "zod";
 import { Coordinator } from "../mod.ts";
 import { reloadHandler } from "../http.ts";
 
-const schema = z.object({
-  server: z.object({ port: z.number().int() }),
-  greeting: z.object({ text: z.string().min(1) }),
+const schema = z.strictObject({
+  // log_level is demo.ts's: accepted so that the shared config.yaml loads.
+  server: z.strictObject({ port: z.number().int(), log_level: z.string() }),
+  greeting: z.strictObject({ text: z.string().min(1), shout: z.boolean() }),
 });
+
+/** The greeting, upper-cased when the config says shout. */
+function greet({ text, shout }: { text: string; shout: boolean }): string {
+  return shout ? text.toUpperCase() : text;
+}
 
 const path = Deno.args[0] ??
   new URL("./config.yaml", import.meta.url).pathname;
@@ -32,7 +38,7 @@ app.all("/-/reload", (c) => admin(c.req.raw));
 app.get("/", (c) => {
   const { config: cfg, generation } = config.snapshot();
   c.header("x-config-generation", String(generation));
-  return c.text(`${cfg.greeting.text}, world\n`);
+  return c.text(`${greet(cfg.greeting)}, world\n`);
 });
 
 Deno.serve({

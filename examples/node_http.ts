@@ -14,10 +14,16 @@ import { z } from "zod";
 import { Coordinator } from "hup-reload";
 import { nodeListener, reloadHandler } from "hup-reload/http";
 
-const schema = z.object({
-  server: z.object({ port: z.number().int() }),
-  greeting: z.object({ text: z.string().min(1) }),
+const schema = z.strictObject({
+  // log_level is demo.ts's: accepted so that the shared config.yaml loads.
+  server: z.strictObject({ port: z.number().int(), log_level: z.string() }),
+  greeting: z.strictObject({ text: z.string().min(1), shout: z.boolean() }),
 });
+
+/** The greeting, upper-cased when the config says shout. */
+function greet({ text, shout }: { text: string; shout: boolean }): string {
+  return shout ? text.toUpperCase() : text;
+}
 
 const path = process.argv[2] ??
   new URL("./config.yaml", import.meta.url).pathname;
@@ -35,7 +41,7 @@ coordinator.addEventListener("reload", ({ result }) => {
 const app = createServer((_req, res) => {
   const { config: c, generation } = config.snapshot();
   res.setHeader("x-config-generation", String(generation));
-  res.end(`${c.greeting.text}, world\n`);
+  res.end(`${greet(c.greeting)}, world\n`);
 });
 const admin = createServer(
   nodeListener(reloadHandler(coordinator, { allowUnauthenticated: true })),

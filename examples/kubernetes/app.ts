@@ -13,9 +13,9 @@ import { Coordinator } from "../../mod.ts";
 import { reloadHandler } from "../../http.ts";
 import { fileChanges } from "../../watch.ts";
 
-const schema = z.object({
-  server: z.object({ port: z.number().int() }),
-  greeting: z.object({ text: z.string().min(1) }),
+const schema = z.strictObject({
+  server: z.strictObject({ port: z.number().int() }),
+  greeting: z.strictObject({ text: z.string().min(1) }),
 });
 
 const path = Deno.args[0] ?? "/etc/hup-demo/config.yaml";
