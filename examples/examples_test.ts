@@ -87,6 +87,12 @@ async function exercise(example: Awaited<ReturnType<typeof start>>) {
   assert.equal(posted.status, 200);
   assert.equal((await posted.json()).generation, 2);
   assert.deepEqual(await greet(), ["Hi, world\n", "2"]);
+  // Strict schemas: a misspelt key fails the pass instead of being ignored.
+  await writeFile(example.config, text.replace("text: Hello", "txet: Hello"));
+  const typo = await fetch(example.admin, { method: "POST" });
+  assert.equal(typo.status, 422);
+  assert.match((await typo.json()).load_error, /Unrecognized key/);
+  assert.deepEqual(await greet(), ["Hi, world\n", "2"]);
   await writeFile(example.config, "greeting: [broken\n");
   const bad = await fetch(example.admin, { method: "POST" });
   assert.equal(bad.status, 422);
@@ -156,6 +162,21 @@ test("examples/demo.ts serves its config and reloads on kill -HUP and POST", {
     const body = await bad.json();
     assert.equal(body.status, "load_failed");
     assert.match(body.load_error, /line \d+, column \d+ field greeting\.text/);
+    // ... a misspelt key (strict schema: an error, not a silent default) ...
+    await writeFile(config, text.replace("log_level:", "log_levle:"));
+    const typo = await fetch(admin, { method: "POST" });
+    assert.equal(typo.status, 422);
+    const typoBody = await typo.json();
+    assert.equal(typoBody.status, "load_failed");
+    const typoLine = text.split("\n").findIndex((l) =>
+      l.includes("log_level:")
+    );
+    assert.match(
+      typoBody.load_error,
+      new RegExp(
+        `line ${typoLine + 1}, column 3 field server: Unrecognized key`,
+      ),
+    );
     // ... or one a hook's check refuses.
     await writeFile(config, text.replace("text: Hello", "text: <b>Hi</b>"));
     const refused = await fetch(admin, { method: "POST" });
