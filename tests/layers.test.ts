@@ -110,7 +110,7 @@ describe("layered config files", () => {
         dir.at("base.yaml"),
         { path: dir.at("local.yaml"), optional: true },
       ]),
-      /not valid YAML: .*local\.yaml line 2, column 1/,
+      /not valid YAML: .*local\.yaml line 1, column 4: a flow sequence \(\[\) opened here is not closed/,
     );
   });
 
