@@ -290,7 +290,6 @@ function renderTrigger(trigger: unknown, triggers: unknown): string {
   }${counts}</span>`;
 }
 
-/** The digest of the file the pass loaded, if it says. */
 // A load error as it reads: its first line, then one problem a line.
 function renderLoadError(text: string): string {
   const [head, ...problems] = text.split("\n");
@@ -303,6 +302,7 @@ function renderLoadError(text: string): string {
   }</li>`;
 }
 
+/** The digest of the file the pass loaded, if it says. */
 function renderDigest(digest: unknown): string {
   return digest === undefined
     ? ""
