@@ -928,3 +928,56 @@ describe("Coordinator.reload() from inside a pass", () => {
     assert.equal(result.generation, 2);
   });
 });
+
+test("new Coordinator() refuses a hook without check or apply, naming the hook and what it lacks", () => {
+  const config = new AtomicConfig<Record<string, unknown>>({ n: 1 });
+  const plain = [
+    { name: "cache", apply() {} },
+    { name: "pool", check() {} },
+    { name: "db", check: () => {}, apply: "not a function" },
+  ] as unknown as Hook<Record<string, unknown>>[];
+  const expected = [
+    /hook "cache" has no check function: deps\.hooks\[0\]\.check/,
+    /hook "pool" has no apply function: deps\.hooks\[0\]\.apply/,
+    /hook "db" has no apply function: deps\.hooks\[0\]\.apply/,
+  ];
+  for (const [i, hook] of plain.entries()) {
+    assert.throws(
+      () => new Coordinator({ configPath: "c.yaml", config, hooks: [hook] }),
+      (error: unknown) => {
+        assert.ok(error instanceof TypeError);
+        assert.match(error.message, expected[i]);
+        return true;
+      },
+    );
+  }
+});
+
+test("Coordinator.create() resolves a relative configPath once: a later chdir changes nothing, and messages name the absolute path", async () => {
+  await using file = await tempConfig("n: 1\n");
+  const before = process.cwd();
+  process.chdir(file.dir);
+  let coordinator: Coordinator<Record<string, unknown>>;
+  try {
+    coordinator = await Coordinator.create({
+      configPath: "config.yaml",
+      signals: new ManualSignals(),
+    });
+  } finally {
+    process.chdir(before);
+  }
+  assert.equal(coordinator.configPath, file.path);
+  // The process now runs elsewhere: the same file is still reloaded.
+  await file.replace("n: 2\n");
+  const good = await coordinator.reload();
+  assert.equal(good.status, "full_success");
+  assert.equal(coordinator.config.load().n, 2);
+  await file.replace("n: [\n");
+  const bad = await coordinator.reload();
+  assert.equal(bad.status, "load_failed");
+  assert.ok(
+    bad.load_error?.includes(`${file.path} line 1`),
+    `the error names the absolute path: ${bad.load_error}`,
+  );
+  await coordinator.shutdown();
+});
