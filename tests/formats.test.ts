@@ -143,12 +143,87 @@ describe("config formats", () => {
       assert.ok(Object.hasOwn(config, "__proto__"), name);
       assert.deepEqual(Object.keys(config), ["__proto__", "a"], name);
       assert.equal(({} as Record<string, unknown>).polluted, undefined);
+      assert.equal(Object.getPrototypeOf(config), Object.prototype, name);
+      assert.equal(Object.getPrototypeOf(config.a), Object.prototype, name);
       assert.equal(
-        Object.getPrototypeOf(config.a as object) === Object.prototype ||
-          Object.getPrototypeOf(config.a as object) === null,
-        true,
+        Object.getPrototypeOf(config.__proto__),
+        Object.prototype,
+        name,
       );
     }
+  });
+
+  test("every format gives plain objects on both paths, so an unchanged table is never reported changed", async () => {
+    // Tables at every level, in arrays of tables and inline, a __proto__
+    // key; parsed on the event loop and in the worker.
+    const texts: [string, string][] = [
+      [
+        "c.toml",
+        'top = 1\n"__proto__" = { x = 1 }\n[server]\nport = 8080\ntls = { on = true }\n[[routes]]\npath = "/a"\n[[routes]]\npath = "/b"\n',
+      ],
+      [
+        "c.json",
+        '{"top": 1, "__proto__": {"x": 1}, "server": {"port": 8080, "tls": {"on": true}}, "routes": [{"path": "/a"}, {"path": "/b"}]}',
+      ],
+      [
+        "c.yaml",
+        'top: 1\n"__proto__": {x: 1}\nserver: {port: 8080, tls: {on: true}}\nroutes: [{path: /a}, {path: /b}]\n',
+      ],
+    ];
+    const mappings = (value: unknown, out: object[] = []): object[] => {
+      if (value !== null && typeof value === "object") {
+        if (!Array.isArray(value)) out.push(value);
+        for (const key of Object.keys(value)) {
+          mappings((value as Record<string, unknown>)[key], out);
+        }
+      }
+      return out;
+    };
+    const loaded: Record<string, unknown>[] = [];
+    for (const [name, text] of texts) {
+      const path = await file(name, text);
+      const [onLoop, inWorker] = await Promise.all(
+        [Infinity, 0].map((workerThreshold) =>
+          loadConfig(path, { workerThreshold })
+        ),
+      );
+      for (const [where, config] of [["loop", onLoop], ["worker", inWorker]]) {
+        const all = mappings(config);
+        assert.equal(all.length, 6, `${name} ${where}`);
+        for (const mapping of all) {
+          assert.equal(
+            Object.getPrototypeOf(mapping),
+            Object.prototype,
+            `${name} ${where}`,
+          );
+        }
+        assert.ok(Object.hasOwn(config as object, "__proto__"));
+      }
+      // deepStrictEqual compares prototypes too.
+      assert.deepStrictEqual(inWorker, onLoop, name);
+      loaded.push(onLoop);
+    }
+    assert.deepStrictEqual(loaded[0], loaded[1]);
+    assert.deepStrictEqual(loaded[1], loaded[2]);
+
+    // A reload of the same TOML table through the other path: nothing
+    // changed, nothing to restart for.
+    const dir = await mkdtemp(join(tmpdir(), "hup-formats-"));
+    const path = join(dir, "c.toml");
+    const small = '[server]\nport = 8080\nname = "api"\n';
+    await writeFile(path, small);
+    const coordinator = await Coordinator.create({
+      configPath: path,
+      nonReloadable: ["server"],
+      workerThreshold: 64,
+    });
+    // Past the threshold now, the same table parsed in the worker.
+    await writeFile(path, `${small}${"# padding\n".repeat(20)}`);
+    const result = await coordinator.reload();
+    assert.equal(result.status, "full_success");
+    assert.deepEqual(result.requires_restart ?? [], []);
+    assert.deepEqual(result.changed ?? [], []);
+    await coordinator.shutdown();
   });
 
   test("a top level that is not a mapping, or nothing, is refused", async () => {
@@ -315,6 +390,37 @@ describe("config formats", () => {
       (await failure("c.toml", "n = 9007199254740993\n")).message,
       /line 1, column \d+: an integer is beyond 2\^53/,
     );
+  });
+
+  test("a TOML float too large for a double is refused at its start; inf, and such text in strings, comments and keys, load", async () => {
+    const cases: [string, RegExp][] = [
+      ["a = 1\nf = 1e400\n", /line 2, column 5: a number is too large/],
+      ["a = 1\nf = -1_0.5e4_00\n", /line 2, column 5: a number is too large/],
+      ["a = [1, 2.5e999]\n", /line 1, column 9: a number is too large/],
+      [
+        'a = { s = "1e400" }\nb = { f = 1e400 } # 1e400\n',
+        /line 2, column 11: a number is too large/,
+      ],
+      ['s = "1e999"\nf = 1' + "0".repeat(400) + ".5\n", /line 2, column 5:/],
+    ];
+    for (const [text, expected] of cases) {
+      const error = await failure("c.toml", text);
+      assert.match(error.message, expected, text.slice(0, 40));
+      assert.match(error.message, /write inf for infinity/);
+    }
+    const config = await loadConfig(
+      await file(
+        "c.toml",
+        'a = inf\nb = -inf\ns = "1e400"\n# 1e999\n1e400 = 2\nc = 1e300\n',
+      ),
+    );
+    assert.deepEqual({ ...config }, {
+      a: Infinity,
+      b: -Infinity,
+      s: "1e400",
+      "1e400": 2,
+      c: 1e300,
+    });
   });
 
   test("loadConfig() takes an impossible date in a TOML string, comment or key for text, beside the date it would roll to", async () => {

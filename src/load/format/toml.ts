@@ -79,8 +79,10 @@ function parseToml(text: string, limits: FormatLimits): Parsed {
       "the file has no TOML content (it is empty or only comments)",
     );
   }
-  if (normalize(root, text, limits)) refuseImpossibleDates(text, limits);
-  return { value: root, shared: false };
+  const found = normalize(root, text, limits);
+  if (found.dates) refuseImpossibleDates(text, limits);
+  if (found.infinite) refuseOverflow(text, limits);
+  return { value: found.root, shared: false };
 }
 
 const options = (limits: FormatLimits) => ({
@@ -212,16 +214,20 @@ function offsetOf(text: string, line: number, column: number): number {
 
 // One walk, without recursion: the depth and node bounds (dotted keys and
 // `[a.b.c]` headers nest tables without brackets, which the parser does not
-// count), and dates and times as ISO 8601 strings, as YAML's core schema
-// keeps them (a Date would stay mutable in a frozen config). Returns
-// whether there was a date.
+// count); dates and times as ISO 8601 strings, as YAML's core schema keeps
+// them (a Date would stay mutable in a frozen config); and tables as plain
+// objects, as the other formats give them (smol-toml's have no prototype,
+// and a comparison by deep equality tells the two apart). Returns the new
+// root, and whether there was a date or an infinite number.
 function normalize(
-  root: Record<string, unknown>,
+  parsed: Record<string, unknown>,
   text: string,
   limits: FormatLimits,
-): boolean {
+): { root: Record<string, unknown>; dates: boolean; infinite: boolean } {
   let nodes = 1;
   let dates = false;
+  let infinite = false;
+  const root = plainTable(parsed);
   const stack: Frame[] = [{ node: root, depth: 1, key: "" }];
   while (stack.length > 0) {
     const frame = stack.pop()!;
@@ -249,16 +255,40 @@ function normalize(
         dates ||= value.isDate() || value.isDateTime();
         (node as Record<string | number, unknown>)[key] = value.toISOString();
       } else if (value !== null && typeof value === "object") {
+        const child = Array.isArray(value)
+          ? value
+          : plainTable(value as Record<string, unknown>);
+        if (child !== value) {
+          (node as Record<string | number, unknown>)[key] = child;
+        }
         stack.push({
-          node: value as Frame["node"],
+          node: child,
           depth: depth + 1,
           parent: frame,
           key: String(key),
         });
+      } else if (value === Infinity || value === -Infinity) {
+        infinite = true;
       }
     }
   }
-  return dates;
+  return { root, dates, infinite };
+}
+
+// A table as a plain object, a `__proto__` key kept as an own key.
+function plainTable(table: Record<string, unknown>): Record<string, unknown> {
+  const plain: Record<string, unknown> = {};
+  for (const key of Object.keys(table)) {
+    if (key === "__proto__") {
+      Object.defineProperty(plain, key, {
+        value: table[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else plain[key] = table[key];
+  }
+  return plain;
 }
 
 interface Frame {
@@ -312,6 +342,47 @@ function refuseImpossibleDates(text: string, limits: FormatLimits): void {
         "the file is not valid TOML",
         "invalid date",
         offset,
+      );
+    }
+  }
+}
+
+// A decimal number or float literal, as TOML writes one (`_` between
+// digits), and not part of a longer word, date or key.
+const DECIMAL =
+  /(?<![\w.:+-])[+-]?\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?\d[\d_]*)?(?![\w.:-])/g;
+
+// smol-toml reads a float too large for a double (`1e400`) as Infinity,
+// which TOML writes `inf`. Each literal that would overflow is made
+// malformed, its last character turned into "x" (offsets stay), and the
+// text parsed again: only where it is a number value does that fail, and
+// there it is refused, at its start; in a string, a comment or a key the
+// change is harmless. Only run when the document holds an infinity.
+function refuseOverflow(text: string, limits: FormatLimits): void {
+  const starts = new Map<number, number>();
+  const parts: string[] = [];
+  let copied = 0;
+  DECIMAL.lastIndex = 0;
+  for (let m; (m = DECIMAL.exec(text)) !== null;) {
+    if (Number.isFinite(Number(m[0].replaceAll("_", "")))) continue;
+    const end = m.index + m[0].length;
+    starts.set(end - 1, m.index);
+    parts.push(text.slice(copied, end - 1), "x");
+    copied = end;
+  }
+  if (starts.size === 0) return;
+  parts.push(text.slice(copied));
+  const probe = parts.join("");
+  try {
+    parse(probe, options(limits));
+  } catch (error) {
+    if (!(error instanceof TomlError)) return;
+    const start = starts.get(offsetOf(probe, error.line, error.column));
+    if (start !== undefined) {
+      throw new FormatError(
+        "the file is not valid TOML",
+        "a number is too large for a double (write inf for infinity)",
+        start,
       );
     }
   }
