@@ -216,12 +216,15 @@ function formatValue(value: number): string {
  */
 export function metricsText<C>(coordinator: Coordinator<C>): string {
   const last = coordinator.lastResult();
+  const stats = coordinator.stats();
   return renderMetrics({
     generation: coordinator.generation(),
     digest: coordinator.digest(),
-    stats: coordinator.stats(),
+    stats,
     lastStatus: last?.status ?? null,
-    requiresRestart: last?.requires_restart?.length ?? 0,
+    // The last pass that loaded the config: a load_failed one owes the
+    // same restart as before.
+    requiresRestart: stats.requires_restart.length,
     sources: sourceStats(coordinator.sources),
   });
 }

@@ -32,6 +32,12 @@ export interface ReloadStats {
   last_success_at: string | null;
   /** How long the last pass took, in milliseconds, or `null`. */
   last_duration_ms: number | null;
+  /**
+   * The `nonReloadable` fields that differ from the start-up config, per
+   * the last pass that loaded the config: a `load_failed` pass leaves them
+   * as they were, as the restart they call for is still owed.
+   */
+  requires_restart: string[];
 }
 
 /** Keeps {@linkcode ReloadStats} up to date, one result at a time. */
@@ -45,6 +51,7 @@ export class StatsRecorder {
   readonly #hookFailures = new Map<string, number>();
   #lastSuccessAt: string | null;
   #lastDurationMs: number | null = null;
+  #requiresRestart: readonly string[] = [];
 
   /**
    * Creates the counters.
@@ -69,6 +76,9 @@ export class StatsRecorder {
     if (result.status === ReloadStatus.FullSuccess) {
       this.#lastSuccessAt = result.ended_at;
     }
+    if (result.status !== ReloadStatus.LoadFailed) {
+      this.#requiresRestart = result.requires_restart ?? [];
+    }
     this.#lastDurationMs = Date.parse(result.ended_at) -
       Date.parse(result.started_at);
   }
@@ -80,6 +90,7 @@ export class StatsRecorder {
       hook_failures: Object.fromEntries(this.#hookFailures),
       last_success_at: this.#lastSuccessAt,
       last_duration_ms: this.#lastDurationMs,
+      requires_restart: [...this.#requiresRestart],
     };
   }
 }

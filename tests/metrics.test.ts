@@ -288,6 +288,40 @@ describe("metricsText()", () => {
     );
   });
 
+  test("metricsText() keeps hup_reload_requires_restart through a load_failed pass: the restart is still owed", async () => {
+    await using file = await configFile("server: {port: 8080}\nlevel: info\n");
+    const coordinator = await Coordinator.create({
+      configPath: file.path,
+      nonReloadable: ["server.port"],
+    });
+    const owed = () => ({
+      gauge: value(
+        parse(metricsText(coordinator)),
+        "hup_reload_requires_restart",
+      ),
+      fields: coordinator.stats().requires_restart,
+    });
+    assert.deepEqual(owed(), { gauge: 0, fields: [] });
+
+    await file.write("server: {port: 9090}\nlevel: info\n");
+    assert.equal((await coordinator.reload()).status, "full_success");
+    assert.deepEqual(owed(), { gauge: 1, fields: ["server.port"] });
+
+    // A file that does not load, once or many times (past the history),
+    // changes nothing: the port in effect still differs from the one bound.
+    await file.write("server: [\n");
+    for (let i = 0; i < 40; i++) {
+      assert.equal((await coordinator.reload()).status, "load_failed");
+    }
+    assert.deepEqual(owed(), { gauge: 1, fields: ["server.port"] });
+
+    // The port back as it started: nothing is owed.
+    await file.write("server: {port: 8080}\nlevel: debug\n");
+    assert.equal((await coordinator.reload()).status, "full_success");
+    assert.deepEqual(owed(), { gauge: 0, fields: [] });
+    await coordinator.shutdown();
+  });
+
   test("metricsText() gives count by (digest) one series per instance, so a fleet's convergence shows", async () => {
     const old = "version: 1\n";
     const next = "version: 2\n";
@@ -413,6 +447,7 @@ describe("metricsText()", () => {
         ]),
         last_success_at: "not a time",
         last_duration_ms: Infinity,
+        requires_restart: ["a", "b"],
       },
       lastStatus: "partial_applied",
       requiresRestart: 2,
