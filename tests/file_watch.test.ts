@@ -617,3 +617,150 @@ test("watchConfigFile() makes one reload of a burst of in-place writes that the 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+/** Replaces the symlink `link` by one to `to` at once, as `ln -sfn` would. */
+async function relink(to: string, link: string): Promise<void> {
+  const temp = `${link}.tmp`;
+  await symlink(to, temp);
+  await rename(temp, link);
+}
+
+test(
+  "watchConfigFile() sees a release directory deploy (current -> releases/vN), atomic or not",
+  TIMEOUT,
+  async () => {
+    await using temp = await tempDir();
+    const { dir } = temp;
+    for (const [v, value] of [["v1", "one"], ["v2", "two"], ["v3", "three"]]) {
+      await mkdir(join(dir, "releases", v), { recursive: true });
+      await writeFile(
+        join(dir, "releases", v, "config.yaml"),
+        `value: ${value}\n`,
+      );
+    }
+    await symlink(join("releases", "v1"), join(dir, "current"));
+    await using w = await watched(
+      join(dir, "current", "config.yaml"),
+      async () => {},
+    );
+    // The link is retargeted in the directory that holds it: no event in
+    // either release directory.
+    const v2 = () => relink(join("releases", "v2"), join(dir, "current"));
+    assertLoaded(w, await w.change(v2), "two");
+    // What `ln -sfn` does: remove the link, then make it again.
+    const v3 = async () => {
+      await unlink(join(dir, "current"));
+      await symlink(join("releases", "v3"), join(dir, "current"));
+    };
+    assertLoaded(w, await w.change(v3), "three");
+    // The old release is no longer watched; the new one is.
+    await writeFile(join(dir, "releases", "v2", "config.yaml"), "value: x\n");
+    assert.equal(await w.watcher.check(), false);
+    const edit = () =>
+      writeFile(join(dir, "releases", "v3", "config.yaml"), "value: four\n");
+    assertLoaded(w, await w.change(edit), "four");
+    assert.equal(w.passes.length, 3);
+  },
+);
+
+test(
+  "watchConfigFile() sees a symlink retargeted at each level of a chain",
+  TIMEOUT,
+  async () => {
+    // app/config.yaml -> ../links/active.yaml -> ../data/current/a.yaml,
+    // with data/current -> v1: three links in three directories.
+    await using temp = await tempDir();
+    const { dir } = temp;
+    for (const d of ["app", "links", "data/v1", "data/v2"]) {
+      await mkdir(join(dir, d), { recursive: true });
+    }
+    await writeFile(join(dir, "data/v1/a.yaml"), "value: one\n");
+    await writeFile(join(dir, "data/v1/b.yaml"), "value: two\n");
+    await writeFile(join(dir, "data/v2/b.yaml"), "value: three\n");
+    await writeFile(join(dir, "data/v2/c.yaml"), "value: four\n");
+    await writeFile(join(dir, "links/other.yaml"), "value: five\n");
+    await symlink("v1", join(dir, "data/current"));
+    await symlink("../data/current/a.yaml", join(dir, "links/active.yaml"));
+    await symlink("../links/active.yaml", join(dir, "app/config.yaml"));
+    await using w = await watched(join(dir, "app/config.yaml"), async () => {});
+
+    // The middle link, in links/.
+    const middle = () =>
+      relink("../data/current/b.yaml", join(dir, "links/active.yaml"));
+    assertLoaded(w, await w.change(middle), "two");
+    // A directory link on the way, in data/.
+    const directory = () => relink("v2", join(dir, "data/current"));
+    assertLoaded(w, await w.change(directory), "three");
+    // The middle link again, now through the new directory.
+    const again = () =>
+      relink("../data/current/c.yaml", join(dir, "links/active.yaml"));
+    assertLoaded(w, await w.change(again), "four");
+    // The first link, in app/.
+    const first = () => relink("../links/other.yaml", w.path);
+    assertLoaded(w, await w.change(first), "five");
+    assert.equal(w.passes.length, 4);
+  },
+);
+
+test(
+  "watchConfigFile() sees a config directory replaced by another",
+  TIMEOUT,
+  async () => {
+    await using temp = await tempDir();
+    const { dir } = temp;
+    await mkdir(join(dir, "conf"));
+    await writeFile(join(dir, "conf", "config.yaml"), "value: one\n");
+    await using w = await watched(
+      join(dir, "conf", "config.yaml"),
+      async () => {},
+    );
+    let n = 0;
+    for (const value of ["two", "three"]) {
+      const swap = async () => {
+        const next = join(dir, `conf.new${n}`);
+        await mkdir(next);
+        await writeFile(join(next, "config.yaml"), `value: ${value}\n`);
+        await rename(join(dir, "conf"), join(dir, `conf.old${n++}`));
+        await rename(next, join(dir, "conf"));
+      };
+      assertLoaded(w, await w.change(swap), value);
+    }
+    // Still watching the new directory for edits in place.
+    const edit = () =>
+      writeFile(join(dir, "conf", "config.yaml"), "value: four\n");
+    assertLoaded(w, await w.change(edit), "four");
+    assert.equal(w.passes.length, 3);
+  },
+);
+
+test(
+  "watchConfigFile() watches for a file whose directory is missing at start-up, through events",
+  TIMEOUT,
+  async () => {
+    await using temp = await tempDir();
+    const path = join(temp.dir, "later", "deeper", "config.yaml");
+    const wakeup = new Wakeup();
+    const timers = new GatedTimers(wakeup);
+    let calls = 0;
+    // Polling so rare that only an event can find the file in time.
+    const watcher = watchConfigFile(path, () => {
+      calls++;
+      wakeup.poke();
+    }, { timers, debounce: DEBOUNCE, pollInterval: 3_600_000 });
+    try {
+      await watcher.ready;
+      assert.equal(calls, 0);
+      // The watch waits in the deepest directory there is, and goes one
+      // level deeper with each that appears.
+      await mkdir(join(temp.dir, "later"));
+      assert.equal(await watcher.check(), false);
+      await mkdir(join(temp.dir, "later", "deeper"));
+      await writeFile(path, "value: one\n");
+      await drive(timers, wakeup, () => calls === 1);
+      assert.equal(await watcher.check(), false);
+      assert.equal(calls, 1);
+    } finally {
+      watcher.close();
+    }
+  },
+);

@@ -1,11 +1,12 @@
 import { getLogger, type Logger } from "@logtape/logtape";
 import { type FSWatcher, watch } from "node:fs";
-import { realpath, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { realTimers, type Timers } from "../deadline.ts";
 import { sha256 } from "../digest.ts";
 import { renderError } from "../render.ts";
 import { runtime } from "../runtime/mod.ts";
+import { linkChain } from "./link_chain.ts";
 
 // Re-exported so this module documents on its own (`deno doc --lint`); the
 // same type `mod.ts` exports.
@@ -150,8 +151,11 @@ export interface ConfigFileWatcher {
  * rename, swapped through a Kubernetes ConfigMap's `..data` symlink, or
  * deleted and re-created.
  *
- * It watches the file's directory (and, when `path` is a symlink, the
- * directory of its final target) rather than the file itself. After any
+ * It watches directories rather than the file itself: each one holding a
+ * link of the path's chain of symlinks, at any level (so
+ * `ln -sfn releases/v2 current` on the way to `current/config.yaml` is
+ * seen), the one holding the final file, and its parent (so a directory
+ * replaced by another is seen). After any
  * event there and `options.debounce` ms of quiet, it reads the file and
  * compares the SHA-256 of its bytes with the last content seen: `onChange`
  * runs only when they differ, so a burst of events is one call, a `touch`
@@ -443,10 +447,10 @@ class FileWatch implements ConfigFileWatcher {
    */
   async #compare(): Promise<boolean> {
     try {
-      const target = await realpath(this.#path).catch(() => null);
+      const chain = await linkChain(this.#path);
       if (this.#closed) return true;
       // Watch before reading, so a change after the read raises an event.
-      const watching = await this.#reconcile(target);
+      const watching = await this.#reconcile(chain.dirs);
       if (this.#closed) return true;
       const digest = await this.#fingerprint();
       if (this.#closed) return true;
@@ -498,14 +502,12 @@ class FileWatch implements ConfigFileWatcher {
   }
 
   /**
-   * Watches the file's directory and its target's, and nothing else;
-   * re-watches a directory that was replaced or whose watch failed.
+   * Watches the directories of the path's chain of links, and nothing
+   * else; re-watches a directory that was replaced or whose watch failed.
    *
    * @returns Whether every wanted directory is watched.
    */
-  async #reconcile(target: string | null): Promise<boolean> {
-    const wanted = new Set([this.#dir]);
-    if (target !== null) wanted.add(dirname(target));
+  async #reconcile(wanted: ReadonlySet<string>): Promise<boolean> {
     for (const dir of [...this.#watches.keys()]) {
       if (!wanted.has(dir)) this.#unwatchDir(dir);
     }
@@ -533,7 +535,14 @@ class FileWatch implements ConfigFileWatcher {
         current.id = id;
         continue;
       }
-      this.#unwatchDir(dir);
+      if (current !== undefined) {
+        // A directory replaced by another at the same path: Deno shares one
+        // watcher per process, keyed by path, and applies a close later; a
+        // new watch of the path made before then gets no events, ever.
+        this.#unwatchDir(dir);
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        if (this.#closed) return false;
+      }
       if (!this.#watchDir(dir, id)) all = false;
     }
     return all;
