@@ -75,5 +75,6 @@ export type { HookOutcome, ReloadResult } from "./src/result.ts";
 export type { SignalSource } from "./src/runtime/types.ts";
 export type { ConfigSchema, SchemaIssue, SchemaResult } from "./src/schema.ts";
 export type { ReloadStats } from "./src/stats.ts";
+export type { Drift, VerifyResult } from "./src/verify.ts";
 export { HookStatus, ReloadStatus } from "./src/status.ts";
 export type { ReloadTrigger, TriggerContext } from "./src/trigger.ts";

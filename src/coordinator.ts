@@ -32,6 +32,7 @@ import type { ConfigSchema } from "./schema.ts";
 import { type ReloadStats, StatsRecorder } from "./stats.ts";
 import { ReloadStatus } from "./status.ts";
 import type { ReloadTrigger, TriggerContext } from "./trigger.ts";
+import { type Drift, SourceVerifier, type VerifyResult } from "./verify.ts";
 
 /**
  * How a {@linkcode Coordinator} runs passes, whichever way it was built.
@@ -119,7 +120,18 @@ export interface CoordinatorOptions<C> {
    */
   hookTimeout?: number;
   /**
-   * The timers for hook deadlines; inject fake ones in tests.
+   * How often, in milliseconds, the sources are compared with the config in
+   * effect once `watch()` is called (see {@linkcode Coordinator.verify}):
+   * a difference is the drift that status, metrics and the page show, and
+   * a change that no pass has read starts one (trigger `verify`), so a lost
+   * file event costs at most this long. `0` turns it off.
+   *
+   * @default {30000}
+   */
+  verifyEvery?: number;
+  /**
+   * The timers for hook deadlines and the verification; inject fake ones
+   * in tests.
    *
    * @default {globalThis.setTimeout and clearTimeout}
    */
@@ -295,6 +307,8 @@ export class Coordinator<C> extends EventTarget {
   #queuedRequests = new Map<string, number>();
   #listener: (() => void) | null = null;
   #stops: (() => void)[] = [];
+  readonly #verifier: SourceVerifier;
+  readonly #verifyEvery: number;
 
   /**
    * Loads the start-up config through the very loader, schema and
@@ -380,7 +394,9 @@ export class Coordinator<C> extends EventTarget {
     }
     coordinator.#digest = loaded.digest ?? null;
     coordinator.#secrets = loaded.secrets ?? [];
-    coordinator.#stats = new StatsRecorder(coordinator.#safeNow());
+    const startedAt = coordinator.#safeNow();
+    coordinator.#stats = new StatsRecorder(startedAt);
+    coordinator.#verifier.loaded(startedAt);
     return coordinator;
   }
 
@@ -452,6 +468,7 @@ export class Coordinator<C> extends EventTarget {
     this.#triggers = [...(deps.triggers ?? [])];
     this.#timers = deps.timers ?? realTimers;
     this.#now = deps.now ?? (() => new Date());
+    this.#verifyEvery = checkVerifyEvery(deps.verifyEvery);
     const { load } = deps;
     if (load !== undefined) {
       const name = this.#name;
@@ -463,6 +480,15 @@ export class Coordinator<C> extends EventTarget {
       this.#loader = loader;
       this.#load = () => loader.load();
     }
+    this.#verifier = new SourceVerifier({
+      loader: this.#loader as ConfigLoader<unknown> | undefined,
+      name: this.#name,
+      running: () => this.#digest,
+      busy: () => this.#queued ?? this.#running,
+      reload: (trigger) => this.reload({ trigger }),
+      now: () => this.#safeNow(),
+      timers: this.#timers,
+    });
   }
 
   /**
@@ -558,6 +584,7 @@ export class Coordinator<C> extends EventTarget {
     };
     (this.#signals ?? runtime()).addSignalListener("SIGHUP", listener);
     this.#listener = listener;
+    this.#stops.push(this.#verifier.start(this.#verifyEvery));
     const loader = this.#loader;
     for (const trigger of this.#triggers) {
       const context: TriggerContext = {
@@ -744,6 +771,74 @@ export class Coordinator<C> extends EventTarget {
    */
   stats(): ReloadStats {
     return this.#stats.snapshot();
+  }
+
+  /**
+   * Compares the config's sources with the config in effect now, as
+   * `watch()` does every `verifyEvery` ms: files by their identity
+   * (device, inode, size, mtime, ctime), their bytes hashed when it changed
+   * and at least every tenth time; other sources read again. When the
+   * sources hold something no pass has read (a change whose event never
+   * came), it runs a pass (trigger `verify`) and reports after it. A
+   * difference that remains (a bad edit refused, a source that cannot be
+   * read) is the drift, until a pass swaps in what the sources hold. A
+   * config from a custom `load`, or a holder filled by the caller before
+   * any pass, has nothing to compare: always in sync.
+   *
+   * @example A change that no event reported
+   * ```ts
+   * import { Coordinator } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   * import { mkdtemp, writeFile } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
+   * import { join } from "node:path";
+   *
+   * const configPath = join(await mkdtemp(join(tmpdir(), "hup-")), "config.yaml");
+   * await writeFile(configPath, "greeting: hello\n");
+   * const coordinator = await Coordinator.create({ configPath });
+   * assert.equal((await coordinator.verify()).in_sync, true);
+   *
+   * await writeFile(configPath, "greeting: hi\n");
+   * const verified = await coordinator.verify();
+   * assert.equal(verified.pass?.trigger, "verify");
+   * assert.equal(verified.in_sync, true);
+   * assert.equal(coordinator.config.load().greeting, "hi");
+   *
+   * await writeFile(configPath, "greeting: [\n"); // does not load
+   * await coordinator.reload();
+   * const drifting = await coordinator.verify();
+   * assert.equal(drifting.in_sync, false);
+   * assert.equal(drifting.drift?.digest, drifting.digest);
+   * ```
+   *
+   * @returns What it found.
+   */
+  verify(): Promise<VerifyResult> {
+    return this.#verifier.verify();
+  }
+
+  /**
+   * Whether the sources held the config in effect when last compared (by
+   * {@linkcode Coordinator.verify}, or by a pass that swapped), and when
+   * that was: what GET status, metrics and the page show.
+   *
+   * @example Usage
+   * ```ts
+   * import { AtomicConfig, Coordinator } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}) });
+   * assert.deepEqual(coordinator.verification(), { drift: null, checked_at: null });
+   * ```
+   *
+   * @returns The drift (`null` when in sync) and when the sources were
+   *   compared (ISO 8601; `null` before the first time).
+   */
+  verification(): { drift: Drift | null; checked_at: string | null } {
+    return {
+      drift: this.#verifier.drift,
+      checked_at: this.#verifier.checkedAt?.toISOString() ?? null,
+    };
   }
 
   /**
@@ -981,6 +1076,7 @@ export class Coordinator<C> extends EventTarget {
     } catch {
       // A sink that throws must not cost the pass its result.
     }
+    this.#verifier.passed(result);
     this.dispatchEvent(new ReloadEvent(result));
     for (const listener of this.#passListeners) listener();
     return result;
@@ -1011,4 +1107,20 @@ export class Coordinator<C> extends EventTarget {
     }
     return changedPaths(rule, this.#startup, next);
   }
+}
+
+// The verification's period: a whole number of ms that a timer can wait.
+function checkVerifyEvery(ms: unknown): number {
+  if (ms === undefined) return 30_000;
+  if (
+    typeof ms !== "number" || !Number.isInteger(ms) || ms < 0 ||
+    ms > 2_147_483_647
+  ) {
+    throw new RangeError(
+      `Cannot create the coordinator as deps.verifyEvery is not a whole number of milliseconds from 0 to 2147483647 (0 turns it off): ${
+        String(ms).slice(0, 40)
+      }`,
+    );
+  }
+  return ms;
 }

@@ -140,6 +140,9 @@ export function sourcesName(sources: readonly ConfigSource[]): string {
   return sources.map((s) => s.name).join(" + ");
 }
 
+// The most bytes a layer may have, unless `maxBytes` says otherwise.
+const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
+
 /**
  * The loading pipeline of a coordinator (and of `loadConfig`): for each
  * source, read → decode → parse (in a worker for large texts) → then
@@ -160,6 +163,10 @@ export class ConfigLoader<C> {
   #references = new Map<string, ConfigSource>();
   // What each source held at the last read: its digest, null if absent.
   readonly #digests = new WeakMap<ConfigSource, string | null>();
+  // The keys of the references the last expansion used, in the order the
+  // digest takes them.
+  #used: readonly string[] = [];
+  #lastDigest: string | null = null;
 
   /**
    * Creates the pipeline.
@@ -206,6 +213,56 @@ export class ConfigLoader<C> {
     return this.#digests.get(source);
   }
 
+  /**
+   * The digest of what the sources held at the last load, whether it
+   * loaded or not; `null` when a source could not be read, or before any
+   * load.
+   */
+  get lastDigest(): string | null {
+    return this.#lastDigest;
+  }
+
+  /**
+   * The digest that {@linkcode ConfigLoader.load} would give for what the
+   * sources hold now, given each source's digest, without parsing: the
+   * layers, then the secret files that the last pass used, in its order.
+   *
+   * @param digestOf Each source's digest now (`null`: absent); it may read
+   *   the source with {@linkcode ConfigLoader.readDigest}.
+   * @returns The digest.
+   * @throws What `digestOf` throws.
+   */
+  async digestNow(
+    digestOf: (source: ConfigSource) => Promise<string | null>,
+  ): Promise<string> {
+    const layers = await Promise.all(this.sources.map(digestOf));
+    const secrets: string[] = [];
+    for (const key of this.#used) {
+      const source = this.#references.get(key);
+      if (source === undefined) continue;
+      // A secret file that is gone fails the load: any value but a digest
+      // makes the digest differ.
+      secrets.push((await digestOf(source)) ?? "absent");
+    }
+    return await configDigest(layers, secrets);
+  }
+
+  /**
+   * Reads `source` now, as a pass would (the same limits), and gives the
+   * SHA-256 of its bytes.
+   *
+   * @param source A source of {@linkcode ConfigLoader.dependencies}.
+   * @returns The digest, or `null` when an optional source is absent.
+   * @throws {LoadError} If it cannot be read.
+   */
+  async readDigest(source: ConfigSource): Promise<string | null> {
+    const maxBytes = this.sources.includes(source)
+      ? this.#options.maxBytes ?? DEFAULT_MAX_BYTES
+      : MAX_REFERENCE_BYTES;
+    const content = await readSource(source, maxBytes);
+    return content === undefined ? null : sha256(content.bytes);
+  }
+
   /** Ends the parser's worker, if one runs; a later load starts another. */
   close(): void {
     this.#parser?.close();
@@ -219,15 +276,42 @@ export class ConfigLoader<C> {
    *   expanded or validated: naming the source (file, line, column, field).
    */
   async load(): Promise<Loaded<C>> {
+    const { maxBytes = DEFAULT_MAX_BYTES } = this.#options;
+    let contents: (SourceContent | undefined)[];
+    try {
+      contents = await this.#readAll(maxBytes);
+    } catch (error) {
+      this.#lastDigest = null;
+      throw error;
+    }
+    try {
+      const loaded = await this.#loadRead(contents);
+      this.#lastDigest = loaded.digest ?? null;
+      return loaded;
+    } catch (error) {
+      // What the sources held, though it did not load: the drift's digest.
+      this.#lastDigest = await this.digestNow((source) => {
+        const digest = this.#digests.get(source);
+        return digest === undefined
+          ? Promise.reject(new Error("not read"))
+          : Promise.resolve(digest);
+      }).catch(() => null);
+      throw error;
+    }
+  }
+
+  // The rest of load(), once every source was read.
+  async #loadRead(
+    contents: (SourceContent | undefined)[],
+  ): Promise<Loaded<C>> {
     const {
-      maxBytes = 16 * 1024 * 1024,
+      maxBytes = DEFAULT_MAX_BYTES,
       maxNodes = 1_000_000,
       maxDepth = 100,
       settle = 15,
       workerThreshold = WORKER_THRESHOLD,
       schema,
     } = this.#options;
-    const contents = await this.#readAll(maxBytes);
     const single = this.sources.length === 1;
     const layers: ParsedLayer[] = [];
     for (const [i, content] of contents.entries()) {
@@ -313,6 +397,7 @@ export class ConfigLoader<C> {
     } finally {
       this.#references = found;
     }
+    this.#used = expansion.used;
     const merged = mergeLayers(layers.map((layer) => layer.value));
     const hidden = [...expansion.values, ...expansion.secrets];
     const showKey = keyShower(hidden, layers.map((layer) => layer.text));
