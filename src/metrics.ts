@@ -14,6 +14,8 @@ export interface MetricsInput {
   requiresRestart: number;
   /** The request counters of the sources that keep some (remote ones). */
   sources?: readonly { name: string; stats: SourceStats }[];
+  /** The last comparison of the sources with the config in effect. */
+  verification?: { drift: unknown; checked_at: string | null };
 }
 
 /**
@@ -116,6 +118,25 @@ export function renderMetrics(input: MetricsInput): string {
     "gauge",
     "Non-reloadable fields that differ from the start-up config, per the last pass that loaded a file.",
     [[{}, requiresRestart]],
+  );
+  const verification = input.verification ??
+    { drift: null, checked_at: null };
+  family(
+    "hup_reload_source_in_sync",
+    "gauge",
+    "Whether the config's sources held the config in effect when last compared (1) or not (0): a refused edit, a change no pass read yet, a source that cannot be read.",
+    [[{}, verification.drift === null ? 1 : 0]],
+  );
+  family(
+    "hup_reload_source_checked_timestamp_seconds",
+    "gauge",
+    "When the config's sources were last compared with the config in effect (or read by a pass that swapped it), in seconds since the epoch; 0 if never.",
+    [[
+      {},
+      verification.checked_at === null
+        ? 0
+        : Date.parse(verification.checked_at) / 1000,
+    ]],
   );
   if (sources.length > 0) {
     family(
@@ -226,6 +247,7 @@ export function metricsText<C>(coordinator: Coordinator<C>): string {
     // same restart as before.
     requiresRestart: stats.requires_restart.length,
     sources: sourceStats(coordinator.sources),
+    verification: coordinator.verification(),
   });
 }
 

@@ -142,6 +142,8 @@ const ALL_FAMILIES = [
   "hup_reload_last_success_timestamp_seconds",
   "hup_reload_passes_total",
   "hup_reload_requires_restart",
+  "hup_reload_source_checked_timestamp_seconds",
+  "hup_reload_source_in_sync",
 ];
 
 describe("metricsText()", () => {
@@ -162,6 +164,12 @@ describe("metricsText()", () => {
     assert.equal(
       value(families, "hup_reload_config_last_reload_successful"),
       1,
+    );
+    // The start-up load read the sources: in sync, as of then.
+    assert.equal(value(families, "hup_reload_source_in_sync"), 1);
+    assert.equal(
+      value(families, "hup_reload_source_checked_timestamp_seconds"),
+      startup.getTime() / 1000,
     );
     assert.equal(
       value(families, "hup_reload_config_info", {

@@ -14,6 +14,7 @@ import {
   Coordinator,
   fileSource,
 } from "hup-reload";
+import { metricsText } from "hup-reload/http";
 import { ManualSignals } from "hup-reload/testing";
 
 const sha = (text: string) =>
@@ -86,6 +87,17 @@ test("a refused change is drift from its pass on, with the sources' digest, unti
       digest: sha(bad),
     });
     assert.deepEqual(coordinator.verification().drift, verified.drift);
+    const metrics = metricsText(coordinator);
+    assert.match(metrics, /^hup_reload_source_in_sync 0$/m);
+    assert.match(
+      metrics,
+      new RegExp(
+        `^hup_reload_source_checked_timestamp_seconds ${
+          Date.parse("2026-12-06T03:01:00.000Z") / 1000
+        }$`,
+        "m",
+      ),
+    );
     // Still drifting later: the same since.
     now = new Date("2026-12-06T03:05:00.000Z");
     assert.equal(
@@ -102,6 +114,7 @@ test("a refused change is drift from its pass on, with the sources' digest, unti
       "2026-12-06T03:05:00.000Z",
     );
     assert.equal((await coordinator.verify()).in_sync, true);
+    assert.match(metricsText(coordinator), /^hup_reload_source_in_sync 1$/m);
   } finally {
     await coordinator.shutdown();
   }
