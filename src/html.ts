@@ -12,6 +12,12 @@ export interface PageInput {
   /** The config file's path. */
   configPath: string;
   /**
+   * The sources' difference from the config in effect, when they differ
+   * (see `Coordinator.verify`): the page opens with a banner saying since
+   * when, and the sources' digest.
+   */
+  drift?: { since: string; digest: string | null } | null;
+  /**
    * The address the page was asked for (`request.url`, or a request target
    * such as `/-/reload?refresh=10`). Its path makes the links to the JSON,
    * the history and the metrics relative, so that they work under any
@@ -78,7 +84,8 @@ time,.ms,.trigger{color:#57606a;font-variant-numeric:tabular-nums}
 .hook{font-weight:600}
 .restart{color:#9a6700}
 .pass ul.problems{margin:.15rem 0 0 1.2rem;list-style:disc}
-.empty{color:#57606a}`;
+.empty{color:#57606a}
+.drift{margin:0 0 1rem;padding:.6rem .9rem;border:1px solid #d4a72c;border-left:6px solid #9a6700;border-radius:6px;background:#fff8c5}`;
 
 /**
  * Renders the reload history as a self-contained HTML page (inline CSS, no
@@ -128,7 +135,9 @@ ${STYLE}
       ? "digest unknown"
       : `<code>${esc(show(digest))}</code>`
   }</p>
-${page === undefined ? "" : renderNav(page)}<p class="legend">${
+${renderDrift(field(input, "drift"))}${
+    page === undefined ? "" : renderNav(page)
+  }<p class="legend">${
     [...STATUSES].map(([status, { colour, label }]) =>
       `<span style="--c:${colour}"><span class="mark ${status}"></span>${label}</span>`
     ).join("")
@@ -141,6 +150,22 @@ ${
 </body>
 </html>
 `;
+}
+
+// The banner of a config that is not what its sources hold.
+function renderDrift(drift: unknown): string {
+  if (drift === null || drift === undefined) return "";
+  const digest = field(drift, "digest");
+  const since = time(field(drift, "since"));
+  return `<p class="drift" role="alert"><b>The source differs from the running config</b> since ${
+    since === undefined
+      ? "an unknown time"
+      : `<time datetime="${since.iso}">${since.text}</time>`
+  }: ${
+    digest === null || digest === undefined
+      ? "a source cannot be read"
+      : `the source holds <code>${esc(show(digest))}</code>`
+  }.</p>\n`;
 }
 
 /** Where the page was asked for: its links, relative, and its refresh. */

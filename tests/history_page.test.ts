@@ -740,3 +740,34 @@ if (runtimeName === "node") {
     },
   );
 }
+
+test("renderHistoryPage() opens with a banner while the sources differ from the config in effect", () => {
+  const base = {
+    generation: 3,
+    digest: "sha256:" + "a".repeat(64),
+    history: [],
+    configPath: "/etc/app/config.yaml",
+  };
+  assert.doesNotMatch(renderHistoryPage(base), /class="drift"/);
+  assert.doesNotMatch(
+    renderHistoryPage({ ...base, drift: null }),
+    /class="drift"/,
+  );
+  const drifting = renderHistoryPage({
+    ...base,
+    drift: {
+      since: "2026-12-06T03:01:00.000Z",
+      digest: "sha256:" + "b".repeat(64),
+    },
+  });
+  assert.match(
+    drifting,
+    /<p class="drift" role="alert"><b>The source differs from the running config<\/b> since <time datetime="2026-12-06T03:01:00.000Z">2026-12-06 03:01:00 UTC<\/time>: the source holds <code>sha256:b{64}<\/code>\.<\/p>/,
+  );
+  const unreadable = renderHistoryPage({
+    ...base,
+    drift: { since: "<script>", digest: null },
+  });
+  assert.match(unreadable, /since an unknown time: a source cannot be read\./);
+  assert.doesNotMatch(unreadable, /<script>/);
+});
