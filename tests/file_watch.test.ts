@@ -764,3 +764,36 @@ test(
     }
   },
 );
+
+test(
+  "watchConfigFile() with knownDigest absent calls nothing for a file still missing, and once when it appears",
+  TIMEOUT,
+  async () => {
+    await using temp = await tempDir();
+    const path = join(temp.dir, "local", "override.yaml");
+    const wakeup = new Wakeup();
+    const timers = new GatedTimers(wakeup);
+    let calls = 0;
+    const watcher = watchConfigFile(path, () => {
+      calls++;
+      wakeup.poke();
+    }, {
+      timers,
+      debounce: DEBOUNCE,
+      pollInterval: POLL,
+      knownDigest: "absent",
+    });
+    try {
+      await watcher.ready;
+      assert.equal(await watcher.check(), false, "still missing: no change");
+      assert.equal(calls, 0);
+      await mkdir(join(temp.dir, "local"));
+      await writeFile(path, "value: one\n");
+      await drive(timers, wakeup, () => calls === 1);
+      assert.equal(await watcher.check(), false);
+      assert.equal(calls, 1);
+    } finally {
+      watcher.close();
+    }
+  },
+);

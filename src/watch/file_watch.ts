@@ -30,6 +30,17 @@ import { linkChain } from "./link_chain.ts";
 //   directories' identities (device and inode) and watches them again,
 //   polling until they exist.
 
+// The directories whose watch was closed within the current turn of the
+// event loop, by path, across every watch of the process: Deno shares one
+// watcher per process, keyed by path, and applies a close a turn later, so
+// a new watch of the same path made before then gets no events, ever (a
+// directory removed and made again, or replaced by another). A new watch
+// of such a path waits for the turn to end.
+const closings = new Map<string, Promise<void>>();
+
+// What a missing file counts as, as `knownDigest` says it.
+const ABSENT = "absent";
+
 // Files larger than this are compared by their stat fields instead of a hash
 // of their bytes (the loader refuses them by default anyway).
 const MAX_HASHED_BYTES = 16 * 1024 * 1024;
@@ -270,8 +281,6 @@ class FileWatch implements ConfigFileWatcher {
   #last: string | null = null;
   /** The digest when `onChange` was last called, or the first one seen. */
   #reported: string | null = null;
-  /** Whether the file could not be read when the watch started. */
-  #missingAtStart = false;
   #quiet: unknown = undefined;
   #deadline: unknown = undefined;
   #poll: unknown = undefined;
@@ -421,9 +430,9 @@ class FileWatch implements ConfigFileWatcher {
       if (this.#last === this.#reported) break;
       const first = this.#reported === null;
       this.#reported = this.#last;
-      // The first content seen is the baseline, not a change, unless the
-      // file was missing when the watch started.
-      if (first && !this.#missingAtStart) break;
+      // The first content seen is the baseline, not a change: "absent" when
+      // the file was missing, so that its first appearance is one.
+      if (first) break;
       called = true;
       this.#calls++;
       // Calls never overlap: events meanwhile only ask for one more look.
@@ -454,8 +463,12 @@ class FileWatch implements ConfigFileWatcher {
       if (this.#closed) return true;
       const digest = await this.#fingerprint();
       if (this.#closed) return true;
-      if (digest === null) {
-        this.#missingAtStart ||= this.#reported === null && this.#last === null;
+      if (digest === null) return true;
+      if (digest === ABSENT) {
+        // A file that goes away is no change (its return with other content
+        // is); one never seen is absent, as `knownDigest` says of a missing
+        // optional layer.
+        this.#last ??= ABSENT;
         return true;
       }
       this.#last = digest;
@@ -470,7 +483,10 @@ class FileWatch implements ConfigFileWatcher {
     }
   }
 
-  /** The SHA-256 of the file's bytes, or null when it cannot be read. */
+  /**
+   * The SHA-256 of the file's bytes, `"absent"` when there is no file, or
+   * null when it cannot be read.
+   */
   async #fingerprint(): Promise<string | null> {
     try {
       // Opened once and looked at as opened: a pipe or device swapped in
@@ -491,6 +507,7 @@ class FileWatch implements ConfigFileWatcher {
       const code = (error as { code?: unknown } | null)?.code;
       if (code === "ENOENT" || code === "ENOTDIR") {
         this.#report("The config file is missing: {path}");
+        return ABSENT;
       } else {
         this.#report(
           "Cannot read the config file: {path}: {error}",
@@ -535,12 +552,10 @@ class FileWatch implements ConfigFileWatcher {
         current.id = id;
         continue;
       }
-      if (current !== undefined) {
-        // A directory replaced by another at the same path: Deno shares one
-        // watcher per process, keyed by path, and applies a close later; a
-        // new watch of the path made before then gets no events, ever.
-        this.#unwatchDir(dir);
-        await new Promise((resolve) => setTimeout(resolve, 0));
+      this.#unwatchDir(dir);
+      const closing = closings.get(dir);
+      if (closing !== undefined) {
+        await closing;
         if (this.#closed) return false;
       }
       if (!this.#watchDir(dir, id)) all = false;
@@ -589,6 +604,11 @@ class FileWatch implements ConfigFileWatcher {
         error: renderError(error),
       });
     }
+    const closing = new Promise<void>((resolve) => setTimeout(resolve, 0))
+      .then(() => {
+        if (closings.get(dir) === closing) closings.delete(dir);
+      });
+    closings.set(dir, closing);
   }
 
   // Calls onChange and waits for it; the digest of the content it handled,
