@@ -58,11 +58,15 @@ export function manyAliases(count = 300_000, depth = 1) {
 export function deepAliasChain(levels = 90, keyLength = 800, count = 2000) {
   const key = `n_`.padEnd(keyLength, "y");
   const chain = ["c0: &c0 {v: 1}"];
-  for (let i = 1; i < levels; i++) chain.push(`c${i}: &c${i} {${key}: *c${i - 1}}`);
+  for (let i = 1; i < levels; i++) {
+    chain.push(`c${i}: &c${i} {${key}: *c${i - 1}}`);
+  }
   return nested(
     8,
     keyLength,
-    `${chain.join(", ")}, uses: [${new Array(count).fill(`*c${levels - 1}`).join(", ")}]`,
+    `${chain.join(", ")}, uses: [${
+      new Array(count).fill(`*c${levels - 1}`).join(", ")
+    }]`,
     "",
   );
 }

@@ -15,7 +15,9 @@ import { onJsonLines, summary } from "./lib.mjs";
 
 function runChild(command, args, timeoutMs) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(command, args, {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let result = null;
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     onJsonLines(child.stdout, (msg) => (result = msg));
@@ -64,14 +66,21 @@ export async function hostileBench(runtime, command, args, opts) {
     }
     const failed = runs.worker.flatMap(failures);
     const loopFailed = runs.loop.flatMap(failures);
-    const time = summary(runs.worker.map((w, i) => warmMs(w) / warmMs(runs.loop[i])));
+    const time = summary(
+      runs.worker.map((w, i) => warmMs(w) / warmMs(runs.loop[i])),
+    );
     const memory = summary(
       runs.worker.map((w, i) =>
-        Math.max(w.peakGrowthMiB, 0.5) / Math.max(runs.loop[i].peakGrowthMiB, 0.5)
+        Math.max(w.peakGrowthMiB, 0.5) /
+        Math.max(runs.loop[i].peakGrowthMiB, 0.5)
       ),
     );
-    const stalls = runs.worker.flatMap((r) => [r.first, ...r.warm].map((p) => p.stallMs));
-    const loopStall = med(runs.loop.flatMap((r) => [r.first, ...r.warm].map((p) => p.stallMs)));
+    const stalls = runs.worker.flatMap((r) =>
+      [r.first, ...r.warm].map((p) => p.stallMs)
+    );
+    const loopStall = med(
+      runs.loop.flatMap((r) => [r.first, ...r.warm].map((p) => p.stallMs)),
+    );
     const kb = `${(runs.loop[0].bytes / 1024).toFixed(0)} KB`;
     const fails = failed.length === 0
       ? ""
@@ -86,9 +95,9 @@ export async function hostileBench(runtime, command, args, opts) {
       ok: failed.length === 0 && loopFailed.length === 0 && time.value <= 3,
       detail: `warm passes ${med(runs.worker.map(warmMs)).toFixed(0)} vs ${
         med(runs.loop.map(warmMs)).toFixed(0)
-      } ms (median); first pass ${med(runs.worker.map((r) => r.first.ms)).toFixed(0)} vs ${
-        med(runs.loop.map((r) => r.first.ms)).toFixed(0)
-      } ms${fails}`,
+      } ms (median); first pass ${
+        med(runs.worker.map((r) => r.first.ms)).toFixed(0)
+      } vs ${med(runs.loop.map((r) => r.first.ms)).toFixed(0)} ms${fails}`,
     });
     rows.push({
       runtime,
@@ -110,9 +119,9 @@ export async function hostileBench(runtime, command, args, opts) {
       unit: "ms",
       goal: "<= 20 ms",
       ok: Math.max(...stalls) <= 20,
-      detail: `median over passes ${med(stalls).toFixed(1)} ms; on the event loop ${
-        loopStall.toFixed(0)
-      } ms`,
+      detail: `median over passes ${
+        med(stalls).toFixed(1)
+      } ms; on the event loop ${loopStall.toFixed(0)} ms`,
     });
   }
   rows.push({
@@ -130,8 +139,11 @@ export async function hostileBench(runtime, command, args, opts) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { flags } = await import("./lib.mjs");
   const opts = flags();
-  const child = fileURLToPath(new URL("worker_hostile_child.mjs", import.meta.url));
-  const bin = (name) => fileURLToPath(new URL(`../node_modules/.bin/${name}`, import.meta.url));
+  const child = fileURLToPath(
+    new URL("worker_hostile_child.mjs", import.meta.url),
+  );
+  const bin = (name) =>
+    fileURLToPath(new URL(`../node_modules/.bin/${name}`, import.meta.url));
   const runtimes = {
     deno: [bin("deno"), ["run", "--quiet", "-A", "--v8-flags=--expose-gc"]],
     node: [process.execPath, ["--expose-gc"]],

@@ -105,13 +105,14 @@ export async function workerMemoryBench(runtime, command, args, opts) {
     unit: "MiB",
     goal: "< 5 MiB",
     ok: rest.value < 5,
-    detail: `workerIdle: ${idle} ms, then 10 s more (V8's memory pool gives an ended isolate's pages back after 8 s): RSS after GC ${
-      med(runs.worker, (r) => r.rssRestMiB).toFixed(1)
-    } vs ${
-      med(runs.loop, (r) => r.rssRestMiB).toFixed(1)
-    } MiB with workerThreshold: Infinity; ${
-      med(runs.worker, (r) => r.rssMiB).toFixed(1)
-    } MiB before the worker ended`,
+    detail:
+      `workerIdle: ${idle} ms, then 10 s more (V8's memory pool gives an ended isolate's pages back after 8 s): RSS after GC ${
+        med(runs.worker, (r) => r.rssRestMiB).toFixed(1)
+      } vs ${
+        med(runs.loop, (r) => r.rssRestMiB).toFixed(1)
+      } MiB with workerThreshold: Infinity; ${
+        med(runs.worker, (r) => r.rssMiB).toFixed(1)
+      } MiB before the worker ended`,
   });
   const coldRatio = summary(
     runs.worker.map((r) => r.cold.ms / r.warm.ms),

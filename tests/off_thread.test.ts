@@ -273,12 +273,17 @@ describe("parsing off the event loop", () => {
 
   test("a worker-parsed document and an event-loop one are deepStrictEqual, prototypes and own __proto__ keys included, in YAML, JSON and TOML", async () => {
     const texts = {
-      yaml: `"__proto__": {admin: true}\nlist: [{a: 1}, [2, -0.0, .nan, .inf]]\n` +
-        `anchor: &x {k: "${"v".repeat(100)}"}\nuse: *x\nmerged: {<<: *x, z: 1}\n` +
+      yaml:
+        `"__proto__": {admin: true}\nlist: [{a: 1}, [2, -0.0, .nan, .inf]]\n` +
+        `anchor: &x {k: "${
+          "v".repeat(100)
+        }"}\nuse: *x\nmerged: {<<: *x, z: 1}\n` +
         `constructor: {prototype: 1}\n`,
-      json: `{"__proto__": {"admin": true}, "list": [{"a": 1}, [2, -0.0, 1e300]], ` +
+      json:
+        `{"__proto__": {"admin": true}, "list": [{"a": 1}, [2, -0.0, 1e300]], ` +
         `"long": "${"v".repeat(100)}", "nested": {"__proto__": [null]}}`,
-      toml: `"__proto__" = { admin = true }\nlist = [{ a = 1 }, [2, -0.0, nan, inf]]\n` +
+      toml:
+        `"__proto__" = { admin = true }\nlist = [{ a = 1 }, [2, -0.0, nan, inf]]\n` +
         `long = "${"v".repeat(100)}"\n[t]\nd = 1979-05-27T07:32:00Z\n` +
         `[[arr]]\n"__proto__" = 1\n`,
     } as const;
@@ -318,45 +323,53 @@ describe("parsing off the event loop", () => {
     }
   });
 
-  test("hostile documents that load on the event loop load off-thread, as the same object graph", {
-    timeout: 120_000,
-  }, async () => {
-    const parser = new OffThreadParser();
-    try {
-      for (const [name, text] of Object.entries(hostileInputs)) {
-        const off = await parser.parse({ format: "yaml", text, limits });
-        const on = parseText("yaml", text, limits, false);
-        assert.ok(on.ok, name);
-        assert.ok(off.ok, `${name}: ${JSON.stringify(off).slice(0, 200)}`);
-        assert.deepStrictEqual(off.value, on.value, name);
-        assert.deepEqual(sharing(off.value), sharing(on.value), name);
+  test(
+    "hostile documents that load on the event loop load off-thread, as the same object graph",
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const parser = new OffThreadParser();
+      try {
+        for (const [name, text] of Object.entries(hostileInputs)) {
+          const off = await parser.parse({ format: "yaml", text, limits });
+          const on = parseText("yaml", text, limits, false);
+          assert.ok(on.ok, name);
+          assert.ok(off.ok, `${name}: ${JSON.stringify(off).slice(0, 200)}`);
+          assert.deepStrictEqual(off.value, on.value, name);
+          assert.deepEqual(sharing(off.value), sharing(on.value), name);
+        }
+      } finally {
+        parser.close();
       }
-    } finally {
-      parser.close();
-    }
-  });
+    },
+  );
 
-  test("a document at the limits (999,000 aliases, 95 levels deep) loads off-thread within its deadline, as on the event loop", {
-    timeout: 120_000,
-  }, async () => {
-    const text = manyAliases(999_000, 95);
-    // The deadline as it is by default: far above what this takes.
-    const parser = new OffThreadParser();
-    try {
-      const off = await parser.parse({ format: "yaml", text, limits });
-      assert.ok(off.ok, JSON.stringify(off).slice(0, 200));
-      let node = off.value as Record<string, unknown>;
-      for (let d = 0; d < 95; d++) {
-        node = node[`k${d}_`.padEnd(4, "x")] as Record<string, unknown>;
+  test(
+    "a document at the limits (999,000 aliases, 95 levels deep) loads off-thread within its deadline, as on the event loop",
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const text = manyAliases(999_000, 95);
+      // The deadline as it is by default: far above what this takes.
+      const parser = new OffThreadParser();
+      try {
+        const off = await parser.parse({ format: "yaml", text, limits });
+        assert.ok(off.ok, JSON.stringify(off).slice(0, 200));
+        let node = off.value as Record<string, unknown>;
+        for (let d = 0; d < 95; d++) {
+          node = node[`k${d}_`.padEnd(4, "x")] as Record<string, unknown>;
+        }
+        const list = node.list as unknown[];
+        assert.equal(list.length, 999_000);
+        assert.equal(list[998_999], off.value.base, "every alias is shared");
+        assert.equal(list[0], off.value.base);
+      } finally {
+        parser.close();
       }
-      const list = node.list as unknown[];
-      assert.equal(list.length, 999_000);
-      assert.equal(list[998_999], off.value.base, "every alias is shared");
-      assert.equal(list[0], off.value.base);
-    } finally {
-      parser.close();
-    }
-  });
+    },
+  );
 
   test("reading a large document back never holds the event loop long", {
     timeout: 60_000,

@@ -223,7 +223,9 @@ export class TapeReader {
     };
     const index = (limit: number): number => {
       const n = item();
-      if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n >= limit) {
+      if (
+        typeof n !== "number" || !Number.isInteger(n) || n < 0 || n >= limit
+      ) {
         fail("a number is out of range");
       }
       return n as number;
