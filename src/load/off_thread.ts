@@ -92,6 +92,10 @@ export const WORKER_TIMEOUT = 30_000;
  */
 export const WORKER_TIMEOUT_PER_CHAR = 0.01;
 
+// The longest wait a timer takes as such (2^31 - 1 ms); a longer one fires
+// at once on Node.js.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 interface Pending {
   resolve(outcome: ParseOutcome): void;
   reject(error: Error): void;
@@ -146,7 +150,16 @@ export class OffThreadParser {
     this.#url = options.url ?? WORKER_URL;
     this.#timeout = options.timeout ?? WORKER_TIMEOUT;
     this.#perChar = options.timeoutPerChar ?? WORKER_TIMEOUT_PER_CHAR;
-    this.#idle = options.idle ?? WORKER_IDLE;
+    const idle = options.idle ?? WORKER_IDLE;
+    if (typeof idle !== "number" || !(idle >= 0)) {
+      throw new RangeError(
+        `Cannot create the parser's worker as options.workerIdle is not a number of milliseconds from 0 (or Infinity): ${
+          String(idle)
+        }`,
+      );
+    }
+    // Past what a timer can wait (about 24.8 days) is as good as forever.
+    this.#idle = idle > MAX_TIMER_MS ? Infinity : idle;
     this.#timers = options.timers ?? realTimers;
   }
 
