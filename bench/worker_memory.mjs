@@ -105,14 +105,13 @@ export async function workerMemoryBench(runtime, command, args, opts) {
     unit: "MiB",
     goal: "< 5 MiB",
     ok: rest.value < 5,
-    detail:
-      `workerIdle: ${idle} ms, then 10 s more (V8's memory pool gives an ended isolate's pages back after 8 s): RSS after GC ${
-        med(runs.worker, (r) => r.rssRestMiB).toFixed(1)
-      } vs ${
-        med(runs.loop, (r) => r.rssRestMiB).toFixed(1)
-      } MiB with workerThreshold: Infinity; ${
-        med(runs.worker, (r) => r.rssMiB).toFixed(1)
-      } MiB before the worker ended`,
+    detail: `workerIdle: ${idle} ms, then 10 s: RSS after GC ${
+      med(runs.worker, (r) => r.rssRestMiB).toFixed(1)
+    } vs ${
+      med(runs.loop, (r) => r.rssRestMiB).toFixed(1)
+    } MiB with workerThreshold: Infinity; ${
+      med(runs.worker, (r) => r.rssMiB).toFixed(1)
+    } MiB before the worker ended`,
   });
   const coldRatio = summary(
     runs.worker.map((r) => r.cold.ms / r.warm.ms),
@@ -131,9 +130,7 @@ export async function workerMemoryBench(runtime, command, args, opts) {
       med(runs.loop, (r) => r.warm.ms).toFixed(0)
     } ms); longest event-loop stall ${
       med(runs.worker, (r) => r.cold.stallMs).toFixed(1)
-    } vs ${
-      med(runs.worker, (r) => r.warm.stallMs).toFixed(1)
-    } ms (the worker's start is synchronous: Deno's node:worker_threads takes about 30 ms)`,
+    } vs ${med(runs.worker, (r) => r.warm.stallMs).toFixed(1)} ms`,
   });
   // Per worker process: the worker's thread (started by the 1 MB passes,
   // the most CPU time of those), and the threads of that name (without its
@@ -187,7 +184,7 @@ export async function workerMemoryBench(runtime, command, args, opts) {
         runs.worker[0].smallPasses
       } 10 KB passes after warm-up, then ${
         runs.worker[0].largePasses
-      } 1 MB passes, then RSS after a full GC; difference per pair, median [min-max]`,
+      } 1 MB passes, then RSS after a full GC; then, with workerIdle ${idle} ms, 10 s after the worker ended, RSS after GC again, and a cold and a warm 1 MB pass; difference per pair, median [min-max]`,
   });
   // The hostile inputs (bench/worker_hostile.mjs), each worker / event loop.
   rows.push(
