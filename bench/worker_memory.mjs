@@ -4,7 +4,10 @@
 // worker, worker, loop, ...): with the default workerThreshold, 1 MB passes
 // are parsed in the worker; with `workerThreshold: Infinity`, on the event
 // loop. Each pair of processes next to each other gives one difference of
-// resident memory after GC: the extra RSS of the off-thread parser.
+// resident memory after GC: the extra RSS of the off-thread parser, after
+// the 1 MB passes (the worker still running) and at rest (the worker ended
+// after its idle time, `workerIdle`); and the cost of the cold start of the
+// next 1 MB pass.
 //
 // The worker processes also list their threads (from the parent, through
 // /proc/<pid>/task) around 300 10 KB passes, after 100 warm-up passes, and
@@ -14,8 +17,12 @@
 // not do: Deno starts threads of its own as it runs ("deno",
 // "tokio-runtime-w") while its worker's is "worker-1"; Bun's is "Worker"; on
 // Node.js every thread is "node", and its pools start up front.
+//
+// Then the hostile inputs, by bench/worker_hostile.mjs.
 import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { onJsonLines, summary, threadsOf } from "./lib.mjs";
+import { hostileBench } from "./worker_hostile.mjs";
 
 // Runs one child; lists its threads at each checkpoint it reports.
 function runChild(command, args) {
@@ -49,11 +56,18 @@ function runChild(command, args) {
 export async function workerMemoryBench(runtime, command, args, opts) {
   const pairs = opts.quick ? 1 : 2;
   const passOn = opts.quick ? ["--quick"] : [];
+  // The worker's idle time in these processes (workerIdle), in ms.
+  const idle = 2000;
   const runs = { loop: [], worker: [] };
   for (let i = 0; i < pairs * 2; i++) {
     const mode = [0, 3].includes(i % 4) ? "loop" : "worker";
     runs[mode].push(
-      await runChild(command, [...args, `--mode=${mode}`, ...passOn]),
+      await runChild(command, [
+        ...args,
+        `--mode=${mode}`,
+        `--idle=${idle}`,
+        ...passOn,
+      ]),
     );
   }
   const med = (list, f) => summary(list.map(f)).value;
@@ -82,6 +96,42 @@ export async function workerMemoryBench(runtime, command, args, opts) {
       med(runs.worker, (r) => r.largeMsMedian).toFixed(0)
     } vs ${med(runs.loop, (r) => r.largeMsMedian).toFixed(0)} ms (median)`,
   }];
+  const rest = extraAfter("rssRestMiB");
+  rows.push({
+    runtime,
+    bench: "5 memory",
+    metric: "extra RSS of the off-thread parser at rest, after its idle time",
+    ...rest,
+    unit: "MiB",
+    goal: "< 5 MiB",
+    ok: rest.value < 5,
+    detail: `workerIdle: ${idle} ms, then 10 s: RSS after GC ${
+      med(runs.worker, (r) => r.rssRestMiB).toFixed(1)
+    } vs ${
+      med(runs.loop, (r) => r.rssRestMiB).toFixed(1)
+    } MiB with workerThreshold: Infinity; ${
+      med(runs.worker, (r) => r.rssMiB).toFixed(1)
+    } MiB before the worker ended`,
+  });
+  const coldRatio = summary(
+    runs.worker.map((r) => r.cold.ms / r.warm.ms),
+  );
+  rows.push({
+    runtime,
+    bench: "5 memory",
+    metric: "cold start: the 1 MB pass after the idle time / the next (warm)",
+    ...coldRatio,
+    unit: "x",
+    goal: "",
+    ok: null,
+    detail: `${med(runs.worker, (r) => r.cold.ms).toFixed(0)} vs ${
+      med(runs.worker, (r) => r.warm.ms).toFixed(0)
+    } ms (on the event loop: ${
+      med(runs.loop, (r) => r.warm.ms).toFixed(0)
+    } ms); longest event-loop stall ${
+      med(runs.worker, (r) => r.cold.stallMs).toFixed(1)
+    } vs ${med(runs.worker, (r) => r.warm.stallMs).toFixed(1)} ms`,
+  });
   // Per worker process: the worker's thread (started by the 1 MB passes,
   // the most CPU time of those), and the threads of that name (without its
   // number) the 10 KB passes started.
@@ -134,7 +184,19 @@ export async function workerMemoryBench(runtime, command, args, opts) {
         runs.worker[0].smallPasses
       } 10 KB passes after warm-up, then ${
         runs.worker[0].largePasses
-      } 1 MB passes, then RSS after a full GC; difference per pair, median [min-max]`,
+      } 1 MB passes, then RSS after a full GC; then, with workerIdle ${idle} ms, 10 s after the worker ended, RSS after GC again, and a cold and a warm 1 MB pass; difference per pair, median [min-max]`,
   });
+  // The hostile inputs (bench/worker_hostile.mjs), each worker / event loop.
+  rows.push(
+    ...await hostileBench(
+      runtime,
+      command,
+      [
+        ...args.slice(0, -1),
+        fileURLToPath(new URL("worker_hostile_child.mjs", import.meta.url)),
+      ],
+      opts,
+    ),
+  );
   return rows;
 }

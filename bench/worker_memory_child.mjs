@@ -11,6 +11,12 @@
 // `workerThreshold: Infinity`, everything on the event loop. The parent
 // (bench/worker_memory.mjs) runs both in turn and compares.
 //
+// With `--idle=MS` (`workerIdle: MS`), it then waits MS ms and 10 s more,
+// prints its resident memory after a full GC again (the worker, idle that
+// long, has ended), and times one more 1 MB pass (the worker starts again:
+// a cold start) and one after it (warm), with the longest stall of the event
+// loop during each (a 1 ms interval's worst lateness).
+//
 // Every file is a new version (its `gen_marker` changes), written then aged
 // a minute, so every pass loads, parses and swaps it and no settle wait
 // applies.
@@ -60,11 +66,13 @@ const dir = await tempDir();
 const path = join(dir, "config.yaml");
 await writeFile(path, small);
 await age(path);
+const idle = opts.idle === undefined ? undefined : Number(opts.idle);
 const coordinator = await Coordinator.create({
   configPath: path,
   schema,
   hooks: noopHooks(10, HookStatus),
   ...(mode === "loop" && { workerThreshold: Infinity }),
+  ...(idle !== undefined && { workerIdle: idle }),
 });
 
 let n = 0;
@@ -105,8 +113,31 @@ const rssFirstMiB = await rssAfterGc();
 for (let i = 1; i < LARGE_PASSES; i++) largeMs.push(await pass(large));
 await checkpoint("afterLarge");
 const rssMiB = await rssAfterGc();
+const rest = {};
+if (idle !== undefined) {
+  // V8's memory pool (Deno's V8) keeps the pages of an isolate that ended
+  // for 8 s before it gives them back: 10 s after the worker ends.
+  await sleep(idle + 10_000);
+  rest.rssRestMiB = await rssAfterGc();
+  // A pass with the event loop's worst lateness over it.
+  const probed = async () => {
+    let worst = 0;
+    let last = performance.now();
+    const tick = setInterval(() => {
+      const now = performance.now();
+      worst = Math.max(worst, now - last - 1);
+      last = now;
+    }, 1);
+    const ms = await pass(large);
+    clearInterval(tick);
+    return { ms, stallMs: worst };
+  };
+  rest.cold = await probed();
+  rest.warm = await probed();
+}
 process.stdout.write(
   JSON.stringify({
+    ...rest,
     mode,
     smallPasses: SMALL_PASSES,
     largePasses: LARGE_PASSES,

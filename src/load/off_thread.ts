@@ -2,8 +2,9 @@ import { getLogger } from "@logtape/logtape";
 import { realTimers, type Timers } from "../deadline.ts";
 import type { FormatLimits, FormatName } from "./format/mod.ts";
 import type { ParseOutcome } from "./parse_text.ts";
-import { joinDocument, type Link, type Piece } from "./pieces.ts";
+import { type Tape, TapeReader } from "./pieces.ts";
 import { renderError } from "../render.ts";
+import { runSliced } from "../slices.ts";
 import { startWorker, type WorkerLike } from "../runtime/worker.ts";
 
 /** What the parser's worker is asked. */
@@ -26,16 +27,14 @@ export interface ParseNext {
 }
 
 /**
- * What the parser's worker answers: a large document comes in several
- * messages, its pieces and links first (see `cutDocument`), one at a time,
- * each sent when asked for with a {@linkcode ParseNext}, so that reading
- * each back holds the event loop only briefly (messages that arrive
- * together are read back in one go); the outcome, with the root, comes
- * last.
+ * What the parser's worker answers: a document comes as a tape (see
+ * `pieces.ts`) in parts of bounded size, each sent when asked for with a
+ * {@linkcode ParseNext} (the first says whether nodes may be shared); the
+ * outcome comes last, its `value` a placeholder for the document the tape
+ * holds. A document that fails comes as its outcome alone.
  */
 export type ParseResponse =
-  | { id: number; pieces: Piece[] }
-  | { id: number; links: Link[] }
+  | { id: number; tape: Tape; shared?: boolean }
   | { id: number; outcome: ParseOutcome };
 
 /** The worker cannot start here (on Deno: no read access to its module). */
@@ -53,6 +52,25 @@ export class WorkerUnavailable extends Error {
   }
 }
 
+/**
+ * The worker did not answer in time: it is ended, and the text is to be
+ * parsed on the event loop instead, where it gives what it would give
+ * without a worker.
+ */
+export class WorkerTimeout extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param ms The deadline that passed.
+   */
+  constructor(ms: number) {
+    super(
+      `the parser's worker did not answer within ${ms} ms (it is stopped and a new one starts with the next pass)`,
+    );
+    this.name = "WorkerTimeout";
+  }
+}
+
 // The worker module beside this one: TypeScript from the sources (Deno),
 // JavaScript from the npm build.
 const WORKER_URL = new URL(
@@ -60,27 +78,54 @@ const WORKER_URL = new URL(
   import.meta.url,
 );
 
+/** How long a worker that has nothing to do is kept, by default (ms). */
+export const WORKER_IDLE = 30_000;
+
+/** How long the worker has to answer one message, by default (ms). */
+export const WORKER_TIMEOUT = 30_000;
+
+/**
+ * How much longer the worker has for its first answer (the parse), per
+ * character of the text (ms): 10 µs, more than ten times the slowest parse
+ * measured on the event loop (under 1 µs a character, aliases and the
+ * pathological files included), so that the deadline grows with the work.
+ */
+export const WORKER_TIMEOUT_PER_CHAR = 0.01;
+
+// The longest wait a timer takes as such (2^31 - 1 ms); a longer one fires
+// at once on Node.js.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 interface Pending {
   resolve(outcome: ParseOutcome): void;
   reject(error: Error): void;
   timer: unknown;
-  pieces: Piece[];
-  links: Link[];
+  reader: TapeReader | undefined;
+  /** The parts read so far, one after another. */
+  reading: Promise<void>;
+  /** Whether it failed (what is left of its answer is dropped). */
+  broken: boolean;
 }
 
 /**
  * Parses large config files in a worker, so a reload never holds the event
- * loop for the length of a parse. One worker, started on first use and
- * reused; `close()` ends it, and it never keeps the process alive. A worker
- * that fails, stops or does not answer within `timeout` rejects what it was
- * asked (with a message saying so) and is replaced on the next request.
+ * loop for the length of a parse. One worker, started on first use, reused,
+ * and ended once it has had nothing to do for `idle` ms (the next request
+ * starts a new one); `close()` ends it, and it never keeps the process
+ * alive. A worker that fails or stops rejects what it was asked (with a
+ * message saying so); one that does not answer within its deadline is
+ * ended and rejects with a {@linkcode WorkerTimeout}, for the text to be
+ * parsed on the event loop. Either way, the next request starts a new one.
  */
 export class OffThreadParser {
   readonly #url: URL;
   readonly #timeout: number;
+  readonly #perChar: number;
+  readonly #idle: number;
   readonly #timers: Timers;
   readonly #pending = new Map<number, Pending>();
   #worker: WorkerLike | undefined;
+  #idleTimer: unknown;
   #starts = 0;
   #next = 1;
   #unavailable: string | undefined;
@@ -88,13 +133,33 @@ export class OffThreadParser {
   /**
    * Creates the parser; nothing starts until the first request.
    *
-   * @param options The worker module, the deadline of one parse, timers.
+   * @param options The worker module; the deadline of one answer (`timeout`,
+   *   ms), and how much longer the first has per character of the text
+   *   (`timeoutPerChar`, ms); how long an idle worker is kept (`idle`, ms,
+   *   `Infinity` for as long as the parser); timers.
    */
   constructor(
-    options: { url?: URL; timeout?: number; timers?: Timers } = {},
+    options: {
+      url?: URL;
+      timeout?: number;
+      timeoutPerChar?: number;
+      idle?: number;
+      timers?: Timers;
+    } = {},
   ) {
     this.#url = options.url ?? WORKER_URL;
-    this.#timeout = options.timeout ?? 30_000;
+    this.#timeout = options.timeout ?? WORKER_TIMEOUT;
+    this.#perChar = options.timeoutPerChar ?? WORKER_TIMEOUT_PER_CHAR;
+    const idle = options.idle ?? WORKER_IDLE;
+    if (typeof idle !== "number" || !(idle >= 0)) {
+      throw new RangeError(
+        `Cannot create the parser's worker as options.workerIdle is not a number of milliseconds from 0 (or Infinity): ${
+          String(idle)
+        }`,
+      );
+    }
+    // Past what a timer can wait (about 24.8 days) is as good as forever.
+    this.#idle = idle > MAX_TIMER_MS ? Infinity : idle;
     this.#timers = options.timers ?? realTimers;
   }
 
@@ -114,12 +179,14 @@ export class OffThreadParser {
    * @param request The format, text and limits.
    * @returns The outcome.
    * @throws {WorkerUnavailable} If no worker can start here.
-   * @throws {Error} If the worker failed, stopped or did not answer in time.
+   * @throws {WorkerTimeout} If the worker did not answer in time.
+   * @throws {Error} If the worker failed or stopped.
    */
   parse(request: Omit<ParseRequest, "id">): Promise<ParseOutcome> {
     if (this.#unavailable !== undefined) {
       return Promise.reject(new WorkerUnavailable(this.#unavailable));
     }
+    this.#stopIdleTimer();
     let worker: WorkerLike;
     try {
       worker = this.#worker ??= this.#start();
@@ -136,21 +203,67 @@ export class OffThreadParser {
       resolve = res;
       reject = rej;
     });
-    const timer = this.#timers.setTimeout(() => {
-      this.#fail(
-        new Error(
-          `the parser's worker did not answer within ${this.#timeout} ms (it is stopped and a new one starts with the next pass)`,
-        ),
-      );
-    }, this.#timeout);
-    this.#pending.set(id, { resolve, reject, timer, pieces: [], links: [] });
+    const pending: Pending = {
+      resolve: (outcome) => {
+        this.#settled(id);
+        resolve(outcome);
+      },
+      reject: (error) => {
+        this.#settled(id);
+        reject(error);
+      },
+      timer: undefined,
+      reader: undefined,
+      reading: Promise.resolve(),
+      broken: false,
+    };
+    this.#pending.set(id, pending);
+    this.#await(pending, this.#timeout + request.text.length * this.#perChar);
     worker.postMessage({ ...request, id } satisfies ParseRequest);
     return promise;
   }
 
   /** Ends the worker, failing whatever it was asked. Safe to call again. */
   close(): void {
+    this.#stopIdleTimer();
     this.#fail(new Error("the parser was closed (the coordinator shut down)"));
+  }
+
+  // Starts the deadline of the worker's next answer to `pending`.
+  #await(pending: Pending, ms: number): void {
+    this.#timers.clearTimeout(pending.timer);
+    pending.timer = this.#timers.setTimeout(
+      () => this.#fail(new WorkerTimeout(ms)),
+      ms,
+    );
+  }
+
+  // A request is answered: once none is left, the idle time starts.
+  #settled(id: number): void {
+    const pending = this.#pending.get(id);
+    if (pending === undefined) return;
+    this.#timers.clearTimeout(pending.timer);
+    this.#pending.delete(id);
+    if (this.#pending.size > 0 || this.#worker === undefined) return;
+    if (this.#idle === Infinity) return;
+    this.#stopIdleTimer();
+    const handle = this.#timers.setTimeout(() => {
+      if (this.#idleTimer !== handle) return;
+      this.#idleTimer = undefined;
+      if (this.#pending.size > 0) return;
+      const worker = this.#worker;
+      this.#worker = undefined;
+      worker?.terminate();
+    }, this.#idle);
+    this.#idleTimer = handle;
+    // An idle worker never keeps the process alive, nor does its timer.
+    if (this.#timers === realTimers) unrefTimer(handle);
+  }
+
+  #stopIdleTimer(): void {
+    if (this.#idleTimer === undefined) return;
+    this.#timers.clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
   }
 
   #start(): WorkerLike {
@@ -158,31 +271,8 @@ export class OffThreadParser {
     // The handlers below run only once the worker runs, after it is set.
     const worker: WorkerLike = startWorker(this.#url, {
       message: (message) => {
-        const response = message as ParseResponse;
-        const pending = this.#pending.get(response.id);
-        if (pending === undefined) return;
-        if ("pieces" in response || "links" in response) {
-          if ("pieces" in response) pending.pieces.push(...response.pieces);
-          else pending.links.push(...response.links);
-          worker.postMessage({ id: response.id, next: true } as ParseNext);
-          return;
-        }
-        this.#pending.delete(response.id);
-        this.#timers.clearTimeout(pending.timer);
-        const { outcome } = response;
-        if (!outcome.ok) return pending.resolve(outcome);
-        try {
-          joinDocument(outcome.value, pending.pieces, pending.links);
-        } catch (error) {
-          return pending.reject(
-            new Error(
-              `the parser's worker sent a document that does not fit together (${
-                renderError(error)
-              })`,
-            ),
-          );
-        }
-        pending.resolve(outcome);
+        if (this.#worker !== worker) return;
+        this.#receive(worker, message as ParseResponse);
       },
       error: (error) => {
         if (this.#worker !== worker) return;
@@ -207,6 +297,46 @@ export class OffThreadParser {
     return worker;
   }
 
+  // One message of an answer: a part of the tape is read in slices, after
+  // the parts before it, and the next is asked for as it starts, so that
+  // the worker writes a part while this thread reads one, and no more than
+  // two are held at once.
+  #receive(worker: WorkerLike, response: ParseResponse): void {
+    const { id } = response;
+    const pending = this.#pending.get(id);
+    if (pending === undefined) return;
+    this.#timers.clearTimeout(pending.timer);
+    pending.timer = undefined;
+    if ("tape" in response) {
+      pending.reader ??= new TapeReader(response.shared !== false);
+      const { reader } = pending;
+      const { tape } = response;
+      pending.reading = pending.reading.then(() => {
+        if (pending.broken || this.#pending.get(id) !== pending) return;
+        this.#await(pending, this.#timeout);
+        worker.postMessage({ id, next: true } satisfies ParseNext);
+        return runSliced(reader.read(tape));
+      }).catch((error) => {
+        // A worker that sends what does not fit is ended, as one that failed.
+        if (this.#pending.get(id) === pending) this.#fail(misfit(error));
+      });
+      return;
+    }
+    const { outcome } = response;
+    pending.reading.then(() => {
+      if (pending.broken || this.#pending.get(id) !== pending) return;
+      if (!outcome.ok) return pending.resolve(outcome);
+      let value;
+      try {
+        if (pending.reader === undefined) throw new Error("no tape came");
+        value = pending.reader.result();
+      } catch (error) {
+        return this.#fail(misfit(error));
+      }
+      pending.resolve({ ...outcome, value });
+    });
+  }
+
   #warnUnavailable(): void {
     getLogger(["hup-reload", "load"]).warn(
       "Parsing large config files on the event loop, as the parser's worker cannot start: {error}",
@@ -219,13 +349,39 @@ export class OffThreadParser {
   #fail(error: Error): void {
     const worker = this.#worker;
     this.#worker = undefined;
+    this.#stopIdleTimer();
     const pending = [...this.#pending.values()];
     this.#pending.clear();
-    for (const { reject, timer } of pending) {
-      this.#timers.clearTimeout(timer);
-      reject(error);
+    for (const request of pending) {
+      this.#timers.clearTimeout(request.timer);
+      request.broken = true;
+      request.reject(error);
     }
     worker?.terminate();
+  }
+}
+
+function misfit(error: unknown): Error {
+  return new Error(
+    `the parser's worker sent a document that does not fit together (${
+      renderError(error)
+    })`,
+  );
+}
+
+// Lets the process exit while `handle`, a real timer, is pending.
+function unrefTimer(handle: unknown): void {
+  try {
+    if (typeof handle === "object" && handle !== null && "unref" in handle) {
+      (handle as { unref(): void }).unref();
+    } else if (typeof handle === "number") {
+      const deno = (globalThis as {
+        Deno?: { unrefTimer?(id: number): void };
+      }).Deno;
+      deno?.unrefTimer?.(handle);
+    }
+  } catch {
+    // Not a timer this runtime can unref: it keeps the process up to `idle`.
   }
 }
 

@@ -86,6 +86,16 @@ export interface LoadOptions<C = ConfigObject> {
    */
   workerThreshold?: number;
   /**
+   * How long, in milliseconds, a coordinator keeps the parser's worker
+   * once it has nothing to do: then the worker ends, giving its memory
+   * back, and the next large text starts a new one (a cold start costs
+   * tens of milliseconds, off the event loop). `Infinity`: for as long as
+   * the coordinator.
+   *
+   * @default {30000}
+   */
+  workerIdle?: number;
+  /**
    * The format of a source that does not say (a file given by path, a URL
    * without a `Content-Type`): `"yaml"`, `"json"` or `"toml"`.
    *

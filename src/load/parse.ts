@@ -1,6 +1,11 @@
 import { LoadError } from "../errors.ts";
 import type { ConfigFormat, FormatLimits } from "./format/mod.ts";
-import { type OffThreadParser, WorkerUnavailable } from "./off_thread.ts";
+import { getLogger } from "@logtape/logtape";
+import {
+  type OffThreadParser,
+  WorkerTimeout,
+  WorkerUnavailable,
+} from "./off_thread.ts";
 import { type ParseOutcome, parseText } from "./parse_text.ts";
 import { lineColumn } from "./position.ts";
 
@@ -57,7 +62,15 @@ export async function parseLayer(
       outcome = await parser.parse({ format: format.name, text, limits });
       offThread = true;
     } catch (error) {
-      if (!(error instanceof WorkerUnavailable)) {
+      // A worker that did not answer in time is ended; the text is parsed
+      // here instead, as it would be without a worker, so that a document
+      // that loads on the event loop never fails for the worker's deadline.
+      if (error instanceof WorkerTimeout) {
+        getLogger(["hup-reload", "load"]).warn(
+          "Parsing {source} on the event loop, as {error}",
+          { source: name, error: error.message },
+        );
+      } else if (!(error instanceof WorkerUnavailable)) {
         throw new LoadError("the parser failed off the event loop", [{
           path: name,
           reason: (error as Error).message,

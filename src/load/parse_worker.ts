@@ -1,14 +1,15 @@
 // The parser's worker: parses config text off the event loop, as
-// parseText() does on it, and sends a large document back in pieces, one
-// message at a time, each when the parent asks for the next. Started by
-// OffThreadParser; never imported by anything else.
+// parseText() does on it, and sends the document back as a tape (see
+// pieces.ts), in parts of bounded size, each made when the parent asks for
+// the next. Started by OffThreadParser; never imported by anything else.
 import type { ParseNext, ParseRequest, ParseResponse } from "./off_thread.ts";
 import type { ParseOutcome } from "./parse_text.ts";
 import { parseText } from "./parse_text.ts";
-import { cutDocument, PIECE_NODES } from "./pieces.ts";
+import { writeTape } from "./pieces.ts";
 import { serveParent } from "../runtime/worker.ts";
 
-// What is left to send, by request.
+// What is left to send, by request: one answer at a time is the rule (the
+// parent asks for one parse at a time), but nothing here depends on it.
 const sending = new Map<number, Iterator<ParseResponse>>();
 
 serveParent((message, reply: (response: ParseResponse) => void) => {
@@ -24,28 +25,39 @@ serveParent((message, reply: (response: ParseResponse) => void) => {
 function* answer(request: ParseRequest): Generator<ParseResponse> {
   const { id, format, text, limits } = request;
   let outcome: ParseOutcome;
-  let cut;
   try {
     outcome = parseText(format, text, limits, false);
-    if (outcome.ok) {
-      cut = cutDocument(outcome.value, PIECE_NODES, outcome.shared !== false);
-    }
   } catch (error) {
     // Only a fault of the parser itself gets here (a stack overflow, say).
-    outcome = {
-      ok: false,
-      summary: "the parser failed",
-      reason: error instanceof Error ? error.name : "unknown error",
-    };
+    outcome = failed(error);
   }
-  if (outcome.ok && cut !== undefined) {
-    for (const pieces of cut.batches) yield { id, pieces };
-    for (const links of cut.links) yield { id, links };
-    outcome = {
-      ok: true,
-      value: cut.root as typeof outcome.value,
-      ...(outcome.marked && { marked: true }),
-    };
+  if (!outcome.ok) {
+    yield { id, outcome };
+    return;
   }
-  yield { id, outcome };
+  const shared = outcome.shared !== false;
+  const marked = outcome.marked === true;
+  const parts = writeTape(outcome.value, shared);
+  let first = true;
+  for (;;) {
+    let part;
+    try {
+      part = parts.next();
+    } catch (error) {
+      yield { id, outcome: failed(error) };
+      return;
+    }
+    if (part.done) break;
+    yield first ? { id, tape: part.value, shared } : { id, tape: part.value };
+    first = false;
+  }
+  yield { id, outcome: { ok: true, value: {}, ...(marked && { marked }) } };
+}
+
+function failed(error: unknown): ParseOutcome {
+  return {
+    ok: false,
+    summary: "the parser failed",
+    reason: error instanceof Error ? error.name : "unknown error",
+  };
 }

@@ -186,7 +186,7 @@ export class ConfigLoader<C> {
     this.name = sourcesName(sources);
     this.#options = options;
     this.#parser = worker === true
-      ? new OffThreadParser()
+      ? new OffThreadParser({ idle: options.workerIdle })
       : worker === false
       ? undefined
       : worker;
