@@ -797,3 +797,37 @@ test(
     }
   },
 );
+
+test(
+  "watchConfigFile() reloads once per vim save (original moved to a backup, new file written, backup removed)",
+  TIMEOUT,
+  async () => {
+    await using w = await watchedFile("value: one\n");
+    const save = async (text: string) => {
+      await rename(w.path, `${w.path}~`);
+      await writeFile(w.path, text);
+      await unlink(`${w.path}~`);
+    };
+    for (const value of ["two", "three"]) {
+      assertLoaded(w, await w.change(() => save(`value: ${value}\n`)), value);
+    }
+    assert.equal(w.passes.length, 2);
+  },
+);
+
+test(
+  "watchConfigFile() keeps the config in effect when a change does not load, and loads the next good one",
+  TIMEOUT,
+  async () => {
+    await using w = await watchedFile("value: one\n");
+    const broken = await w.change(() => writeFile(w.path, "value: [\n"));
+    assert.equal(broken.status, "load_failed");
+    assert.equal(w.config.load()?.value, "one", "nothing swapped");
+    assertLoaded(
+      w,
+      await w.change(() => writeFile(w.path, "value: two\n")),
+      "two",
+    );
+    assert.equal(w.passes.length, 2);
+  },
+);
