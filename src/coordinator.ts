@@ -24,7 +24,7 @@ import {
   runPass,
 } from "./pass.ts";
 import { logResult } from "./pass_log.ts";
-import { changedPaths } from "./paths.ts";
+import { changedPathsSliced } from "./paths.ts";
 import { renderError, truncate } from "./render.ts";
 import { buildResult, type ReloadResult, type ResultFields } from "./result.ts";
 import { runtime, type SignalSource } from "./runtime/mod.ts";
@@ -997,7 +997,7 @@ export class Coordinator<C> extends EventTarget {
     return new Date();
   }
 
-  #requiresRestart(next: C): string[] {
+  #requiresRestart(next: C): string[] | Promise<string[]> {
     const rule = this.#nonReloadable;
     if (rule === undefined) return [];
     if (typeof rule === "function") {
@@ -1009,6 +1009,6 @@ export class Coordinator<C> extends EventTarget {
       }
       return [...paths];
     }
-    return changedPaths(rule, this.#startup, next);
+    return changedPathsSliced(rule, this.#startup, next);
   }
 }

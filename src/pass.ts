@@ -42,7 +42,7 @@ export interface PassPlan<C> {
   hooks: readonly RegisteredHook<C>[];
   holder: AtomicConfig<C>;
   /** The non-reloadable fields that differ in `next`; may throw. */
-  requiresRestart(next: C): string[];
+  requiresRestart(next: C): string[] | Promise<string[]>;
   lookup: ((name: string) => unknown) | undefined;
   timers: Timers;
 }
@@ -168,9 +168,9 @@ async function run<C>(
         `Cannot load config as the loader returned undefined: ${plan.name}`,
       );
     }
-    requiresRestart = plan.requiresRestart(loaded.config);
-    // Both walk the whole config: in slices, so that a large one never
+    // Each walks the whole config: in slices, so that a large one never
     // holds the event loop for long.
+    requiresRestart = await plan.requiresRestart(loaded.config);
     await deepFreezeSliced(loaded.config);
     changes = await diffConfigsSliced(
       old,
