@@ -287,6 +287,9 @@ export class Coordinator<C> extends EventTarget {
   #digest: string | null = null;
   // Values from secret files in the config in effect: hidden from messages.
   #secrets: readonly string[] = [];
+  // Which keys of the config in effect may be shown, when it was loaded
+  // here: a key the next config removes is shown as this allows.
+  #showKey: ((key: string) => boolean) | undefined;
   readonly #passListeners = new Set<() => void>();
   #running: Promise<ReloadResult> | null = null;
   #queued: Promise<ReloadResult> | null = null;
@@ -380,6 +383,7 @@ export class Coordinator<C> extends EventTarget {
     }
     coordinator.#digest = loaded.digest ?? null;
     coordinator.#secrets = loaded.secrets ?? [];
+    coordinator.#showKey = loaded.showKey;
     coordinator.#stats = new StatsRecorder(coordinator.#safeNow());
     return coordinator;
   }
@@ -915,6 +919,7 @@ export class Coordinator<C> extends EventTarget {
       name: this.#name,
       load: this.#load,
       secrets: this.#secrets,
+      ...(this.#showKey !== undefined && { showKey: this.#showKey }),
       hooks: this.#hooks,
       holder: this.#holder,
       requiresRestart: (next) => this.#requiresRestart(next),
@@ -928,8 +933,9 @@ export class Coordinator<C> extends EventTarget {
         ) {
           this.#digest = report.digest ?? null;
           this.#secrets = report.secrets ?? [];
+          this.#showKey = report.showKey;
         }
-        const { secrets: _secrets, ...fields } = report;
+        const { secrets: _secrets, showKey: _showKey, ...fields } = report;
         return this.#finish({ ...fields, startedAt, trigger, requests });
       })
       // Only a fault in the coordinator itself gets here (every stage

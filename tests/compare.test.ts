@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
-import { AtomicConfig, Coordinator } from "hup-reload";
+import { AtomicConfig, Coordinator, HookStatus } from "hup-reload";
 import { AtomicConfig as SrcAtomicConfig } from "../src/atomic.ts";
 import { realTimers } from "../src/deadline.ts";
 import {
@@ -24,6 +24,7 @@ import {
   changedPathsSliced,
   changedPathsWalk,
 } from "../src/paths.ts";
+import { keyShower } from "../src/redact.ts";
 import { ITEMS_PER_STEP, sliceClock } from "../src/slices.ts";
 import { captureLogs, envOf, everyOutput, tempConfig } from "./_helpers.ts";
 
@@ -676,4 +677,99 @@ test("changed shows sequence indexes as numbers, even those that are a value fro
     (await everyOutput(coordinator, logs.records)).includes("routes.11.to"),
   );
   await coordinator.shutdown();
+});
+
+test("changed names a removed key that was written in the old file, and keeps keys from the environment hidden", async () => {
+  await using logs = await captureLogs();
+  const SECRET = "tok-secret-7f3a";
+  await using file = await tempConfig(
+    "feature_flags:\n  new_checkout: true\n  dark_mode: false\ntokens:\n  ${TOKEN}: admin\n",
+  );
+  const MOVED = "blue-green-4242";
+  const env = envOf({ TOKEN: SECRET, MOVED });
+  const coordinator = await Coordinator.create({ configPath: file.path, env });
+
+  // The env key removed, its text now in the new file (a comment): it
+  // came from the environment, so it stays hidden.
+  await file.write(
+    `# rotated ${SECRET}\nfeature_flags:\n  new_checkout: true\ntokens:\n  other: admin\n`,
+  );
+  const removed = await coordinator.reload();
+  assert.equal(removed.status, "full_success");
+  assert.deepEqual(removed.changed, [
+    "feature_flags.dark_mode",
+    "tokens.…",
+    "tokens.other",
+  ]);
+
+  // Added back, from the environment.
+  await file.write(
+    "feature_flags:\n  new_checkout: true\ntokens:\n  other: admin\n  ${TOKEN}: admin\n",
+  );
+  const added = await coordinator.reload();
+  assert.deepEqual(added.changed, ["tokens.…"]);
+
+  // A removed key written in the old file, whose text the new config
+  // takes from the environment: hidden too.
+  await file.write(`feature_flags:\n  ${MOVED}: on\ntokens: {}\n`);
+  assert.equal((await coordinator.reload()).status, "full_success");
+  await file.write("feature_flags:\n  plain: on\ntokens:\n  x: ${MOVED}\n");
+  const moved = await coordinator.reload();
+  assert.deepEqual(moved.changed, [
+    "feature_flags.…",
+    "feature_flags.plain",
+    "tokens.x",
+  ]);
+  assert.ok(!(await everyOutput(coordinator, logs.records)).includes(SECRET));
+  await coordinator.shutdown();
+});
+
+test("no output shows a key that is a secret file's value, added, changed or removed", async () => {
+  await using logs = await captureLogs();
+  const SECRET = "Zq7";
+  await using file = await tempConfig(
+    "users:\n  ${file:k}: admin\n  bob: user\n",
+  );
+  await writeFile(join(file.dir, "k"), `${SECRET}\n`);
+  const hook = {
+    name: "watcher",
+    check() {},
+    apply: () => HookStatus.Applied,
+  };
+  const coordinator = await Coordinator.create({
+    configPath: file.path,
+    hooks: [hook],
+  });
+  const results = [];
+  for (
+    const text of [
+      "users:\n  ${file:k}: root\n  bob: user\n", // changed
+      `# ${SECRET}\nusers:\n  bob: user\n`, // removed (its text a comment)
+      "users:\n  bob: user\n  ${file:k}: admin\n", // added
+    ]
+  ) {
+    await file.write(text);
+    const result = await coordinator.reload();
+    assert.equal(result.status, "full_success");
+    results.push(result.changed);
+  }
+  assert.deepEqual(results, [["users.…"], ["users.…"], ["users.…"]]);
+  const output = await everyOutput(coordinator, logs.records);
+  assert.ok(!output.includes(SECRET));
+  assert.ok(output.includes("users.…"));
+  await coordinator.shutdown();
+});
+
+test("keyShower().holdsValue() tells a key that holds a substituted value", () => {
+  const show = keyShower(["s3cr3t-value", "ab"], [
+    "plain: 1\ns3cr3t-value: 2\n",
+  ]);
+  assert.ok(show("plain"));
+  assert.ok(!show("s3cr3t-value"));
+  assert.ok(show.holdsValue("s3cr3t-value"));
+  assert.ok(show.holdsValue("x-s3cr3t-value-y"));
+  assert.ok(show.holdsValue("ab"));
+  assert.ok(!show.holdsValue("abc"));
+  assert.ok(!show.holdsValue("plain"));
+  assert.ok(!keyShower([]).holdsValue("anything"));
 });
