@@ -1,4 +1,4 @@
-// The benchmark runner: `node bench/run.mjs [--quick] [--only=1,2,3,4,5,6,7]
+// The benchmark runner: `node bench/run.mjs [--quick] [--only=1,2,3,4,5,6,7,8]
 // [--runtimes=deno,node,bun]`. Runs every benchmark on Deno, Node.js and Bun
 // (one process at a time: the machine this was written for has 2 cores),
 // then prints Markdown tables: ratios against their baselines measured in the
@@ -233,6 +233,7 @@ const benches = [
       return out;
     },
   ],
+  ["8", (rt) => runScript(rt, "compare.mjs")],
 ];
 
 let failed = 0;

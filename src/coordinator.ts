@@ -24,7 +24,7 @@ import {
   runPass,
 } from "./pass.ts";
 import { logResult } from "./pass_log.ts";
-import { changedPaths } from "./paths.ts";
+import { changedPathsSliced } from "./paths.ts";
 import { renderError, truncate } from "./render.ts";
 import { buildResult, type ReloadResult, type ResultFields } from "./result.ts";
 import { runtime, type SignalSource } from "./runtime/mod.ts";
@@ -299,6 +299,9 @@ export class Coordinator<C> extends EventTarget {
   #digest: string | null = null;
   // Values from secret files in the config in effect: hidden from messages.
   #secrets: readonly string[] = [];
+  // Which keys of the config in effect may be shown, when it was loaded
+  // here: a key the next config removes is shown as this allows.
+  #showKey: ((key: string) => boolean) | undefined;
   readonly #passListeners = new Set<() => void>();
   #running: Promise<ReloadResult> | null = null;
   #queued: Promise<ReloadResult> | null = null;
@@ -394,6 +397,7 @@ export class Coordinator<C> extends EventTarget {
     }
     coordinator.#digest = loaded.digest ?? null;
     coordinator.#secrets = loaded.secrets ?? [];
+    coordinator.#showKey = loaded.showKey;
     const startedAt = coordinator.#safeNow();
     coordinator.#stats = new StatsRecorder(startedAt);
     coordinator.#verifier.loaded(startedAt);
@@ -1010,6 +1014,7 @@ export class Coordinator<C> extends EventTarget {
       name: this.#name,
       load: this.#load,
       secrets: this.#secrets,
+      ...(this.#showKey !== undefined && { showKey: this.#showKey }),
       hooks: this.#hooks,
       holder: this.#holder,
       requiresRestart: (next) => this.#requiresRestart(next),
@@ -1023,8 +1028,9 @@ export class Coordinator<C> extends EventTarget {
         ) {
           this.#digest = report.digest ?? null;
           this.#secrets = report.secrets ?? [];
+          this.#showKey = report.showKey;
         }
-        const { secrets: _secrets, ...fields } = report;
+        const { secrets: _secrets, showKey: _showKey, ...fields } = report;
         return this.#finish({ ...fields, startedAt, trigger, requests });
       })
       // Only a fault in the coordinator itself gets here (every stage
@@ -1093,7 +1099,7 @@ export class Coordinator<C> extends EventTarget {
     return new Date();
   }
 
-  #requiresRestart(next: C): string[] {
+  #requiresRestart(next: C): string[] | Promise<string[]> {
     const rule = this.#nonReloadable;
     if (rule === undefined) return [];
     if (typeof rule === "function") {
@@ -1105,7 +1111,7 @@ export class Coordinator<C> extends EventTarget {
       }
       return [...paths];
     }
-    return changedPaths(rule, this.#startup, next);
+    return changedPathsSliced(rule, this.#startup, next);
   }
 }
 

@@ -28,13 +28,25 @@ export function deepFreezeSliced(root: unknown): Promise<void> {
   return runSliced(freezeSteps(root));
 }
 
-function* freezeSteps(root: unknown): Generator<void> {
+/**
+ * The walk of {@linkcode deepFreeze}: one step per
+ * {@linkcode ITEMS_PER_STEP} nodes and children looked at.
+ *
+ * @param root The value to freeze.
+ * @returns The walk.
+ */
+export function* freezeSteps(root: unknown): Generator<void> {
   if (root === null || typeof root !== "object" || deeplyFrozen.has(root)) {
     return;
   }
   const seen = new Set<object>();
   const stack: object[] = [root];
+  let step = 0;
   while (stack.length > 0) {
+    if (++step >= ITEMS_PER_STEP) {
+      step = 0;
+      yield;
+    }
     const node = stack.pop()!;
     if (seen.has(node) || deeplyFrozen.has(node)) continue;
     seen.add(node);
@@ -43,13 +55,29 @@ function* freezeSteps(root: unknown): Generator<void> {
       proto !== Object.prototype && proto !== null && proto !== Array.prototype
     ) continue;
     Object.freeze(node);
-    const children: unknown[] = Array.isArray(node)
-      ? node
-      : Object.values(node);
-    for (const child of children) {
-      if (child !== null && typeof child === "object") stack.push(child);
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        if (++step >= ITEMS_PER_STEP) {
+          step = 0;
+          yield;
+        }
+        const child: unknown = node[i];
+        if (child !== null && typeof child === "object") stack.push(child);
+      }
+    } else {
+      // Object.keys, not Object.values: the latter takes three times as
+      // long on V8 for a large mapping, in one call.
+      const record = node as Record<string, unknown>;
+      const keys = Object.keys(record);
+      for (let i = 0; i < keys.length; i++) {
+        if (++step >= ITEMS_PER_STEP) {
+          step = 0;
+          yield;
+        }
+        const child = record[keys[i]];
+        if (child !== null && typeof child === "object") stack.push(child);
+      }
     }
-    if (seen.size % ITEMS_PER_STEP === 0) yield;
   }
   deeplyFrozen.add(root);
 }

@@ -4,7 +4,7 @@ import { type Changes, diffConfigsSliced } from "./diff.ts";
 import { deepFreezeSliced } from "./freeze.ts";
 import type { ApplyContext, Hook } from "./hook.ts";
 import { insidePass, type PassScope, runInPass } from "./pass_scope.ts";
-import { keyShower, Redactor, stringsIn } from "./redact.ts";
+import { type KeyShower, keyShower, Redactor, stringsIn } from "./redact.ts";
 import { MAX_HOOK_ERROR, renderError } from "./render.ts";
 import type { HookOutcome } from "./result.ts";
 import { HookStatus, isHookStatus, ReloadStatus } from "./status.ts";
@@ -18,7 +18,7 @@ export interface Loaded<C> {
   /** The digest of the sources it was loaded from, when it came from them. */
   digest?: string;
   /** Whether a key of the config may be shown in a field path. */
-  showKey?: (key: string) => boolean;
+  showKey?: KeyShower;
   /** Values from secret files in the config: never shown, whatever their length. */
   secrets?: readonly string[];
 }
@@ -39,10 +39,15 @@ export interface PassPlan<C> {
   load(): Loaded<C> | Promise<Loaded<C>>;
   /** Values from secret files in the config in effect. */
   secrets: readonly string[];
+  /**
+   * Whether a key of the config in effect may be shown (for a key the new
+   * config removed); without it, the new config's decides.
+   */
+  showKey?: (key: string) => boolean;
   hooks: readonly RegisteredHook<C>[];
   holder: AtomicConfig<C>;
   /** The non-reloadable fields that differ in `next`; may throw. */
-  requiresRestart(next: C): string[];
+  requiresRestart(next: C): string[] | Promise<string[]>;
   lookup: ((name: string) => unknown) | undefined;
   timers: Timers;
 }
@@ -60,6 +65,8 @@ export interface PassReport {
   digest?: string;
   /** Values from secret files in the config swapped in, when one was. */
   secrets?: readonly string[];
+  /** Whether a key of the config swapped in may be shown, when one was. */
+  showKey?: (key: string) => boolean;
 }
 
 // Timers fire at once for a delay above 2^31 - 1 ms (about 24.8 days) on
@@ -160,6 +167,7 @@ async function run<C>(
   let loaded: Loaded<C>;
   let requiresRestart: string[];
   let changes: Changes;
+  let showKey: (key: string) => boolean;
   const old = plan.holder.load() as C;
   try {
     loaded = await plan.load();
@@ -168,14 +176,23 @@ async function run<C>(
         `Cannot load config as the loader returned undefined: ${plan.name}`,
       );
     }
-    requiresRestart = plan.requiresRestart(loaded.config);
-    // Both walk the whole config: in slices, so that a large one never
+    // Each walks the whole config: in slices, so that a large one never
     // holds the event loop for long.
+    requiresRestart = await plan.requiresRestart(loaded.config);
     await deepFreezeSliced(loaded.config);
+    // A key the new config holds is shown as its sources allow; a key it
+    // removed, as those of the config in effect allowed, unless it holds
+    // a value the new config substitutes.
+    const showAfter = loaded.showKey ?? keyShower([]);
+    const showBefore = plan.showKey;
+    showKey = showAfter;
     changes = await diffConfigsSliced(
       old,
       loaded.config,
-      loaded.showKey ?? keyShower([]),
+      showAfter,
+      showBefore === undefined
+        ? showAfter
+        : (key) => showBefore(key) && !showAfter.holdsValue(key),
     );
   } catch (error) {
     return {
@@ -258,6 +275,7 @@ async function run<C>(
     outcomes,
     ...loadedFields,
     secrets: loaded.secrets ?? [],
+    showKey,
   };
 }
 

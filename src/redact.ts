@@ -13,6 +13,29 @@ const QUOTED = /"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'|`([^`\n]*)`/g;
 const PLAIN_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.\/-]{0,63}$/;
 
 /**
+ * Whether a mapping key may be shown in a field path, and, apart, whether it
+ * holds a value substituted from the environment or a secret file.
+ */
+export interface KeyShower {
+  /**
+   * Whether `key` may be shown.
+   *
+   * @param key A mapping key.
+   * @returns Whether it may be shown.
+   */
+  (key: string): boolean;
+  /**
+   * Whether `key` is, or holds (4 characters or more of it), a value
+   * substituted from the environment or a secret file: never to be shown,
+   * whichever config it came from.
+   *
+   * @param key A mapping key.
+   * @returns Whether it holds such a value.
+   */
+  holdsValue(key: string): boolean;
+}
+
+/**
  * Decides which mapping keys may be shown in a field path: keys that look
  * like names (letters, digits, `_`, `-`, `.`, `/`; at most 64), that hold
  * no value taken from the environment or a secret file (the whole value,
@@ -22,12 +45,12 @@ const PLAIN_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.\/-]{0,63}$/;
  *
  * @param values The values substituted from the environment and files.
  * @param sources The texts the config was read from, when there are some.
- * @returns Whether a key may be shown.
+ * @returns Whether a key may be shown (and whether it holds a value).
  */
 export function keyShower(
   values: readonly string[],
   sources?: readonly string[],
-): (key: string) => boolean {
+): KeyShower {
   const fromEnv = values.length === 0 ? undefined : new Redactor(values, 4);
   const written = new Map<string, boolean>();
   const inSource = (key: string) => {
@@ -39,11 +62,13 @@ export function keyShower(
     }
     return found;
   };
-  return (key) =>
-    PLAIN_KEY.test(key) &&
-    (fromEnv === undefined ||
-      (!fromEnv.isValue(key) && fromEnv.scrub(key, Infinity) === key)) &&
-    inSource(key);
+  const holdsValue = (key: string) =>
+    fromEnv !== undefined &&
+    (fromEnv.isValue(key) || fromEnv.scrub(key, Infinity) !== key);
+  return Object.assign(
+    (key: string) => PLAIN_KEY.test(key) && !holdsValue(key) && inSource(key),
+    { holdsValue },
+  );
 }
 
 /** What stands in for a value that was removed. */
