@@ -99,8 +99,10 @@ const PREFIX = /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@%]+)*\/?$/;
  * `Request => Response` handler, for `Deno.serve`, `Bun.serve`, Hono, or
  * `node:http` through {@linkcode nodeListener}:
  *
- * - `GET <prefix>`: `{ generation, config_digest, last_result }` as JSON
- *   (`last_result` is `null` before the first pass); with
+ * - `GET <prefix>`: `{ generation, config_digest, drift, last_result }` as
+ *   JSON (`last_result` is `null` before the first pass; `drift` is
+ *   `{ since, digest }` while the sources differ from the config in effect,
+ *   else `null`: see `Coordinator.verify`); with
  *   `Accept: text/html` (and no `?format=json`), a self-contained page with
  *   the recent history as a timeline, which `?refresh=<seconds>` (5 to
  *   3600) makes reload itself.
@@ -230,6 +232,7 @@ export function reloadHandler<C>(
           history: coordinator.history(),
           configPath: coordinator.configPath,
           url: request.url,
+          drift: coordinator.verification().drift,
         }),
         {
           headers: {
@@ -246,6 +249,7 @@ export function reloadHandler<C>(
       {
         generation: coordinator.generation(),
         config_digest: coordinator.digest(),
+        drift: coordinator.verification().drift,
         last_result: coordinator.lastResult(),
       },
       200,

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -632,6 +632,19 @@ test("runCli() status exits 0 before the first pass and as the last pass did aft
 
   await service.file.replace("greeting: fixed\n");
   await service.coordinator.reload();
+  assert.equal((await status()).code, 0);
+
+  // The last pass succeeded, but the file is gone: drift, exit 12.
+  await rm(service.file.path);
+  assert.equal((await service.coordinator.verify()).in_sync, false);
+  const drifting = await status();
+  assert.equal(drifting.code, ExitCode.LoadFailed);
+  assert.match(
+    drifting.stdout,
+    /^generation 1, config sha256:[0-9a-f]{64}\ndrift: the source differs from the running config since \d{4}-\d\d-\d\dT[\d:.]+Z: a source cannot be read\nlast reload: full_success/,
+  );
+  await service.file.replace("greeting: fixed\n");
+  assert.equal((await service.coordinator.verify()).in_sync, true);
   assert.equal((await status()).code, 0);
 });
 

@@ -7,14 +7,14 @@ import { createHash } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { captureLogs, fakeTimers } from "./_helpers.ts";
+import { captureLogs, everyOutput, fakeTimers } from "./_helpers.ts";
 import {
   AtomicConfig,
   type ConfigSource,
   Coordinator,
   fileSource,
 } from "hup-reload";
-import { metricsText } from "hup-reload/http";
+import { metricsText, reloadHandler } from "hup-reload/http";
 import { ManualSignals } from "hup-reload/testing";
 
 const sha = (text: string) =>
@@ -265,4 +265,48 @@ test("verifyEvery must be a whole number of milliseconds; 0 starts no verificati
   coordinator.watch();
   assert.equal(time.pending.size, 0);
   await coordinator.shutdown();
+});
+
+test("the drift is in GET /-/reload, on the page and in the metrics, through every output, with no secret", async () => {
+  await using temp = await tempDir();
+  await using logs = await captureLogs();
+  const path = join(temp.dir, "config.yaml");
+  await writeFile(path, "value: one\ntoken: ${TOKEN}\n");
+  const coordinator = await Coordinator.create({
+    configPath: path,
+    env: (name) => name === "TOKEN" ? "tok-hunter2-env" : undefined,
+  });
+  try {
+    const serve = reloadHandler(coordinator);
+    const get = async (accept: string) =>
+      await (await serve(
+        new Request("http://127.0.0.1/-/reload", { headers: { accept } }),
+      )).text();
+    assert.equal(JSON.parse(await get("application/json")).drift, null);
+    assert.doesNotMatch(await get("text/html"), /class="drift"/);
+
+    const bad = "value: [\ntoken: ${TOKEN}\n";
+    await writeFile(path, bad);
+    assert.equal((await coordinator.reload()).status, "load_failed");
+    const body = JSON.parse(await get("application/json"));
+    assert.deepEqual(Object.keys(body), [
+      "generation",
+      "config_digest",
+      "drift",
+      "last_result",
+    ]);
+    assert.equal(body.drift.digest, sha(bad));
+    assert.equal(body.drift.since, coordinator.verification().drift?.since);
+    const page = await get("text/html");
+    assert.match(
+      page,
+      /<p class="drift" role="alert"><b>The source differs from the running config<\/b>/,
+    );
+    assert.ok(page.includes(sha(bad)));
+    const all = await everyOutput(coordinator, logs.records);
+    assert.match(all, /^hup_reload_source_in_sync 0$/m);
+    assert.ok(!all.includes("hunter2"), "no secret in any output");
+  } finally {
+    await coordinator.shutdown();
+  }
 });

@@ -9,6 +9,12 @@ export interface StatusBody {
   generation: number;
   /** The digest of the file in effect, when known. */
   config_digest: string | null;
+  /**
+   * While the sources differ from the config in effect: since when, and
+   * their digest (`null`: a source cannot be read). `null` when in sync;
+   * absent from a service that does not verify its sources.
+   */
+  drift?: { since: string; digest: string | null } | null;
   /** The last pass's result, `null` before the first. */
   last_result: ReloadResult | null;
 }
@@ -53,6 +59,10 @@ export function isStatusBody(value: unknown): value is StatusBody {
   return isRecord(value) && isCount(value.generation) &&
     (value.config_digest === null ||
       typeof value.config_digest === "string") &&
+    (value.drift === undefined || value.drift === null ||
+      (isRecord(value.drift) && typeof value.drift.since === "string" &&
+        (value.drift.digest === null ||
+          typeof value.drift.digest === "string"))) &&
     (value.last_result === null || isReloadResult(value.last_result));
 }
 

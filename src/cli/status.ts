@@ -12,9 +12,11 @@ export const STATUS_TIMEOUT = 10;
 
 /**
  * `hup-reload status --url <admin url>`: GETs the handler's status and
- * reports the generation and the last pass. Exits as a reload ending with
- * the last pass's status would (0 before the first pass), so a monitoring
- * check fails exactly while the last reload has failed.
+ * reports the generation, the drift and the last pass. Exits as a reload
+ * ending with the last pass's status would (0 before the first pass), and
+ * 12 while the sources differ from the config in effect, so a monitoring
+ * check fails exactly while the last reload has failed or the service runs
+ * a config that is not its source's.
  *
  * @param args The arguments after `status`.
  * @param io The process.
@@ -53,8 +55,19 @@ export async function status(
     const digest = body.config_digest === null
       ? ""
       : `, config ${printable(body.config_digest)}`;
+    const drift = body.drift ?? null;
     io.stdout(
-      `generation ${body.generation}${digest}\nlast reload: ${
+      `generation ${body.generation}${digest}\n${
+        drift === null
+          ? ""
+          : `drift: the source differs from the running config since ${
+            printable(drift.since)
+          }: ${
+            drift.digest === null
+              ? "a source cannot be read"
+              : `the source holds ${printable(drift.digest)}`
+          }\n`
+      }last reload: ${
         last === null
           ? "none since start-up"
           : `${formatResult(last).join("\n")}\n  ended: ${
@@ -62,6 +75,11 @@ export async function status(
           }`
       }\n`,
     );
+  }
+  // A service running a config that is not its source's fails the check,
+  // as a load_failed pass would, whatever the last pass said.
+  if (body.drift !== undefined && body.drift !== null) {
+    return ExitCode.LoadFailed;
   }
   return last === null ? ExitCode.Ok : exitCodeOf(last.status);
 }
