@@ -38,6 +38,23 @@ import { linkChain } from "./link_chain.ts";
 // of such a path waits for the turn to end.
 const closings = new Map<string, Promise<void>>();
 
+// How a directory is watched: node:fs's watch, or what a test puts in its
+// place to make watches fail as an inotify limit does.
+let fsWatch: (dir: string, listener: () => void) => FSWatcher = watch;
+
+/**
+ * Replaces how directories are watched, for tests of a watch that cannot
+ * be created or dies; without an argument, restores `node:fs`'s `watch`.
+ * Not part of the public API.
+ *
+ * @param replacement The function that watches a directory.
+ */
+export function setDirectoryWatchForTesting(
+  replacement?: (dir: string, listener: () => void) => FSWatcher,
+): void {
+  fsWatch = replacement ?? watch;
+}
+
 // What a missing file counts as, as `knownDigest` says it.
 const ABSENT = "absent";
 
@@ -289,8 +306,8 @@ class FileWatch implements ConfigFileWatcher {
   #again = false;
   /** How many times onChange was called. */
   #calls = 0;
-  /** What went wrong last, so a lasting problem is logged once. */
-  #problem = "";
+  /** What is wrong now, so that a lasting problem is logged once. */
+  readonly #problems = new Set<string>();
 
   constructor(
     path: string,
@@ -566,7 +583,7 @@ class FileWatch implements ConfigFileWatcher {
   #watchDir(dir: string, id: string | null): boolean {
     let watcher: FSWatcher;
     try {
-      watcher = watch(dir, this.#onEvent);
+      watcher = fsWatch(dir, this.#onEvent);
     } catch (error) {
       this.#report(
         "Cannot watch the config file's directory, polling instead: {dir}: {error}",
@@ -633,20 +650,26 @@ class FileWatch implements ConfigFileWatcher {
       : undefined;
   }
 
-  /** Logs a problem when it differs from the last one; "" clears it. */
+  /**
+   * Logs a problem unless it is already known (the same message and error,
+   * whichever directory: a watch limit hit for two directories is one
+   * warning); "" says that all is well again, and forgets them.
+   */
   #report(message: string, error?: string, dir?: string): void {
-    const key = `${message}\0${error ?? ""}\0${dir ?? ""}`;
-    if (key === this.#problem) return;
-    const recovered = this.#problem !== "";
-    this.#problem = key;
     if (message === "") {
-      if (recovered) {
+      if (this.#problems.size > 0) {
+        this.#problems.clear();
         this.#log.info("Watching the config file again: {path}", {
           path: this.#path,
         });
       }
       return;
     }
+    const key = `${message}\0${error ?? ""}`;
+    if (this.#problems.has(key)) return;
+    // Bounded: errors that keep changing are logged, never kept past this.
+    if (this.#problems.size >= 16) this.#problems.clear();
+    this.#problems.add(key);
     this.#log.warn(message, { path: this.#path, dir, error });
   }
 }
