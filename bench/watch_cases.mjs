@@ -106,7 +106,8 @@ const CASES = [
     },
   },
   {
-    name: "release directory, current -> releases/vN (atomic: link renamed over)",
+    name:
+      "release directory, current -> releases/vN (atomic: link renamed over)",
     setup: releases,
     change: async (dir, value) => {
       await release(dir, value);
@@ -135,7 +136,10 @@ const CASES = [
     change: async (dir, value) => {
       await writeFile(join(dir, "data", `${value}.yaml`), text(value));
       await symlink(`../data/${value}.yaml`, join(dir, "links", "tmp"));
-      await rename(join(dir, "links", "tmp"), join(dir, "links", "active.yaml"));
+      await rename(
+        join(dir, "links", "tmp"),
+        join(dir, "links", "active.yaml"),
+      );
     },
   },
   {
@@ -153,8 +157,7 @@ const CASES = [
     },
   },
   {
-    name:
-      "optional layer whose directory is missing at start-up, then created",
+    name: "optional layer whose directory is missing at start-up, then created",
     setup: async (dir) => {
       await writeFile(join(dir, "base.yaml"), text("v0"));
       return [
@@ -234,7 +237,11 @@ async function runCase(kase) {
       await sleep(QUIET_MS);
       most = Math.max(most, passes - before);
       if (opts.verbose) {
-        process.stderr.write(`${kase.name.slice(0, 20)} #${i}: ${t === null ? "missed" : (t - end).toFixed(1)} ms, ${passes - before} passes\n`);
+        process.stderr.write(
+          `${kase.name.slice(0, 20)} #${i}: ${
+            t === null ? "missed" : (t - end).toFixed(1)
+          } ms, ${passes - before} passes\n`,
+        );
       }
       if (t !== null) {
         seen++;
