@@ -58,7 +58,12 @@ export {
 export type { Timers } from "./src/deadline.ts";
 export { LoadError, type LoadErrorLocation } from "./src/errors.ts";
 export { ReloadEvent, type ReloadEventListener } from "./src/events.ts";
-export type { ApplyContext, CheckContext, Hook } from "./src/hook.ts";
+export type {
+  ApplyContext,
+  CheckContext,
+  DiscardContext,
+  Hook,
+} from "./src/hook.ts";
 export { fileSource, type FileSourceOptions } from "./src/load/file_source.ts";
 export type { FormatName } from "./src/load/format/types.ts";
 export { loadConfig } from "./src/load/load_config.ts";
