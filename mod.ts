@@ -76,6 +76,11 @@ export type {
   SourceStats,
   SourceWatchOptions,
 } from "./src/load/source.ts";
+export {
+  resource,
+  type ResourceHook,
+  type ResourceOptions,
+} from "./src/resource.ts";
 export type { HookOutcome, ReloadResult } from "./src/result.ts";
 export type { SignalSource } from "./src/runtime/types.ts";
 export type { ConfigSchema, SchemaIssue, SchemaResult } from "./src/schema.ts";
