@@ -29,10 +29,12 @@ export interface DiscardPlan<C> {
 export async function discardChecked<C>(plan: DiscardPlan<C>): Promise<void> {
   const { old, next, changed, status, timers } = plan;
   for (const { hook, name, timeout } of [...plan.passed].reverse()) {
-    if (typeof hook.discard !== "function") continue;
     try {
+      // Read here, where a getter that throws is caught and logged.
+      const discard = hook.discard;
+      if (typeof discard !== "function") continue;
       await withDeadline(
-        (signal) => hook.discard!({ signal, changed, status }, old, next),
+        (signal) => discard.call(hook, { signal, changed, status }, old, next),
         { ms: timeout, timers, what: "discard" },
       );
     } catch (error) {
