@@ -58,7 +58,12 @@ export {
 export type { Timers } from "./src/deadline.ts";
 export { LoadError, type LoadErrorLocation } from "./src/errors.ts";
 export { ReloadEvent, type ReloadEventListener } from "./src/events.ts";
-export type { ApplyContext, CheckContext, Hook } from "./src/hook.ts";
+export type {
+  ApplyContext,
+  CheckContext,
+  DiscardContext,
+  Hook,
+} from "./src/hook.ts";
 export { fileSource, type FileSourceOptions } from "./src/load/file_source.ts";
 export type { FormatName } from "./src/load/format/types.ts";
 export { loadConfig } from "./src/load/load_config.ts";
@@ -71,6 +76,11 @@ export type {
   SourceStats,
   SourceWatchOptions,
 } from "./src/load/source.ts";
+export {
+  resource,
+  type ResourceHook,
+  type ResourceOptions,
+} from "./src/resource.ts";
 export type { HookOutcome, ReloadResult } from "./src/result.ts";
 export type { SignalSource } from "./src/runtime/types.ts";
 export type { ConfigSchema, SchemaIssue, SchemaResult } from "./src/schema.ts";

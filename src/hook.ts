@@ -1,4 +1,4 @@
-import type { HookStatus } from "./status.ts";
+import type { HookStatus, ReloadStatus } from "./status.ts";
 
 /**
  * What a {@linkcode Hook.check} call gets besides the two configs.
@@ -54,12 +54,38 @@ export interface ApplyContext extends CheckContext {
 }
 
 /**
+ * What a {@linkcode Hook.discard} call gets besides the two configs.
+ *
+ * @example Usage
+ * ```ts
+ * import type { DiscardContext } from "@hup/reload";
+ *
+ * function why(ctx: DiscardContext): string {
+ *   return `the pass ended ${ctx.status}; pool changed: ${ctx.changed("pool")}`;
+ * }
+ * ```
+ */
+export interface DiscardContext extends CheckContext {
+  /**
+   * Aborted when the hook should give up, because its deadline (the same
+   * one as for `check` and `apply`) passed.
+   */
+  readonly signal: AbortSignal;
+  /**
+   * How the pass ends, since it swaps nothing: `validation_failed` (a
+   * check threw, or overran its deadline).
+   */
+  readonly status: ReloadStatus;
+}
+
+/**
  * A reloadable subsystem: the contract every hook implements.
  *
  * A pass first runs `check` on every hook; if any throws, the pass stops
- * there (`validation_failed`) and nothing changes. Then it runs `apply` on
- * every hook in order; one that throws is marked `failed` and the others
- * still run.
+ * there (`validation_failed`) and nothing changes, and every hook whose
+ * check passed gets `discard`, to free what its check prepared. Otherwise
+ * it runs `apply` on every hook in order; one that throws is marked
+ * `failed` and the others still run.
  *
  * @example A hook that resizes a cache
  * ```ts
@@ -120,4 +146,25 @@ export interface Hook<C> {
     oldCfg: C,
     newCfg: C,
   ): HookStatus | Promise<HookStatus>;
+  /**
+   * Frees what `check` prepared for `newCfg` (a connection pool, a TLS
+   * context) when the pass will not swap it in. Called once for every hook
+   * whose `check` passed, when the pass then swaps nothing: another hook's
+   * check threw or overran its deadline. Never called after `apply` (a
+   * pass that swaps hands `apply` what `check` built), nor when the config
+   * did not load (no check ran), nor for the hook whose own check failed
+   * (it frees its own work before throwing). Hooks are discarded one at a
+   * time, the last one first, each within its deadline; a throw, a
+   * rejection or an overrun is logged (category
+   * `["hup-reload", "coordinator"]`) and changes nothing in the result.
+   *
+   * @param ctx The abort signal, what changed, how the pass ends.
+   * @param oldCfg The config in effect, which stays.
+   * @param newCfg The config that will not be swapped in.
+   */
+  discard?(
+    ctx: DiscardContext,
+    oldCfg: C,
+    newCfg: C,
+  ): void | Promise<void>;
 }

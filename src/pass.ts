@@ -1,6 +1,7 @@
 import type { AtomicConfig } from "./atomic.ts";
 import { type Timers, withDeadline } from "./deadline.ts";
 import { type Changes, diffConfigsSliced } from "./diff.ts";
+import { discardChecked } from "./discard.ts";
 import { deepFreezeSliced } from "./freeze.ts";
 import type { ApplyContext, Hook } from "./hook.ts";
 import { insidePass, type PassScope, runInPass } from "./pass_scope.ts";
@@ -88,7 +89,8 @@ const MAX_RENDERED = 1024 * 1024;
  * @param what Where the hooks were given, for messages.
  * @returns The registered hooks.
  * @throws {TypeError} If a hook has no name, no `check` or `apply`
- *   function, or a timeout is not a positive number.
+ *   function, a `discard` that is not a function, or a timeout is not a
+ *   positive number.
  * @throws {RangeError} If a timeout is finite and above 2147483647 ms.
  */
 export function registerHooks<C>(
@@ -111,6 +113,13 @@ export function registerHooks<C>(
           }" has no ${method} function: ${what}[${i}].${method}`,
         );
       }
+    }
+    if (hook.discard !== undefined && typeof hook.discard !== "function") {
+      throw new TypeError(
+        `Cannot create the coordinator as hook "${
+          name.slice(0, 64)
+        }" has a discard that is not a function: ${what}[${i}].discard`,
+      );
     }
     const timeout = hook.timeout;
     checkTimeout(timeout, `${what}[${i}].timeout`);
@@ -230,6 +239,17 @@ async function run<C>(
     }
   }
   if (checks.some((error) => error !== undefined)) {
+    // What the passing checks built will not be swapped in: free it.
+    await discardChecked({
+      name: plan.name,
+      passed: plan.hooks.filter((_, i) => checks[i] === undefined),
+      old,
+      next,
+      changed,
+      status: ReloadStatus.ValidationFailed,
+      timers: plan.timers,
+      render: hookError,
+    });
     return {
       status: ReloadStatus.ValidationFailed,
       outcomes: plan.hooks.map(({ name }, i) =>
