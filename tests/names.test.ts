@@ -1,10 +1,12 @@
-// The helpers that every place naming a hook or trigger goes through:
-// cutName() (the one way names are cut) and escapeControls() (what logs and
-// the command line show of them).
+// The helpers that every place naming a hook or trigger, or a host, goes
+// through: cutName() (the one way names are cut), escapeControls() (what
+// logs and the command line show of them), and the loopback rule that the
+// command line and the reload handler share.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
 import fc from "fast-check";
+import { hostName, isLoopbackHost } from "../src/http_common.ts";
 import { cutName, escapeControls, logName, MAX_NAME } from "../src/render.ts";
 
 const RUNS = Number(process.env.HUP_FUZZ_RUNS ?? 1000);
@@ -66,4 +68,57 @@ test("escapeControls() and logName() leave no character that ends or rewrites a 
     }),
     { numRuns: RUNS },
   );
+});
+
+test("isLoopbackHost() takes localhost, 127.0.0.0/8 and ::1 in every spelling a URL allows, and nothing else", () => {
+  const loopback = [
+    "localhost",
+    "LocalHost",
+    "localhost.",
+    "localhost:9090",
+    "127.0.0.1",
+    "127.255.255.254:1",
+    "127.1",
+    "0x7f.1",
+    "2130706433",
+    "[::1]",
+    "[::1]:9090",
+    "[0:0:0:0:0:0:0:1]",
+    "[::ffff:127.0.0.1]",
+  ];
+  const not = [
+    "app.localhost",
+    "localhost.evil.example",
+    "localhost.localdomain",
+    "127.0.0.1.nip.io",
+    "128.0.0.1",
+    "10.0.0.1",
+    "0.0.0.0",
+    "[::]",
+    "[::2]",
+    "[fe80::1]",
+    "[::ffff:10.0.0.1]",
+    "evil.example",
+  ];
+  for (const host of loopback) {
+    const name = hostName(host);
+    assert.ok(name !== undefined && isLoopbackHost(name), host);
+  }
+  for (const host of not) {
+    const name = hostName(host);
+    assert.ok(name === undefined || !isLoopbackHost(name), host);
+  }
+  for (
+    const bad of [
+      "",
+      "a b",
+      "user@localhost",
+      "localhost/x",
+      "[::1",
+      "a:99999",
+      "a\nb",
+    ]
+  ) {
+    assert.equal(hostName(bad), undefined, bad);
+  }
 });
