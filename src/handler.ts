@@ -6,13 +6,13 @@ import {
   hostName,
   isAmbiguousPath,
   isLoopbackHost,
+  POST_STATUS,
   rawPath,
   SAFE_HEADERS,
   textResponse,
 } from "./http_common.ts";
 import { metricsText } from "./metrics.ts";
 import { escapeControls, renderError, truncate } from "./render.ts";
-import type { ReloadStatus } from "./status.ts";
 
 /**
  * Options of {@linkcode reloadHandler}.
@@ -117,14 +117,6 @@ export interface ReloadHandlerOptions {
    */
   protectReads?: boolean;
 }
-
-/** The HTTP status that answers a `POST` whose pass ended with each status. */
-const POST_STATUS: Record<ReloadStatus, number> = {
-  full_success: 200,
-  partial_applied: 500,
-  validation_failed: 422,
-  load_failed: 422,
-};
 
 /** What a prefix may hold: `/`-separated RFC 3986 path characters. */
 const PREFIX = /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@%]+)*\/?$/;

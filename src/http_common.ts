@@ -1,6 +1,22 @@
 // What the reload handler, the node:http bridge and the command line share:
 // the headers every response carries, the rules a request target must
-// follow, plain-text answers, and which hosts are loopback ones.
+// follow, plain-text answers, the HTTP status of each pass status, and which
+// hosts are loopback ones.
+
+import type { ReloadStatus } from "./status.ts";
+
+/**
+ * The HTTP status that answers a `POST` whose pass ended with each status:
+ * `curl -f` fails exactly when the reload did. The command line holds an
+ * answer to it: a result whose status disagrees with the HTTP one is not
+ * the handler's.
+ */
+export const POST_STATUS: Readonly<Record<ReloadStatus, number>> = {
+  full_success: 200,
+  partial_applied: 500,
+  validation_failed: 422,
+  load_failed: 422,
+};
 
 /**
  * The headers on every response of the operator surface: never sniffed as

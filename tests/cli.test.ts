@@ -1004,3 +1004,101 @@ test("runCli() check reads the format the file name says, or the one --format na
     /Cannot run check as --format is not one of yaml, json, toml/,
   );
 });
+
+// ------------- the edges: statuses
+
+/** A result's JSON with the given status, as the handler sends it. */
+function resultJson(status: string): string {
+  return JSON.stringify({
+    generation: 1,
+    status,
+    trigger: "http",
+    outcomes: [],
+    started_at: "2026-01-01T00:00:00.000Z",
+    ended_at: "2026-01-01T00:00:00.001Z",
+  });
+}
+
+/**
+ * A {@linkcode CliIo} whose fetch never connects: it records each request
+ * (its URL and Authorization header) and answers with a result (a status
+ * for GET).
+ */
+function recordingIo(
+  env: Record<string, string> = {},
+  answer: () => Response = () =>
+    new Response(resultJson("full_success"), {
+      headers: { "content-type": "application/json" },
+    }),
+) {
+  const sent: { url: string; authorization: string | null }[] = [];
+  const { io, out } = memoryIo(env, {
+    fetch: (input, init) => {
+      sent.push({
+        url: String(input),
+        authorization: new Headers(init?.headers).get("authorization"),
+      });
+      return Promise.resolve(
+        init?.method === "GET"
+          ? new Response(
+            JSON.stringify({
+              generation: 0,
+              config_digest: null,
+              last_result: null,
+            }),
+            { headers: { "content-type": "application/json" } },
+          )
+          : answer(),
+      );
+    },
+  });
+  return { io, out, sent };
+}
+
+test("runCli() reload exits with a code that agrees with the HTTP status, or 76 when they disagree", async () => {
+  const statuses = [
+    "full_success",
+    "partial_applied",
+    "validation_failed",
+    "load_failed",
+  ] as const;
+  const matching: Record<string, [number, ExitCode]> = {
+    full_success: [200, ExitCode.Ok],
+    partial_applied: [500, ExitCode.PartialApplied],
+    validation_failed: [422, ExitCode.ValidationFailed],
+    load_failed: [422, ExitCode.LoadFailed],
+  };
+  for (const status of statuses) {
+    for (const http of [200, 422, 500]) {
+      const { io, out } = recordingIo(
+        {},
+        () =>
+          new Response(resultJson(status), {
+            status: http,
+            headers: { "content-type": "application/json" },
+          }),
+      );
+      const code = await runCli(
+        ["reload", "--url", "http://127.0.0.1:9/-/reload"],
+        io,
+      );
+      const [expected, exit] = matching[status];
+      if (http === expected) {
+        assert.equal(code, exit, `${http} ${status}`);
+        assert.match(out.stdout, new RegExp(`^reload: ${status}, `));
+        continue;
+      }
+      assert.equal(code, ExitCode.Protocol, `${http} ${status}`);
+      assert.equal(out.stdout, "", "no verdict is printed");
+      assert.equal(
+        out.stderr,
+        `hup-reload: Cannot reload as the answer's HTTP status ${http} does not agree with the result it holds (${status}, which the handler answers with ${expected}), so the outcome is unknown; see hup-reload status: http://127.0.0.1:9/-/reload\n`,
+      );
+    }
+  }
+  // The help says so.
+  const help = memoryIo();
+  await runCli(["reload", "--help"], help.io);
+  assert.match(help.out.stdout, /The exit code agrees with the HTTP status/);
+  assert.match(help.out.stdout, /full_success with 500, say\) exits 76/);
+});

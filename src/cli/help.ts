@@ -11,7 +11,8 @@ const EXIT_CODES = `Exit codes:
   69  the service cannot be reached (down, refused, reset)
   70  an internal error
   75  no answer within --timeout (a pass may still be running)
-  76  the answer is not from the reload handler (wrong --url, a proxy)
+  76  the answer is not from the reload handler (wrong --url, a proxy), or
+      its HTTP status does not go with its result (see reload --help)
   77  the service refused the request (HTTP 401, 403)
 `;
 
@@ -68,7 +69,9 @@ export const RELOAD_HELP: string =
 POST to the service's reload handler, which runs one reload pass and answers
 when it ends; print the result and exit with its status. For systemd's
 ExecReload=: systemctl reload then waits for the verdict and fails when the
-reload fails.
+reload fails. The exit code agrees with the HTTP status: 200 full_success 0,
+500 partial_applied 10, 422 validation_failed 11 or load_failed 12; a result
+under any other status (full_success with 500, say) exits 76.
 
 Options:
   --url URL           The handler's address, e.g. http://127.0.0.1:9090/-/reload
