@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { chmod, readFile, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -1101,4 +1101,121 @@ test("runCli() reload exits with a code that agrees with the HTTP status, or 76 
   await runCli(["reload", "--help"], help.io);
   assert.match(help.out.stdout, /The exit code agrees with the HTTP status/);
   assert.match(help.out.stdout, /full_success with 500, say\) exits 76/);
+});
+
+test("runCli() never sends a token in clear to a host that is not loopback, unless --insecure", async () => {
+  await using tokenFile = await tempConfig(`${TOKEN}\n`);
+  await chmod(tokenFile.path, 0o600);
+  const sources: [Record<string, string>, string[]][] = [
+    [{ HUP_RELOAD_TOKEN: TOKEN }, []],
+    [{ APP_TOKEN: TOKEN }, ["--token-env", "APP_TOKEN"]],
+    [{}, ["--token-file", tokenFile.path]],
+  ];
+  const remote = [
+    "http://10.1.2.3:9090/-/reload",
+    "http://admin.example/-/reload",
+    "http://app.localhost:9090/-/reload",
+    "http://localhost.evil.example/-/reload",
+    "http://127.0.0.1.nip.io/-/reload",
+    "http://[::2]:9090/-/reload",
+    "http://[fe80::1]/-/reload",
+  ];
+  const loopback = [
+    "http://localhost:9090/-/reload",
+    "http://LOCALHOST./-/reload",
+    "http://127.0.0.1:9090/-/reload",
+    "http://127.9.8.7/-/reload",
+    "http://127.1/-/reload",
+    "http://[::1]:9090/-/reload",
+    "http://[0:0:0:0:0:0:0:1]/-/reload",
+  ];
+  for (const command of ["reload", "status"]) {
+    for (const [env, args] of sources) {
+      for (const url of remote) {
+        const { io, out, sent } = recordingIo(env);
+        const code = await runCli([command, "--url", url, ...args], io);
+        assert.equal(code, ExitCode.Usage, `${command} ${url} ${args}`);
+        assert.deepEqual(sent, [], "nothing was sent");
+        assert.match(
+          out.stderr,
+          new RegExp(
+            `^hup-reload: Cannot run ${command} as --url is http: to \\S+, which is not a loopback host, so the token from .* would cross the network in clear \\(use https:, or give --insecure to send it anyway\\)`,
+          ),
+        );
+        assert.ok(!out.stderr.includes(TOKEN));
+        // --insecure sends it all the same, as asked.
+        const insecure = recordingIo(env);
+        assert.equal(
+          await runCli(
+            [command, "--url", url, ...args, "--insecure"],
+            insecure.io,
+          ),
+          ExitCode.Ok,
+          insecure.out.stderr,
+        );
+        assert.deepEqual(
+          insecure.sent.map((s) => s.authorization),
+          [`Bearer ${TOKEN}`],
+        );
+      }
+      for (const url of loopback) {
+        const { io, out, sent } = recordingIo(env);
+        assert.equal(
+          await runCli([command, "--url", url, ...args], io),
+          ExitCode.Ok,
+          `${url}: ${out.stderr}`,
+        );
+        assert.deepEqual(sent.map((s) => s.authorization), [`Bearer ${TOKEN}`]);
+      }
+      // https: goes anywhere.
+      const tls = recordingIo(env);
+      assert.equal(
+        await runCli(
+          [command, "--url", "https://admin.example/-/reload", ...args],
+          tls.io,
+        ),
+        ExitCode.Ok,
+      );
+      assert.equal(tls.sent.length, 1);
+    }
+    // Without a token, plain http goes anywhere too: there is nothing to
+    // steal.
+    const none = recordingIo();
+    assert.equal(
+      await runCli([command, "--url", remote[0]], none.io),
+      ExitCode.Ok,
+    );
+    assert.deepEqual(none.sent, [{ url: remote[0], authorization: null }]);
+  }
+});
+
+test("runCli() names the host a service does not serve (HTTP 421) apart from other refusals", async () => {
+  await using service = await startService({ allowUnauthenticated: true });
+  const handler = reloadHandler(service.coordinator, {
+    allowUnauthenticated: true,
+  });
+  // The handler itself, reached under another name: no network.
+  const { io, out } = memoryIo({}, {
+    fetch: (input, init) => handler(new Request(input, init)),
+  });
+  const code = await runCli(
+    ["reload", "--url", "http://admin.example:9090/-/reload"],
+    io,
+  );
+  assert.equal(code, ExitCode.NoPermission);
+  assert.equal(
+    out.stderr,
+    "hup-reload: Cannot reload as the service does not answer to the host name in --url (HTTP 421); use a loopback address, or one of the handler's allowedHosts: http://admin.example:9090/-/reload\n",
+  );
+  assert.equal(service.coordinator.lastResult(), null, "no pass ran");
+  // Over the network, by its loopback address, it answers.
+  const local = memoryIo();
+  assert.equal(await runCli(["reload", "--url", service.url], local.io), 0);
+});
+
+test("the README and docs/cli.md name --insecure, as the refusal does", async () => {
+  const readme = await readFile(join(root, "README.md"), "utf8");
+  assert.match(readme, /`--insecure`/);
+  const doc = await readFile(join(root, "docs/cli.md"), "utf8");
+  assert.match(doc, /give `--insecure` to send it anyway/);
 });

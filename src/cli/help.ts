@@ -6,14 +6,14 @@ const EXIT_CODES = `Exit codes:
   10  partial_applied: the new config is in effect, a hook failed to apply it
   11  validation_failed: a hook's check refused the file; nothing changed
   12  load_failed: the file did not load; nothing changed
-  64  bad command line
+  64  bad command line; a token over http: to a host not loopback (--insecure)
   66  a file or variable an option names cannot be read or used
   69  the service cannot be reached (down, refused, reset)
   70  an internal error
   75  no answer within --timeout (a pass may still be running)
   76  the answer is not from the reload handler (wrong --url, a proxy), or
       its HTTP status does not go with its result (see reload --help)
-  77  the service refused the request (HTTP 401, 403)
+  77  the service refused the request (HTTP 401, 403, 421)
 `;
 
 /** `hup-reload --help`. */
@@ -64,7 +64,7 @@ schema module cannot be read or used.
 /** `hup-reload reload --help`. */
 export const RELOAD_HELP: string =
   `Usage: hup-reload reload --url URL [--token-file FILE | --token-env NAME]
-                         [--timeout SECONDS] [--json]
+                         [--timeout SECONDS] [--json] [--insecure]
 
 POST to the service's reload handler, which runs one reload pass and answers
 when it ends; print the result and exit with its status. For systemd's
@@ -82,6 +82,9 @@ Options:
                       is never taken from the command line, where ps shows it)
   --timeout SECONDS   Give up after SECONDS (default: 60)
   --json              Print the result as JSON
+  --insecure          Send the token over plain http: to a host that is not
+                      loopback (localhost, 127.0.0.0/8, [::1]); refused
+                      otherwise. It turns off no certificate check
   -h, --help          Show this help
 
 ${EXIT_CODES}`;
@@ -89,7 +92,7 @@ ${EXIT_CODES}`;
 /** `hup-reload status --help`. */
 export const STATUS_HELP: string =
   `Usage: hup-reload status --url URL [--token-file FILE | --token-env NAME]
-                         [--timeout SECONDS] [--json]
+                         [--timeout SECONDS] [--json] [--insecure]
 
 GET the service's reload status: the generation in effect, the config's
 digest and the last pass's result. Exits as reload would have for the last
@@ -104,6 +107,8 @@ Options:
                       (without either: HUP_RELOAD_TOKEN, when set)
   --timeout SECONDS   Give up after SECONDS (default: 10)
   --json              Print the status as JSON
+  --insecure          Send the token over plain http: to a host that is not
+                      loopback; refused otherwise
   -h, --help          Show this help
 
 ${EXIT_CODES}`;
