@@ -68,6 +68,7 @@ export async function readClientArgs(
     io,
     values["token-file"] as string | undefined,
     values["token-env"] as string | undefined,
+    timeoutMs,
   );
   if (
     token.value !== undefined && url.protocol === "http:" &&

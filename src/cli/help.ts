@@ -7,7 +7,8 @@ const EXIT_CODES = `Exit codes:
   11  validation_failed: a hook's check refused the file; nothing changed
   12  load_failed: the file did not load; nothing changed
   64  bad command line; a token over http: to a host not loopback (--insecure)
-  66  a file or variable an option names cannot be read or used
+  66  a file or variable an option names cannot be read or used, or a token
+      FIFO was not written within --timeout
   69  the service cannot be reached (down, refused, reset)
   70  an internal error
   75  no answer within --timeout (a pass may still be running)
@@ -76,11 +77,13 @@ under any other status (full_success with 500, say) exits 76.
 Options:
   --url URL           The handler's address, e.g. http://127.0.0.1:9090/-/reload
   --token-file FILE   Send the bearer token held in FILE (one final newline
-                      is dropped)
+                      is dropped; a FIFO is read within --timeout; a file
+                      others can read gets a warning: chmod 600 it)
   --token-env NAME    Send the bearer token held in the variable NAME
                       (without either: HUP_RELOAD_TOKEN, when set; the token
                       is never taken from the command line, where ps shows it)
-  --timeout SECONDS   Give up after SECONDS (default: 60)
+  --timeout SECONDS   Give up after SECONDS (default: 60), reading the token
+                      file, then waiting for the answer
   --json              Print the result as JSON
   --insecure          Send the token over plain http: to a host that is not
                       loopback (localhost, 127.0.0.0/8, [::1]); refused
@@ -102,10 +105,11 @@ reload has failed.
 Options:
   --url URL           The handler's address, e.g. http://127.0.0.1:9090/-/reload
   --token-file FILE   Send the bearer token held in FILE (needed when the
-                      service protects its reads)
+                      service protects its reads; read as reload does)
   --token-env NAME    Send the bearer token held in the variable NAME
                       (without either: HUP_RELOAD_TOKEN, when set)
-  --timeout SECONDS   Give up after SECONDS (default: 10)
+  --timeout SECONDS   Give up after SECONDS (default: 10), reading the token
+                      file, then waiting for the answer
   --json              Print the status as JSON
   --insecure          Send the token over plain http: to a host that is not
                       loopback; refused otherwise
