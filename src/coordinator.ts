@@ -23,9 +23,9 @@ import {
   registerHooks,
   runPass,
 } from "./pass.ts";
-import { logResult } from "./pass_log.ts";
+import { logNames, logResult } from "./pass_log.ts";
 import { changedPathsSliced } from "./paths.ts";
-import { renderError, truncate } from "./render.ts";
+import { cutName, logName, renderError, truncate } from "./render.ts";
 import { buildResult, type ReloadResult, type ResultFields } from "./result.ts";
 import { runtime, type SignalSource } from "./runtime/mod.ts";
 import type { ConfigSchema } from "./schema.ts";
@@ -157,8 +157,9 @@ export interface CoordinatorOptions<C> {
 export interface ReloadOptions {
   /**
    * What asks for the pass, as the result's `trigger` and the logs say:
-   * `signal`, `http`, `file`, or a name of the caller's (at most 64
-   * characters).
+   * `signal`, `http`, `file`, or a name of the caller's: a longer one is
+   * cut to 64 UTF-16 code units, never inside a surrogate pair, and logs
+   * show its control characters escaped (`\u{a}`).
    *
    * @default {"call"}
    */
@@ -612,7 +613,10 @@ export class Coordinator<C> extends EventTarget {
         this.#stops.push(trigger.start(context));
       } catch (error) {
         this.#log.error("Cannot start the {trigger} trigger: {error}", {
-          trigger: trigger.name,
+          // As its passes' results will name it (see reload()).
+          trigger: typeof trigger.name === "string" && trigger.name !== ""
+            ? logName(cutName(trigger.name))
+            : "call",
           path: this.#name,
           error: renderError(error),
         });
@@ -659,7 +663,7 @@ export class Coordinator<C> extends EventTarget {
     if (insidePass(this)) return this.#refuseReentry();
     const trigger = typeof options?.trigger === "string" &&
         options.trigger !== ""
-      ? options.trigger.slice(0, 64)
+      ? cutName(options.trigger)
       : "call";
     // A queued pass has not started yet, so it will see this caller's file;
     // check it first: between the end of a pass and the start of the queued
@@ -1006,8 +1010,8 @@ export class Coordinator<C> extends EventTarget {
     const trigger = requests.keys().next().value ?? "call";
     this.#log.info("Reload pass started for {path}, asked for by {trigger}", {
       path: this.#name,
-      trigger,
-      requests: Object.fromEntries(requests),
+      trigger: logName(trigger),
+      requests: logNames(Object.fromEntries(requests)),
     });
     const pass: Promise<ReloadResult> = runPass<C>({
       owner: this,

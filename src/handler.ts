@@ -3,14 +3,16 @@ import { hasBearerToken, isBearerToken } from "./auth.ts";
 import type { Coordinator } from "./coordinator.ts";
 import { renderHistoryPage } from "./html.ts";
 import {
+  hostName,
   isAmbiguousPath,
+  isLoopbackHost,
+  POST_STATUS,
   rawPath,
   SAFE_HEADERS,
   textResponse,
 } from "./http_common.ts";
 import { metricsText } from "./metrics.ts";
-import { renderError } from "./render.ts";
-import type { ReloadStatus } from "./status.ts";
+import { escapeControls, renderError, truncate } from "./render.ts";
 
 /**
  * Options of {@linkcode reloadHandler}.
@@ -49,11 +51,44 @@ export interface ReloadHandlerOptions {
   /**
    * Lets `POST` run a pass without a token, when no `token` is set: only for
    * a listener that untrusted clients cannot reach (loopback, a private
-   * admin port). Browsers' cross-origin `POST`s are refused all the same.
+   * admin port). Browsers' cross-origin `POST`s are refused all the same,
+   * and so, against DNS rebinding, is every request (reads too) whose host
+   * is neither a loopback one nor one of {@linkcode ReloadHandlerOptions.allowedHosts}: 421.
    *
    * @default {false}
    */
   allowUnauthenticated?: boolean;
+  /**
+   * The host names, besides the loopback ones (`localhost`, `127.0.0.0/8`,
+   * `[::1]`), that requests may name in their `Host` header (or HTTP/2
+   * `:authority`) and URL: DNS names or IP addresses (IPv6 in brackets),
+   * without a port, such as `["admin.internal", "10.0.0.5"]`; matched without
+   * regard to case, port or a final dot. A request naming another host gets
+   * 421 (Misdirected Request), so a web page whose own name an attacker
+   * rebinds to this machine's address (DNS rebinding) can neither reload
+   * nor read. The check is made with `allowUnauthenticated`, where no token
+   * stands in the way, and whenever this option is given (`[]`: loopback
+   * names only); behind a proxy that passes the public `Host` on, list that
+   * name.
+   *
+   * @example Answering to the admin network's name too
+   * ```ts
+   * import { AtomicConfig, Coordinator } from "@hup/reload";
+   * import { reloadHandler } from "@hup/reload/http";
+   * import assert from "node:assert/strict";
+   *
+   * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}), load: () => ({}), hooks: [] });
+   * const handler = reloadHandler(coordinator, { allowUnauthenticated: true, allowedHosts: ["admin.internal"] });
+   *
+   * const ok = await handler(new Request("http://admin.internal:9090/-/reload", { method: "POST" }));
+   * assert.equal(ok.status, 200);
+   * const rebound = await handler(new Request("http://rebind.evil.example:9090/-/reload", { method: "POST" }));
+   * assert.equal(rebound.status, 421);
+   * ```
+   *
+   * @default {undefined}
+   */
+  allowedHosts?: readonly string[];
   /**
    * Makes the read routes (`GET`/`HEAD` of the status JSON, the history
    * page, `/history` and `/metrics`) need the bearer `token` too, answering
@@ -83,14 +118,6 @@ export interface ReloadHandlerOptions {
   protectReads?: boolean;
 }
 
-/** The HTTP status that answers a `POST` whose pass ended with each status. */
-const POST_STATUS: Record<ReloadStatus, number> = {
-  full_success: 200,
-  partial_applied: 500,
-  validation_failed: 422,
-  load_failed: 422,
-};
-
 /** What a prefix may hold: `/`-separated RFC 3986 path characters. */
 const PREFIX = /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@%]+)*\/?$/;
 
@@ -118,7 +145,11 @@ const PREFIX = /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@%]+)*\/?$/;
  * - `GET <prefix>/metrics`: Prometheus text format.
  * - `GET <prefix>/history`: the recent results as JSON, newest first.
  *
- * With `protectReads`, the `GET` routes need the token too. Routing looks at
+ * With `protectReads`, the `GET` routes need the token too. With
+ * `allowUnauthenticated` or `allowedHosts`, a request whose host (its URL's,
+ * and its `Host` header's when it has one) is neither a loopback name nor
+ * an allowed one gets 421 on every route, before the token is checked: the
+ * defence against DNS rebinding. Routing looks at
  * the path only (never the host, the query, or a method-override header),
  * as sent: a path with a backslash, a dot segment (`/../`, `/%2e/`) or a
  * control character gets 400, and an encoded `/` (`%2F`) is not a
@@ -174,8 +205,8 @@ const PREFIX = /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@%]+)*\/?$/;
  * @returns The handler.
  * @throws {TypeError} If `prefix` is not a path of plain segments, `token`
  *   is given but is not a bearer token (with a space or a character outside
- *   the RFC 6750 `b64token` syntax), or `protectReads` is set without a
- *   `token`.
+ *   the RFC 6750 `b64token` syntax), `protectReads` is set without a
+ *   `token`, or `allowedHosts` is not a list of host names without ports.
  */
 export function reloadHandler<C>(
   coordinator: Coordinator<C>,
@@ -204,6 +235,8 @@ export function reloadHandler<C>(
       "Cannot protect the read routes as no token is configured: options.protectReads",
     );
   }
+  const allowedHosts = readAllowedHosts(options.allowedHosts);
+  const checkHost = allowUnauthenticated || allowedHosts !== undefined;
   const log = getLogger(["hup-reload", "http"]);
 
   const unauthorized = (): Response =>
@@ -294,6 +327,19 @@ export function reloadHandler<C>(
     if (path === undefined || isAmbiguousPath(path)) {
       return textResponse(400, "Bad Request");
     }
+    const refused = checkHost ? refusedHost(request, allowedHosts) : undefined;
+    if (refused !== undefined) {
+      log.warn(
+        "Refused an HTTP request for host {host}: it is neither a loopback name nor one of allowedHosts",
+        // As sent, which may be anything: cut and escaped, so that it names
+        // the host to allow without forging a line.
+        { host: escapeControls(truncate(refused, 256)) },
+      );
+      return textResponse(
+        421,
+        "Misdirected Request: this host name is not served here (a loopback name or one of allowedHosts)",
+      );
+    }
     const at = trimSlashes(path);
     const method = request.method;
     const isRead = method === "GET" || method === "HEAD";
@@ -354,6 +400,60 @@ function isCrossOrigin(request: Request): boolean {
   } catch {
     return true; // "null" (sandboxed pages, file: URLs) or garbage
   }
+}
+
+/**
+ * `allowedHosts` as the host names to compare, or `undefined` when not
+ * given.
+ */
+function readAllowedHosts(
+  hosts: readonly string[] | undefined,
+): ReadonlySet<string> | undefined {
+  if (hosts === undefined) return undefined;
+  const fail = (where: string) =>
+    new TypeError(
+      `Cannot mount the reload handler as allowedHosts is not a list of host names (a DNS name or an IP address, IPv6 in brackets, without a port): ${where}`,
+    );
+  if (!Array.isArray(hosts)) throw fail("options.allowedHosts");
+  const names = new Set<string>();
+  hosts.forEach((host: unknown, i) => {
+    // A port would be ignored: refuse it rather than let it mislead.
+    const name = typeof host === "string" &&
+        /^(?:\[[0-9A-Fa-f:.]+\]|[^:[\]]+)$/.test(host)
+      ? hostName(host)
+      : undefined;
+    if (name === undefined) throw fail(`options.allowedHosts[${i}]`);
+    names.add(name);
+  });
+  return names;
+}
+
+/**
+ * The host a request names, in its URL or in its `Host` header when it has
+ * one (the two agree unless something in front rewrote one), that is
+ * neither a loopback name nor one of `allowed`; `undefined` when both are.
+ */
+function refusedHost(
+  request: Request,
+  allowed: ReadonlySet<string> | undefined,
+): string | undefined {
+  const ok = (host: string): boolean => {
+    const name = hostName(host);
+    return name !== undefined &&
+      (isLoopbackHost(name) || (allowed?.has(name) ?? false));
+  };
+  let urlHost: string;
+  try {
+    urlHost = new URL(request.url).host;
+  } catch {
+    return request.url;
+  }
+  const header = request.headers.get("host");
+  return !ok(urlHost)
+    ? urlHost
+    : header !== null && !ok(header)
+    ? header
+    : undefined;
 }
 
 /** `path` without its final slashes, in linear time (a regex would not be). */

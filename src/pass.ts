@@ -6,7 +6,7 @@ import { deepFreezeSliced } from "./freeze.ts";
 import type { ApplyContext, Hook } from "./hook.ts";
 import { insidePass, type PassScope, runInPass } from "./pass_scope.ts";
 import { type KeyShower, keyShower, Redactor, stringsIn } from "./redact.ts";
-import { MAX_HOOK_ERROR, renderError } from "./render.ts";
+import { cutName, logName, MAX_HOOK_ERROR, renderError } from "./render.ts";
 import type { HookOutcome } from "./result.ts";
 import { HookStatus, isHookStatus, ReloadStatus } from "./status.ts";
 
@@ -109,7 +109,7 @@ export function registerHooks<C>(
       if (typeof hook[method] !== "function") {
         throw new TypeError(
           `Cannot create the coordinator as hook "${
-            name.slice(0, 64)
+            logName(cutName(name))
           }" has no ${method} function: ${what}[${i}].${method}`,
         );
       }

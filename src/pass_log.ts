@@ -1,11 +1,13 @@
 import type { Logger } from "@logtape/logtape";
+import { logName } from "./render.ts";
 import type { ReloadResult } from "./result.ts";
 import { HookStatus, ReloadStatus } from "./status.ts";
 
 /**
  * Logs a finished pass: one record with its outcome, one per failed hook and
  * one per field that needs a restart. Results hold no value from the config,
- * so neither do the records.
+ * so neither do the records; hook and trigger names are logged with their
+ * control characters escaped, so a name cannot start a forged log line.
  *
  * @param log The coordinator's logger.
  * @param path The config file.
@@ -19,8 +21,9 @@ export function logResult(
   const props = {
     path,
     status: result.status,
-    trigger: result.trigger,
-    ...(result.triggers !== undefined && { triggers: result.triggers }),
+    trigger: logName(result.trigger),
+    ...(result.triggers !== undefined &&
+      { triggers: logNames(result.triggers) }),
     generation: result.generation,
     durationMs: Date.parse(result.ended_at) - Date.parse(result.started_at),
   };
@@ -62,7 +65,7 @@ export function logResult(
     if (o.status === HookStatus.Failed) {
       log.error("Hook {hook} failed: {error}", {
         ...props,
-        hook: o.name,
+        hook: logName(o.name),
         error: o.error,
       });
     }
@@ -73,4 +76,14 @@ export function logResult(
       field,
     });
   }
+}
+
+/** Counts by trigger, each trigger's name as logged. */
+export function logNames(
+  counts: Readonly<Record<string, number>>,
+): Record<string, number> {
+  // fromEntries defines own properties: a trigger named __proto__ stays one.
+  return Object.fromEntries(
+    Object.entries(counts).map(([name, n]) => [logName(name), n]),
+  );
 }

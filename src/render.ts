@@ -43,10 +43,69 @@ export function renderError(
  */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
-  let end = Math.max(0, max - 1);
-  const last = text.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end--;
-  return `${text.slice(0, end)}…`;
+  return `${cut(text, Math.max(0, max - 1))}…`;
+}
+
+/** The longest hook or trigger name kept where a name is cut, in UTF-16 code units. */
+export const MAX_NAME = 64;
+
+/**
+ * A hook's or trigger's name cut to at most {@linkcode MAX_NAME} UTF-16
+ * code units, never inside a surrogate pair (an emoji at the cut is dropped
+ * whole), so that what is kept is still well-formed text. The one way names
+ * are cut: the result's `trigger` and the messages that quote a name.
+ *
+ * @param name The name.
+ * @returns The name, or its start.
+ */
+export function cutName(name: string): string {
+  return cut(name, MAX_NAME);
+}
+
+/** `text`'s first `max` code units, one fewer when the last would be a high surrogate. */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const last = text.charCodeAt(max - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
+}
+
+// C0 and C1 controls, DEL, line and paragraph separators, and the bidi
+// overrides and isolates that could make a terminal show something else.
+const UNSAFE =
+  // deno-lint-ignore no-control-regex
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_OR_NEWLINE =
+  // deno-lint-ignore no-control-regex
+  /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * `text` with every control character (C0, DEL, C1), line or paragraph
+ * separator and bidi override or isolate written as a `\u{..}` escape, so
+ * that it cannot end a log or terminal line and start a forged one, move
+ * the cursor, recolour or reorder what is shown.
+ *
+ * @param text The text.
+ * @param keepNewlines Whether `\n` and `\t` stay as they are.
+ * @returns The text, with those characters escaped.
+ */
+export function escapeControls(text: string, keepNewlines = false): string {
+  return text.replace(
+    keepNewlines ? UNSAFE : UNSAFE_OR_NEWLINE,
+    (c) => `\\u{${c.charCodeAt(0).toString(16)}}`,
+  );
+}
+
+/**
+ * A hook's or trigger's name as log records carry it: control characters
+ * escaped ({@linkcode escapeControls}), so that a name such as
+ * `"db\n... [ERR] ..."` stays on its record's line in any formatter, a raw
+ * one included.
+ *
+ * @param name The name.
+ * @returns The name to log.
+ */
+export function logName(name: string): string {
+  return escapeControls(name);
 }
 
 function render(

@@ -83,7 +83,11 @@ export interface TriggerContext {
  * ```
  */
 export interface ReloadTrigger {
-  /** A short name, for logs. */
+  /**
+   * A short name, for logs and results: its passes' `trigger`, cut to 64
+   * UTF-16 code units (never inside a surrogate pair); logs show its control
+   * characters escaped (`\u{a}`), so a name cannot start a forged line.
+   */
   readonly name: string;
   /**
    * Starts asking for reloads through `context`.

@@ -7,7 +7,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { chmod, open, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -73,11 +74,16 @@ interface Ran {
   ms: number;
 }
 
-/** Runs a command to its end, with the test's environment less any token. */
+/**
+ * Runs a command to its end, with the test's environment less any token;
+ * killed after `killAfter` ms, so a command that would wait for ever ends
+ * the test with a failure rather than holding it.
+ */
 function run(
   argv: string[],
   env: Record<string, string> = {},
   cwd = root,
+  killAfter = 60_000,
 ): Promise<Ran> {
   const base = { ...process.env };
   delete base.HUP_RELOAD_TOKEN;
@@ -93,12 +99,12 @@ function run(
     let stderr = "";
     child.stdout!.setEncoding("utf8").on("data", (d) => stdout += d);
     child.stderr!.setEncoding("utf8").on("data", (d) => stderr += d);
+    const killer = setTimeout(() => child.kill("SIGKILL"), killAfter);
     child.on("error", reject);
-    child.on(
-      "close",
-      (code) =>
-        resolve({ code, stdout, stderr, ms: performance.now() - started }),
-    );
+    child.on("close", (code) => {
+      clearTimeout(killer);
+      resolve({ code, stdout, stderr, ms: performance.now() - started });
+    });
   });
 }
 
@@ -651,6 +657,7 @@ test("runCli() status exits 0 before the first pass and as the last pass did aft
 test("runCli() reload reads the token from a file less one newline, or a named variable, and never prints it", async () => {
   await using service = await startService({ token: TOKEN });
   await using tokenFile = await tempConfig(`${TOKEN}\n`);
+  await chmod(tokenFile.path, 0o600); // else a warning on stderr
   const reload = async (env: Record<string, string>, ...extra: string[]) => {
     const { io, out } = memoryIo(env);
     const code = await runCli(["reload", "--url", service.url, ...extra], io);
@@ -1016,4 +1023,477 @@ test("runCli() check reads the format the file name says, or the one --format na
     unknown.stderr,
     /Cannot run check as --format is not one of yaml, json, toml/,
   );
+});
+
+// ------------- the edges: statuses, clear text, FIFOs, shared token files
+
+/** A result's JSON with the given status, as the handler sends it. */
+function resultJson(status: string): string {
+  return JSON.stringify({
+    generation: 1,
+    status,
+    trigger: "http",
+    outcomes: [],
+    started_at: "2026-01-01T00:00:00.000Z",
+    ended_at: "2026-01-01T00:00:00.001Z",
+  });
+}
+
+/**
+ * A {@linkcode CliIo} whose fetch never connects: it records each request
+ * (its URL and Authorization header) and answers with a result (a status
+ * for GET).
+ */
+function recordingIo(
+  env: Record<string, string> = {},
+  answer: () => Response = () =>
+    new Response(resultJson("full_success"), {
+      headers: { "content-type": "application/json" },
+    }),
+) {
+  const sent: { url: string; authorization: string | null }[] = [];
+  const { io, out } = memoryIo(env, {
+    fetch: (input, init) => {
+      sent.push({
+        url: String(input),
+        authorization: new Headers(init?.headers).get("authorization"),
+      });
+      return Promise.resolve(
+        init?.method === "GET"
+          ? new Response(
+            JSON.stringify({
+              generation: 0,
+              config_digest: null,
+              last_result: null,
+            }),
+            { headers: { "content-type": "application/json" } },
+          )
+          : answer(),
+      );
+    },
+  });
+  return { io, out, sent };
+}
+
+test("runCli() reload exits with a code that agrees with the HTTP status, or 76 when they disagree", async () => {
+  const statuses = [
+    "full_success",
+    "partial_applied",
+    "validation_failed",
+    "load_failed",
+  ] as const;
+  const matching: Record<string, [number, ExitCode]> = {
+    full_success: [200, ExitCode.Ok],
+    partial_applied: [500, ExitCode.PartialApplied],
+    validation_failed: [422, ExitCode.ValidationFailed],
+    load_failed: [422, ExitCode.LoadFailed],
+  };
+  for (const status of statuses) {
+    for (const http of [200, 422, 500]) {
+      const { io, out } = recordingIo(
+        {},
+        () =>
+          new Response(resultJson(status), {
+            status: http,
+            headers: { "content-type": "application/json" },
+          }),
+      );
+      const code = await runCli(
+        ["reload", "--url", "http://127.0.0.1:9/-/reload"],
+        io,
+      );
+      const [expected, exit] = matching[status];
+      if (http === expected) {
+        assert.equal(code, exit, `${http} ${status}`);
+        assert.match(out.stdout, new RegExp(`^reload: ${status}, `));
+        continue;
+      }
+      assert.equal(code, ExitCode.Protocol, `${http} ${status}`);
+      assert.equal(out.stdout, "", "no verdict is printed");
+      assert.equal(
+        out.stderr,
+        `hup-reload: Cannot reload as the answer's HTTP status ${http} does not agree with the result it holds (${status}, which the handler answers with ${expected}), so the outcome is unknown; see hup-reload status: http://127.0.0.1:9/-/reload\n`,
+      );
+    }
+  }
+  // The help says so.
+  const help = memoryIo();
+  await runCli(["reload", "--help"], help.io);
+  assert.match(help.out.stdout, /The exit code agrees with the HTTP status/);
+  assert.match(help.out.stdout, /full_success with 500, say\) exits 76/);
+});
+
+test("runCli() never sends a token in clear to a host that is not loopback, unless --insecure", async () => {
+  await using tokenFile = await tempConfig(`${TOKEN}\n`);
+  await chmod(tokenFile.path, 0o600);
+  const sources: [Record<string, string>, string[]][] = [
+    [{ HUP_RELOAD_TOKEN: TOKEN }, []],
+    [{ APP_TOKEN: TOKEN }, ["--token-env", "APP_TOKEN"]],
+    [{}, ["--token-file", tokenFile.path]],
+  ];
+  const remote = [
+    "http://10.1.2.3:9090/-/reload",
+    "http://admin.example/-/reload",
+    "http://app.localhost:9090/-/reload",
+    "http://localhost.evil.example/-/reload",
+    "http://127.0.0.1.nip.io/-/reload",
+    "http://[::2]:9090/-/reload",
+    "http://[fe80::1]/-/reload",
+  ];
+  const loopback = [
+    "http://localhost:9090/-/reload",
+    "http://LOCALHOST./-/reload",
+    "http://127.0.0.1:9090/-/reload",
+    "http://127.9.8.7/-/reload",
+    "http://127.1/-/reload",
+    "http://[::1]:9090/-/reload",
+    "http://[0:0:0:0:0:0:0:1]/-/reload",
+  ];
+  for (const command of ["reload", "status"]) {
+    for (const [env, args] of sources) {
+      for (const url of remote) {
+        const { io, out, sent } = recordingIo(env);
+        const code = await runCli([command, "--url", url, ...args], io);
+        assert.equal(code, ExitCode.Usage, `${command} ${url} ${args}`);
+        assert.deepEqual(sent, [], "nothing was sent");
+        assert.match(
+          out.stderr,
+          new RegExp(
+            `^hup-reload: Cannot run ${command} as --url is http: to \\S+, which is not a loopback host, so the token from .* would cross the network in clear \\(use https:, or give --insecure to send it anyway\\)`,
+          ),
+        );
+        assert.ok(!out.stderr.includes(TOKEN));
+        // --insecure sends it all the same, as asked.
+        const insecure = recordingIo(env);
+        assert.equal(
+          await runCli(
+            [command, "--url", url, ...args, "--insecure"],
+            insecure.io,
+          ),
+          ExitCode.Ok,
+          insecure.out.stderr,
+        );
+        assert.deepEqual(
+          insecure.sent.map((s) => s.authorization),
+          [`Bearer ${TOKEN}`],
+        );
+      }
+      for (const url of loopback) {
+        const { io, out, sent } = recordingIo(env);
+        assert.equal(
+          await runCli([command, "--url", url, ...args], io),
+          ExitCode.Ok,
+          `${url}: ${out.stderr}`,
+        );
+        assert.deepEqual(sent.map((s) => s.authorization), [`Bearer ${TOKEN}`]);
+      }
+      // https: goes anywhere.
+      const tls = recordingIo(env);
+      assert.equal(
+        await runCli(
+          [command, "--url", "https://admin.example/-/reload", ...args],
+          tls.io,
+        ),
+        ExitCode.Ok,
+      );
+      assert.equal(tls.sent.length, 1);
+    }
+    // Without a token, plain http goes anywhere too: there is nothing to
+    // steal.
+    const none = recordingIo();
+    assert.equal(
+      await runCli([command, "--url", remote[0]], none.io),
+      ExitCode.Ok,
+    );
+    assert.deepEqual(none.sent, [{ url: remote[0], authorization: null }]);
+  }
+});
+
+const onWindows = process.platform === "win32";
+/** Waits between two polls of a FIFO, never as the thing a test measures. */
+const poll = () => new Promise((r) => setTimeout(r, 10));
+
+/** A FIFO, made by mkfifo(1) as an operator would. */
+async function mkfifo(path: string, mode = "600"): Promise<void> {
+  const made = await run(["mkfifo", "-m", mode, path]);
+  assert.equal(made.code, 0, made.stderr);
+}
+
+/**
+ * Opens the FIFO for writing once a reader has it open (polling with
+ * O_NONBLOCK, so the test never blocks in open), within 10 s.
+ */
+async function openWriter(path: string) {
+  const end = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return await open(path, constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch (error) {
+      if ((error as { code?: string }).code !== "ENXIO" || Date.now() > end) {
+        throw error;
+      }
+      await poll();
+    }
+  }
+}
+
+/** Writes `text` to the FIFO once a reader has it open, then closes it. */
+async function writeFifo(path: string, text: string): Promise<void> {
+  const writer = await openWriter(path);
+  try {
+    await writer.write(text);
+  } finally {
+    await writer.close();
+  }
+}
+
+for (const runtime of RUNTIMES) {
+  test(
+    `hup-reload reload on ${runtime} gives up on a token FIFO at --timeout, warns of a shared token file, never sends a token in clear, and exits as the HTTP status says`,
+    { timeout: 120_000, skip: onWindows && "no FIFOs nor mode bits" },
+    async () => {
+      await using service = await startService({ token: TOKEN });
+      const dir = service.file.dir;
+      const fifo = join(dir, "token.fifo");
+      await mkfifo(fifo);
+      const shared = join(dir, "shared-token");
+      await writeFile(shared, `${TOKEN}\n`);
+      await chmod(shared, 0o644);
+      // A server that answers 500 with a body that says full_success.
+      const liar = createServer((_req, res) => {
+        res.writeHead(500, { "content-type": "application/json" });
+        res.end(resultJson("full_success"));
+      });
+      await listen(liar);
+      const liarPort = (liar.address() as AddressInfo).port;
+      try {
+        const argv = [
+          ...cli(runtime, [
+            `--allow-net=127.0.0.1:${service.port},127.0.0.1:${liarPort}`,
+            `--allow-read=${fifo},${shared}`,
+            "--allow-env=HUP_RELOAD_TOKEN",
+          ]),
+          "reload",
+        ];
+
+        // A FIFO that nobody writes to: exit 66 at --timeout, not never.
+        const stuck = await run(
+          [
+            ...argv,
+            "--url",
+            service.url,
+            "--token-file",
+            fifo,
+            "--timeout",
+            "0.3",
+          ],
+          {},
+          root,
+          30_000,
+        );
+        assert.equal(stuck.code, ExitCode.NoInput, stuck.stderr);
+        assert.equal(
+          stuck.stderr,
+          `hup-reload: Cannot read the token as nothing wrote it to the file within 0.3 s (--timeout; a FIFO with no writer?): ${fifo}\n`,
+        );
+        assert.ok(stuck.ms >= 300, `ended after ${stuck.ms} ms`);
+        assert.equal(service.coordinator.generation(), 0);
+
+        // The same FIFO with a writer: the token arrives, the pass runs.
+        const [fed] = await Promise.all([
+          run(
+            [...argv, "--url", service.url, "--token-file", fifo],
+            {},
+            root,
+            30_000,
+          ),
+          writeFifo(fifo, `${TOKEN}\n`),
+        ]);
+        assert.equal(fed.code, ExitCode.Ok, fed.stderr);
+        assert.equal(fed.stderr, "");
+        assert.equal(service.coordinator.generation(), 1);
+
+        // A token file others can read: a warning naming it and the fix.
+        const warned = await run([
+          ...argv,
+          "--url",
+          service.url,
+          "--token-file",
+          shared,
+        ]);
+        assert.equal(warned.code, ExitCode.Ok, warned.stderr);
+        assert.equal(
+          warned.stderr,
+          `hup-reload: Warning: other users can read the token file (mode 644); make it private with chmod 600 ${shared}\n`,
+        );
+        assert.ok(!warned.stderr.includes(TOKEN));
+
+        // A token over plain http to a host that is not loopback: refused
+        // before anything is sent (.invalid never resolves anyway).
+        const clear = await run(
+          [...argv, "--url", "http://hup-reload-test.invalid:9/-/reload"],
+          { HUP_RELOAD_TOKEN: TOKEN },
+        );
+        assert.equal(clear.code, ExitCode.Usage, clear.stderr);
+        assert.equal(
+          clear.stderr,
+          "hup-reload: Cannot run reload as --url is http: to hup-reload-test.invalid:9, which is not a loopback host, so the token from the environment variable HUP_RELOAD_TOKEN would cross the network in clear (use https:, or give --insecure to send it anyway): run hup-reload reload --help for its usage\n",
+        );
+
+        // HTTP 500 with a full_success body: not 0, and says why.
+        const lied = await run([
+          ...argv,
+          "--url",
+          `http://127.0.0.1:${liarPort}/-/reload`,
+        ]);
+        assert.equal(lied.code, ExitCode.Protocol, lied.stderr);
+        assert.equal(lied.stdout, "");
+        assert.match(
+          lied.stderr,
+          /HTTP status 500 does not agree with the result it holds \(full_success, which the handler answers with 200\)/,
+        );
+      } finally {
+        await close(liar);
+      }
+    },
+  );
+}
+
+test(
+  "runCli() reads a token FIFO as its writer writes, and gives up at --timeout when none does",
+  { skip: onWindows && "no FIFOs" },
+  async () => {
+    await using dir = await tempConfig("");
+    const fifo = join(dir.dir, "token.fifo");
+    await mkfifo(fifo);
+    const reload = async (...extra: string[]) => {
+      const { io, out, sent } = recordingIo();
+      const started = performance.now();
+      const code = await runCli([
+        "reload",
+        "--url",
+        "http://127.0.0.1:9/-/reload",
+        "--token-file",
+        fifo,
+        ...extra,
+      ], io);
+      return { code, ...out, sent, ms: performance.now() - started };
+    };
+
+    // No writer: the open does not block, and --timeout ends the wait.
+    const none = await reload("--timeout", "0.3");
+    assert.equal(none.code, ExitCode.NoInput);
+    assert.equal(
+      none.stderr,
+      `hup-reload: Cannot read the token as nothing wrote it to the file within 0.3 s (--timeout; a FIFO with no writer?): ${fifo}\n`,
+    );
+    assert.ok(none.ms >= 250 && none.ms < 5000, `${none.ms} ms`);
+    assert.deepEqual(none.sent, []);
+
+    // A writer that comes after the reader has opened the FIFO (openWriter
+    // waits for that), and writes in two pieces, which the reader may see
+    // apart or together.
+    const [late] = await Promise.all([
+      reload("--timeout", "10"),
+      (async () => {
+        const writer = await openWriter(fifo);
+        await writer.write(TOKEN.slice(0, 5));
+        await writer.write(`${TOKEN.slice(5)}\n`);
+        await writer.close();
+      })(),
+    ]);
+    assert.equal(late.code, ExitCode.Ok, late.stderr);
+    assert.deepEqual(late.sent.map((s) => s.authorization), [
+      `Bearer ${TOKEN}`,
+    ]);
+
+    // A writer that opens it and never writes: the deadline still holds.
+    let writer: Awaited<ReturnType<typeof openWriter>> | undefined;
+    const [silent] = await Promise.all([
+      reload("--timeout", "0.5"),
+      openWriter(fifo).then((w) => writer = w),
+    ]);
+    await writer?.close();
+    assert.equal(silent.code, ExitCode.NoInput);
+    assert.match(silent.stderr, /within 0\.5 s \(--timeout; a FIFO/);
+    assert.deepEqual(silent.sent, []);
+
+    // A regular file is read whole, however short --timeout is.
+    await dir.write(`${TOKEN}\n`);
+    await chmod(dir.path, 0o600);
+    const { io, sent } = recordingIo();
+    assert.equal(
+      await runCli([
+        "reload",
+        "--url",
+        "http://127.0.0.1:9/-/reload",
+        "--token-file",
+        dir.path,
+        "--timeout",
+        "0.001",
+      ], io),
+      ExitCode.Ok,
+    );
+    assert.equal(sent.length, 1);
+  },
+);
+
+test(
+  "runCli() warns on stderr when other users can read the token file, and goes on",
+  { skip: onWindows && "no mode bits" },
+  async () => {
+    await using file = await tempConfig(`${TOKEN}\n`);
+    for (const mode of [0o644, 0o640, 0o604, 0o600, 0o400]) {
+      await chmod(file.path, mode);
+      const { io, out, sent } = recordingIo();
+      const code = await runCli([
+        "reload",
+        "--url",
+        "http://127.0.0.1:9/-/reload",
+        "--token-file",
+        file.path,
+      ], io);
+      assert.equal(code, ExitCode.Ok, out.stderr);
+      assert.equal(sent.length, 1, "the token is sent all the same");
+      const octal = mode.toString(8);
+      assert.equal(
+        out.stderr,
+        (mode & 0o044) === 0
+          ? ""
+          : `hup-reload: Warning: other users can read the token file (mode ${octal}); make it private with chmod 600 ${file.path}\n`,
+        octal,
+      );
+    }
+  },
+);
+
+test("runCli() names the host a service does not serve (HTTP 421) apart from other refusals", async () => {
+  await using service = await startService({ allowUnauthenticated: true });
+  const handler = reloadHandler(service.coordinator, {
+    allowUnauthenticated: true,
+  });
+  // The handler itself, reached under another name: no network.
+  const { io, out } = memoryIo({}, {
+    fetch: (input, init) => handler(new Request(input, init)),
+  });
+  const code = await runCli(
+    ["reload", "--url", "http://admin.example:9090/-/reload"],
+    io,
+  );
+  assert.equal(code, ExitCode.NoPermission);
+  assert.equal(
+    out.stderr,
+    "hup-reload: Cannot reload as the service does not answer to the host name in --url (HTTP 421); use a loopback address, or one of the handler's allowedHosts: http://admin.example:9090/-/reload\n",
+  );
+  assert.equal(service.coordinator.lastResult(), null, "no pass ran");
+  // Over the network, by its loopback address, it answers.
+  const local = memoryIo();
+  assert.equal(await runCli(["reload", "--url", service.url], local.io), 0);
+});
+
+test("the README and docs/cli.md name --insecure, as the refusal does", async () => {
+  const readme = await readFile(join(root, "README.md"), "utf8");
+  assert.match(readme, /`--insecure`/);
+  const doc = await readFile(join(root, "docs/cli.md"), "utf8");
+  assert.match(doc, /give `--insecure` to send it anyway/);
 });

@@ -2,6 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { AtomicConfig, Coordinator, type Hook, HookStatus } from "hup-reload";
 import { reloadHandler } from "hup-reload/http";
+import { connect } from "node:net";
 import { renderHistoryPage } from "../src/html.ts";
 import { captureLogs, deferred, tempConfig } from "./_helpers.ts";
 
@@ -387,7 +388,12 @@ function rawRequest(url: string, init: RequestInit = {}): Request {
 describe("reloadHandler() as an attacker sees it", () => {
   test("reloadHandler() routes on the path as sent, never on the host, the query or an encoded slash", async () => {
     const { coordinator } = setup();
-    const handler = reloadHandler(coordinator, { allowUnauthenticated: true });
+    // evil.example is allowed here, so the host check lets it through to
+    // routing, which must ignore it.
+    const handler = reloadHandler(coordinator, {
+      allowUnauthenticated: true,
+      allowedHosts: ["evil.example"],
+    });
     const status = async (request: Request) => {
       const response = await handler(request);
       await response.body?.cancel();
@@ -713,6 +719,204 @@ describe("reloadHandler() as an attacker sees it", () => {
       TypeError,
     );
   });
+
+  test("reloadHandler() with allowUnauthenticated refuses, with 421, every request for a host that is neither loopback nor allowed (DNS rebinding)", async () => {
+    await using logs = await captureLogs();
+    const { coordinator } = setup();
+    const open = reloadHandler(coordinator, { allowUnauthenticated: true });
+    const listed = reloadHandler(coordinator, {
+      allowUnauthenticated: true,
+      allowedHosts: ["admin.internal", "10.0.0.5", "[fd00::1]", "Mixed.Case."],
+    });
+    // What a page whose own name was rebound to 127.0.0.1 sends: its name.
+    const rebound = [
+      "rebind.evil.example",
+      "evil.example:9090",
+      "app.localhost",
+      "localhost.evil.example",
+      "127.0.0.1.nip.io",
+      "10.0.0.1:9090",
+      "[::2]",
+      "[fe80::1]:9090",
+      "admin.internal.evil.example",
+    ];
+    const routes: [string, string][] = [
+      ["POST", "/-/reload"],
+      ["PUT", "/-/reload"],
+      ["GET", "/-/reload"],
+      ["HEAD", "/-/reload"],
+      ["GET", "/-/reload/metrics"],
+      ["GET", "/-/reload/history"],
+      ["DELETE", "/-/reload"],
+      ["GET", "/elsewhere"],
+    ];
+    for (const handler of [open, listed]) {
+      for (const host of rebound) {
+        for (const [method, path] of routes) {
+          const response = await handler(
+            new Request(`http://${host}${path}`, { method }),
+          );
+          assert.equal(response.status, 421, `${method} ${host}${path}`);
+          assert.equal(
+            response.headers.get("x-content-type-options"),
+            "nosniff",
+          );
+          assert.equal(response.headers.get("cache-control"), "no-store");
+          const body = await response.text();
+          if (method !== "HEAD") {
+            assert.match(
+              body,
+              /^Misdirected Request: this host name is not served here/,
+            );
+          }
+        }
+        // The URL says loopback, the Host header does not: refused too.
+        const mixed = await handler(
+          new Request("http://127.0.0.1:9090/-/reload", {
+            method: "POST",
+            headers: { host: host },
+          }),
+        );
+        assert.equal(mixed.status, 421, `Host: ${host}`);
+        await mixed.body?.cancel();
+      }
+    }
+    assert.equal(coordinator.lastResult(), null, "no pass ran");
+    // The log names the host to allow, as sent.
+    const warned = logs.records.filter((r) =>
+      String(r.message[0]).startsWith("Refused an HTTP request for host ")
+    );
+    assert.equal(warned.length, 2 * rebound.length * (routes.length + 1));
+    assert.deepEqual(warned[0].properties, { host: rebound[0] });
+    assert.deepEqual(
+      new Set(warned.map((r) => r.properties.host)),
+      new Set(rebound),
+    );
+
+    // Loopback names, any port, any case, a final dot: answered.
+    const loopback = [
+      "localhost",
+      "localhost:9090",
+      "LOCALHOST.",
+      "127.0.0.1:9090",
+      "127.8.9.10",
+      "127.1",
+      "[::1]:9090",
+      "[0:0:0:0:0:0:0:1]",
+    ];
+    let generation = 0;
+    for (const host of loopback) {
+      const response = await open(
+        new Request(`http://${host}/-/reload`, { method: "POST" }),
+      );
+      assert.equal(response.status, 200, host);
+      assert.equal((await response.json()).generation, ++generation);
+    }
+    // The allowed ones, as names or addresses, whatever the case and port.
+    for (
+      const host of [
+        "admin.internal",
+        "ADMIN.internal:9090",
+        "10.0.0.5:9090",
+        "[fd00::1]:9090",
+        "mixed.case",
+      ]
+    ) {
+      const response = await listed(
+        new Request(`http://${host}/-/reload`, { method: "POST" }),
+      );
+      assert.equal(response.status, 200, host);
+      await response.body?.cancel();
+      const open421 = await open(new Request(`http://${host}/-/reload`));
+      assert.equal(open421.status, 421, `${host} is not allowed by default`);
+      await open421.body?.cancel();
+    }
+  });
+
+  test("reloadHandler() checks the host with a token only when allowedHosts is given", async () => {
+    const { coordinator } = setup();
+    const bearer = { authorization: "Bearer t0ken" };
+    const locked = reloadHandler(coordinator, { token: "t0ken" });
+    const pinned = reloadHandler(coordinator, {
+      token: "t0ken",
+      allowedHosts: [],
+    });
+    const at = (host: string) =>
+      new Request(`http://${host}/-/reload`, {
+        method: "POST",
+        headers: bearer,
+      });
+    // A token stands in the way of a rebound page: no host check by default.
+    assert.equal((await locked(at("admin.example"))).status, 200);
+    // allowedHosts: [] turns the check on, loopback names only.
+    const refused = await pinned(at("admin.example"));
+    assert.equal(refused.status, 421);
+    await refused.body?.cancel();
+    assert.equal((await pinned(at("localhost:9090"))).status, 200);
+    // Before the token: no token is asked of a host not served here.
+    const noToken = await pinned(
+      new Request("http://admin.example/-/reload", { method: "POST" }),
+    );
+    assert.equal(noToken.status, 421);
+    await noToken.body?.cancel();
+  });
+
+  test("reloadHandler() refuses allowedHosts that are not host names without ports", () => {
+    const { coordinator } = setup();
+    for (
+      const allowedHosts of [
+        ["admin.internal:9090"],
+        ["http://admin.internal"],
+        ["admin.internal/x"],
+        [""],
+        ["a b"],
+        ["user@admin.internal"],
+        ["::1"],
+        ["[::1]:80"],
+        [42],
+        "admin.internal",
+      ]
+    ) {
+      assert.throws(
+        () =>
+          reloadHandler(coordinator, {
+            allowUnauthenticated: true,
+            allowedHosts: allowedHosts as string[],
+          }),
+        (error: Error) =>
+          error instanceof TypeError &&
+          /^Cannot mount the reload handler as allowedHosts is not a list of host names .*: options\.allowedHosts/
+            .test(error.message),
+        JSON.stringify(allowedHosts),
+      );
+    }
+  });
+
+  test("reloadHandler() behind the runtime's own server (Deno.serve, Bun.serve) refuses a rebound Host with 421", async (t) => {
+    const { coordinator } = setup();
+    const handler = reloadHandler(coordinator, { allowUnauthenticated: true });
+    const native = nativeServer(handler);
+    if (native === undefined) {
+      t.skip("Node.js: nodeListener's tests cover node:http");
+      return;
+    }
+    try {
+      const exchange = async (host: string, target = "/-/reload") =>
+        await rawStatus(
+          native.port,
+          `POST ${target} HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+        );
+      assert.equal(await exchange(`rebind.evil.example:${native.port}`), 421);
+      assert.equal(await exchange("evil.example"), 421);
+      assert.equal(await exchange(`app.localhost:${native.port}`), 421);
+      assert.equal(coordinator.lastResult(), null, "no pass ran");
+      assert.equal(await exchange(`127.0.0.1:${native.port}`), 200);
+      assert.equal(await exchange(`localhost:${native.port}`), 200);
+      assert.equal(coordinator.generation(), 2);
+    } finally {
+      await native.close();
+    }
+  });
 });
 
 describe("renderHistoryPage()", () => {
@@ -862,3 +1066,67 @@ describe("renderHistoryPage()", () => {
     }
   });
 });
+
+type WebHandler = (request: Request) => Promise<Response>;
+
+/**
+ * `handler` served by the runtime's own HTTP server on 127.0.0.1 (whose
+ * `request.url` carries the `Host` a client sent), or `undefined` on
+ * Node.js, which has none.
+ */
+function nativeServer(
+  handler: WebHandler,
+): { port: number; close(): Promise<void> } | undefined {
+  const runtime = globalThis as unknown as {
+    Deno?: {
+      serve(
+        options: { port: number; hostname: string; onListen(): void },
+        handler: WebHandler,
+      ): { addr: { port: number }; shutdown(): Promise<void> };
+    };
+    Bun?: {
+      serve(options: { port: number; hostname: string; fetch: WebHandler }): {
+        port: number;
+        stop(force: boolean): Promise<void> | void;
+      };
+    };
+  };
+  if (runtime.Deno !== undefined) {
+    const server = runtime.Deno.serve(
+      { port: 0, hostname: "127.0.0.1", onListen() {} },
+      handler,
+    );
+    return { port: server.addr.port, close: () => server.shutdown() };
+  }
+  if (runtime.Bun !== undefined) {
+    const server = runtime.Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: handler,
+    });
+    return {
+      port: server.port,
+      close: async () => void await server.stop(true),
+    };
+  }
+  return undefined;
+}
+
+/** Sends `text` on a new connection; the status of the response. */
+function rawStatus(port: number, text: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let raw = "";
+    const socket = connect(port, "127.0.0.1", () => socket.write(text));
+    socket.setEncoding("latin1");
+    socket.on("data", (chunk: string) => {
+      raw += chunk;
+      const line = /^HTTP\/1\.[01] (\d{3})/.exec(raw);
+      if (line !== null) {
+        socket.destroy();
+        resolve(Number(line[1]));
+      }
+    });
+    socket.on("error", reject);
+    socket.on("close", () => reject(new Error(`no status line: ${raw}`)));
+  });
+}

@@ -498,6 +498,73 @@ describe("nodeListener() on a real node:http server", () => {
       await server.close();
     }
   });
+
+  test("nodeListener() with reloadHandler's allowUnauthenticated refuses a Host that is neither loopback nor allowed (DNS rebinding) with 421", async () => {
+    const c = coordinator();
+    const server = await serve(
+      reloadHandler(c, {
+        allowUnauthenticated: true,
+        allowedHosts: ["admin.internal"],
+      }),
+    );
+    const { port } = server;
+    const send = (host: string | null, line = "POST /-/reload HTTP/1.1") =>
+      rawExchange(
+        port,
+        `${line}\r\n${
+          host === null ? "" : `Host: ${host}\r\n`
+        }Content-Length: 0\r\nConnection: close\r\n\r\n`,
+      );
+    try {
+      const rebound = [
+        `rebind.evil.example:${port}`,
+        "evil.example",
+        `app.localhost:${port}`,
+        `10.0.0.1:${port}`,
+        "127.0.0.1.nip.io",
+        `[::2]:${port}`,
+        `admin.internal.evil.example:${port}`,
+      ];
+      for (const host of rebound) {
+        const answer = await send(host);
+        assert.equal(answer.status, 421, host);
+        assert.match(answer.body, /^Misdirected Request/);
+        assertSafeHeaders(answer.headers, host);
+        const read = await send(host, "GET /-/reload/history HTTP/1.1");
+        assert.equal(read.status, 421, `GET ${host}`);
+      }
+      // An absolute-form target naming loopback counts by its path; the
+      // Host header still names the host.
+      const absolute = await send(
+        "evil.example",
+        "POST http://127.0.0.1/-/reload HTTP/1.1",
+      );
+      assert.equal(absolute.status, 421);
+      assert.equal(c.lastResult(), null, "no pass ran");
+
+      let generation = 0;
+      for (
+        const host of [
+          `127.0.0.1:${port}`,
+          `localhost:${port}`,
+          `LOCALHOST.:${port}`,
+          `[::1]:${port}`,
+          `admin.internal:${port}`,
+          "ADMIN.INTERNAL",
+        ]
+      ) {
+        const answer = await send(host);
+        assert.equal(answer.status, 200, host);
+        assert.equal(JSON.parse(answer.body).generation, ++generation);
+      }
+      // HTTP/1.0 without a Host header: the listener's localhost. No
+      // browser sends a request without one.
+      const bare = await send(null, "POST /-/reload HTTP/1.0");
+      assert.equal(bare.status, 200);
+    } finally {
+      await server.close();
+    }
+  });
 });
 
 /** A fake `node:http` response that records what is written to it. */

@@ -7,7 +7,8 @@ import type { Answer, Ask } from "./request.ts";
  * Reads the answer to a request as the JSON body the handler sends, or
  * says why it is not one: the token refused (401), the request not allowed
  * (403), or something that is not the reload handler (another status, a
- * redirect, a body that is not JSON of the expected shape).
+ * redirect, a body that is not JSON of the expected shape), or the host
+ * name not served (421, the handler's defence against DNS rebinding).
  *
  * @param answer What came back.
  * @param ask What was asked.
@@ -15,7 +16,7 @@ import type { Answer, Ask } from "./request.ts";
  * @param isExpected Whether a parsed body has the expected shape.
  * @param what What the body should be, for messages: `a reload result`.
  * @returns The parsed body and the raw text.
- * @throws {CliError} {@linkcode ExitCode.NoPermission} on 401 and 403,
+ * @throws {CliError} {@linkcode ExitCode.NoPermission} on 401, 403 and 421,
  *   {@linkcode ExitCode.Protocol} for anything else unexpected.
  */
 export function readAnswer<T>(
@@ -41,6 +42,12 @@ export function readAnswer<T>(
       `Cannot ${ask.doing} as the service does not allow it (HTTP 403: ${
         firstLine(answer.body)
       }): ${where}`,
+    );
+  }
+  if (answer.status === 421) {
+    throw new CliError(
+      ExitCode.NoPermission,
+      `Cannot ${ask.doing} as the service does not answer to the host name in --url (HTTP 421); use a loopback address, or one of the handler's allowedHosts: ${where}`,
     );
   }
   if (answer.status >= 300 && answer.status < 400) {

@@ -1,19 +1,10 @@
 import type { ReloadResult } from "../result.ts";
-import { truncate } from "../render.ts";
+import { escapeControls, truncate } from "../render.ts";
 
 /** The longest piece of text from a response shown as is, in code units. */
 const MAX_SHOWN = 4096;
 /** How many failed hooks a readable result lists. */
 const MAX_FAILED_SHOWN = 50;
-
-// C0 and C1 controls, DEL, line and paragraph separators, and the bidi
-// overrides and isolates that could make a terminal show something else.
-const UNSAFE =
-  // deno-lint-ignore no-control-regex
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-const UNSAFE_OR_NEWLINE =
-  // deno-lint-ignore no-control-regex
-  /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /**
  * Text from elsewhere (a response, a path) made safe to print: at most 4
@@ -25,10 +16,7 @@ const UNSAFE_OR_NEWLINE =
  * @returns The text to print.
  */
 export function printable(text: string, keepNewlines = false): string {
-  return truncate(text, MAX_SHOWN).replace(
-    keepNewlines ? UNSAFE : UNSAFE_OR_NEWLINE,
-    (c) => `\\u{${c.charCodeAt(0).toString(16)}}`,
-  );
+  return escapeControls(truncate(text, MAX_SHOWN), keepNewlines);
 }
 
 /**

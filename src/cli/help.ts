@@ -6,13 +6,15 @@ const EXIT_CODES = `Exit codes:
   10  partial_applied: the new config is in effect, a hook failed to apply it
   11  validation_failed: a hook's check refused the file; nothing changed
   12  load_failed: the file did not load; nothing changed
-  64  bad command line
-  66  a file or variable an option names cannot be read or used
+  64  bad command line; a token over http: to a host not loopback (--insecure)
+  66  a file or variable an option names cannot be read or used, or a token
+      FIFO was not written within --timeout
   69  the service cannot be reached (down, refused, reset)
   70  an internal error
   75  no answer within --timeout (a pass may still be running)
-  76  the answer is not from the reload handler (wrong --url, a proxy)
-  77  the service refused the request (HTTP 401, 403)
+  76  the answer is not from the reload handler (wrong --url, a proxy), or
+      its HTTP status does not go with its result (see reload --help)
+  77  the service refused the request (HTTP 401, 403, 421)
 `;
 
 /** `hup-reload --help`. */
@@ -63,22 +65,29 @@ schema module cannot be read or used.
 /** `hup-reload reload --help`. */
 export const RELOAD_HELP: string =
   `Usage: hup-reload reload --url URL [--token-file FILE | --token-env NAME]
-                         [--timeout SECONDS] [--json]
+                         [--timeout SECONDS] [--json] [--insecure]
 
 POST to the service's reload handler, which runs one reload pass and answers
 when it ends; print the result and exit with its status. For systemd's
 ExecReload=: systemctl reload then waits for the verdict and fails when the
-reload fails.
+reload fails. The exit code agrees with the HTTP status: 200 full_success 0,
+500 partial_applied 10, 422 validation_failed 11 or load_failed 12; a result
+under any other status (full_success with 500, say) exits 76.
 
 Options:
   --url URL           The handler's address, e.g. http://127.0.0.1:9090/-/reload
   --token-file FILE   Send the bearer token held in FILE (one final newline
-                      is dropped)
+                      is dropped; a FIFO is read within --timeout; a file
+                      others can read gets a warning: chmod 600 it)
   --token-env NAME    Send the bearer token held in the variable NAME
                       (without either: HUP_RELOAD_TOKEN, when set; the token
                       is never taken from the command line, where ps shows it)
-  --timeout SECONDS   Give up after SECONDS (default: 60)
+  --timeout SECONDS   Give up after SECONDS (default: 60), reading the token
+                      file, then waiting for the answer
   --json              Print the result as JSON
+  --insecure          Send the token over plain http: to a host that is not
+                      loopback (localhost, 127.0.0.0/8, [::1]); refused
+                      otherwise. It turns off no certificate check
   -h, --help          Show this help
 
 ${EXIT_CODES}`;
@@ -86,7 +95,7 @@ ${EXIT_CODES}`;
 /** `hup-reload status --help`. */
 export const STATUS_HELP: string =
   `Usage: hup-reload status --url URL [--token-file FILE | --token-env NAME]
-                         [--timeout SECONDS] [--json]
+                         [--timeout SECONDS] [--json] [--insecure]
 
 GET the service's reload status: the generation in effect, the config's
 digest and the last pass's result. Exits as reload would have for the last
@@ -96,11 +105,14 @@ reload has failed.
 Options:
   --url URL           The handler's address, e.g. http://127.0.0.1:9090/-/reload
   --token-file FILE   Send the bearer token held in FILE (needed when the
-                      service protects its reads)
+                      service protects its reads; read as reload does)
   --token-env NAME    Send the bearer token held in the variable NAME
                       (without either: HUP_RELOAD_TOKEN, when set)
-  --timeout SECONDS   Give up after SECONDS (default: 10)
+  --timeout SECONDS   Give up after SECONDS (default: 10), reading the token
+                      file, then waiting for the answer
   --json              Print the status as JSON
+  --insecure          Send the token over plain http: to a host that is not
+                      loopback; refused otherwise
   -h, --help          Show this help
 
 ${EXIT_CODES}`;

@@ -1,9 +1,11 @@
+import process from "node:process";
 import { isBearerToken } from "../auth.ts";
 import { describeFileError } from "../file_errors.ts";
 import { usageError } from "./args.ts";
 import { CliError } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
-import { readBounded } from "./read_bounded.ts";
+import { printable } from "./format.ts";
+import { type OpenedFile, readBounded, ReadTimeout } from "./read_bounded.ts";
 import type { CliIo } from "./io.ts";
 
 /** The variable the token is read from when no option names its source. */
@@ -28,23 +30,30 @@ export interface Token {
  * `HUP_RELOAD_TOKEN`, or none. Never from the command line, where `ps`
  * shows it.
  *
+ * Reading the file is bounded by `timeoutMs`: a FIFO (or a pipe such as
+ * `<(command)`) is read as its writer writes, and one that nobody writes
+ * to within it is an error rather than a wait for ever. A file that other
+ * users may read (group or world read bits) gets a warning on stderr.
+ *
  * @param command The command, for messages.
  * @param io The process.
  * @param file `--token-file`, if given.
  * @param envName `--token-env`, if given.
+ * @param timeoutMs How long reading the file may take (`--timeout`).
  * @returns The token and its source.
  * @throws {CliError} With {@linkcode ExitCode.Usage} when both options are
  *   given; with {@linkcode ExitCode.NoInput} when the file cannot
- *   be read or does not hold a bearer token, or the named variable is unset
- *   or not a bearer token; with {@linkcode ExitCode.NoPermission} when the
- *   runtime does not permit reading the named variable. The token itself is
- *   never in a message.
+ *   be read within `timeoutMs` or does not hold a bearer token, or the
+ *   named variable is unset or not a bearer token; with
+ *   {@linkcode ExitCode.NoPermission} when the runtime does not permit
+ *   reading the named variable. The token itself is never in a message.
  */
 export async function findToken(
   command: string,
   io: CliIo,
   file: string | undefined,
   envName: string | undefined,
+  timeoutMs: number,
 ): Promise<Token> {
   if (file !== undefined && envName !== undefined) {
     throw usageError(
@@ -55,15 +64,26 @@ export async function findToken(
   if (file !== undefined) {
     const source = `--token-file ${file}`;
     let bytes: Uint8Array | undefined;
+    const deadline = new AbortController();
+    const timer = io.setTimeout(() => deadline.abort(), timeoutMs);
     try {
-      bytes = await readBounded(file, MAX_TOKEN_FILE);
+      bytes = await readBounded(file, MAX_TOKEN_FILE, {
+        signal: deadline.signal,
+        opened: (opened) => warnIfShared(io, file, opened),
+      });
     } catch (error) {
       throw new CliError(
         ExitCode.NoInput,
-        `Cannot read the token as the file ${
-          describeFileError(error)
-        }: ${file}`,
+        error instanceof ReadTimeout
+          ? `Cannot read the token as nothing wrote it to the file within ${
+            timeoutMs / 1000
+          } s (--timeout; a FIFO with no writer?): ${file}`
+          : `Cannot read the token as the file ${
+            describeFileError(error)
+          }: ${file}`,
       );
+    } finally {
+      io.clearTimeout(timer);
     }
     if (bytes === undefined) throw notToken(source);
     const text = new TextDecoder().decode(bytes);
@@ -108,6 +128,23 @@ export async function findToken(
     };
   }
   return { value: checked(value, source), source };
+}
+
+/**
+ * Warns on stderr when users other than the owner may read the token file
+ * (a regular file or a FIFO with a group or world read bit), as ssh does of
+ * a private key: the fix is `chmod 600`. Not on Windows, whose files have
+ * no such bits.
+ */
+function warnIfShared(io: CliIo, file: string, opened: OpenedFile): void {
+  if (process.platform === "win32") return;
+  if (!(opened.isFile || opened.isFifo) || (opened.mode & 0o044) === 0) return;
+  const mode = (opened.mode & 0o777).toString(8).padStart(3, "0");
+  io.stderr(
+    `hup-reload: Warning: other users can read the token file (mode ${mode}); make it private with chmod 600 ${
+      printable(file)
+    }\n`,
+  );
 }
 
 function checked(value: string, source: string): string {
