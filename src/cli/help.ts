@@ -98,9 +98,11 @@ export const STATUS_HELP: string =
                          [--timeout SECONDS] [--json] [--insecure]
 
 GET the service's reload status: the generation in effect, the config's
-digest and the last pass's result. Exits as reload would have for the last
-pass (0 before the first one), so a monitoring check fails while the last
-reload has failed.
+digest, the drift (while the config's sources differ from the config in
+effect) and the last pass's result. Exits as reload would have for the last
+pass (0 before the first one), and 12 while drifting, so a monitoring check
+fails while the last reload has failed or the service runs a config that is
+not its source's.
 
 Options:
   --url URL           The handler's address, e.g. http://127.0.0.1:9090/-/reload
