@@ -227,6 +227,7 @@ export function reloadHandler<C>(
         renderHistoryPage({
           generation: coordinator.generation(),
           digest: coordinator.digest(),
+          runningFrom: coordinator.runningFrom(),
           history: coordinator.history(),
           configPath: coordinator.configPath,
           url: request.url,
@@ -246,6 +247,7 @@ export function reloadHandler<C>(
       {
         generation: coordinator.generation(),
         config_digest: coordinator.digest(),
+        running_from: coordinator.runningFrom(),
         last_result: coordinator.lastResult(),
       },
       200,
