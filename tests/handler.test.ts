@@ -57,6 +57,7 @@ describe("reloadHandler()", () => {
     assert.deepEqual(await response.json(), {
       generation: 0,
       config_digest: null,
+      running_from: "source",
       last_result: null,
     });
   });
@@ -76,6 +77,7 @@ describe("reloadHandler()", () => {
     assert.deepEqual(body, {
       generation: 1,
       config_digest: `sha256:${hex}`,
+      running_from: "source",
       last_result: result,
     });
     assert.equal(result.config_digest, `sha256:${hex}`);
