@@ -183,7 +183,10 @@ test("a restart whose sources do not load starts from lastGood, says so everywhe
       )
     );
     assert.ok(warning, "a warning says it started from the last good config");
-    assert.match(String(warning.properties.error), /not valid YAML: .*base\.yaml line 1/);
+    assert.match(
+      String(warning.properties.error),
+      /not valid YAML: .*base\.yaml line 1/,
+    );
 
     const handler = reloadHandler(coordinator);
     const status = await (await handler(
