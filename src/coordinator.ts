@@ -5,6 +5,7 @@ import { ReloadEvent, type ReloadEventListener } from "./events.ts";
 import { deepFreeze } from "./freeze.ts";
 import { Ring } from "./history.ts";
 import type { Hook } from "./hook.ts";
+import { lastGoodPath, writeLastGood } from "./last_good.ts";
 import { callListener } from "./listeners.ts";
 import type { ConfigObject, LoadOptions } from "./load/options.ts";
 import {
@@ -23,7 +24,6 @@ import {
   registerHooks,
   runPass,
 } from "./pass.ts";
-import { lastGoodPath, writeLastGood } from "./last_good.ts";
 import { logResult } from "./pass_log.ts";
 import { changedPaths } from "./paths.ts";
 import { renderError, truncate } from "./render.ts";
@@ -178,6 +178,7 @@ export interface ReloadOptions {
  * const options: CreateOptions = {
  *   configPath: "/etc/app/config.yaml",
  *   env: (name) => ({ PORT: "8080" })[name],
+ *   lastGood: "/var/lib/app/config.last-good",
  * };
  * ```
  *

@@ -245,6 +245,40 @@ test("a restart whose sources do not load starts from lastGood, says so everywhe
   }
 });
 
+test("a source that is not a file is kept as text, in the format it gave, and started from", async () => {
+  await using temp = await tempDir();
+  let body: string | Error = '{"greeting": "hello", "token": "${TOKEN}"}';
+  const source = {
+    name: "memory:config",
+    read: () =>
+      body instanceof Error ? Promise.reject(body) : Promise.resolve({
+        bytes: new TextEncoder().encode(body),
+        format: "json" as const,
+      }),
+  };
+  const options = {
+    source,
+    env: envOf({ TOKEN: ENV_SECRET }),
+    lastGood: temp.at("last-good"),
+    verifyEvery: 0,
+  };
+  await (await Coordinator.create(options)).shutdown();
+  assert.deepEqual((await stored(options.lastGood)).layers, [{
+    name: "memory:config",
+    format: "json",
+    sha256: sha(body),
+    text: body,
+  }]);
+  body = new Error("Cannot reach the config service: connection refused");
+  const coordinator = await Coordinator.create(options);
+  assert.equal(coordinator.runningFrom(), "last_good");
+  assert.deepEqual(coordinator.config.load(), {
+    greeting: "hello",
+    token: ENV_SECRET,
+  });
+  await coordinator.shutdown();
+});
+
 test("a restart whose config a check refuses starts from lastGood", async () => {
   await using temp = await tempDir();
   const options = await service(temp);
