@@ -26,7 +26,8 @@
  * signals.fire("SIGHUP");
  * assert.equal((await reloaded).status, "full_success");
  * assert.equal(coordinator.config.load().greeting, "hi");
- * assert.deepEqual(hook.calls.map((c) => c.phase), ["check", "apply"]);
+ * // The start-up check, then the pass's check and apply.
+ * assert.deepEqual(hook.calls.map((c) => c.phase), ["check", "check", "apply"]);
  *
  * hook.failApply = new Error("Cannot greet: greeting");
  * await file.write("greeting: hey\n");

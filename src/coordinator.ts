@@ -5,6 +5,7 @@ import { ReloadEvent, type ReloadEventListener } from "./events.ts";
 import { deepFreeze } from "./freeze.ts";
 import { Ring } from "./history.ts";
 import type { Hook } from "./hook.ts";
+import { lastGoodPath, writeLastGood } from "./last_good.ts";
 import { callListener } from "./listeners.ts";
 import type { ConfigObject, LoadOptions } from "./load/options.ts";
 import {
@@ -30,6 +31,7 @@ import { buildResult, type ReloadResult, type ResultFields } from "./result.ts";
 import { runtime, type SignalSource } from "./runtime/mod.ts";
 import type { ConfigSchema } from "./schema.ts";
 import { type ReloadStats, StatsRecorder } from "./stats.ts";
+import { loadAtStart, type RunningFrom } from "./startup.ts";
 import { ReloadStatus } from "./status.ts";
 import type { ReloadTrigger, TriggerContext } from "./trigger.ts";
 import { type Drift, SourceVerifier, type VerifyResult } from "./verify.ts";
@@ -177,13 +179,29 @@ export interface ReloadOptions {
  * const options: CreateOptions = {
  *   configPath: "/etc/app/config.yaml",
  *   env: (name) => ({ PORT: "8080" })[name],
+ *   lastGood: "/var/lib/app/config.last-good",
  * };
  * ```
  *
  * @typeParam C The config type, inferred from `schema`.
  */
 export interface CreateOptions<C = ConfigObject>
-  extends CoordinatorOptions<C>, LoadOptions<C> {}
+  extends CoordinatorOptions<C>, LoadOptions<C> {
+  /**
+   * A file for the last known-good config: after start-up and after every
+   * pass that swaps a config in, the exact texts of every layer that gave
+   * it are written there (atomically, mode 0600; references such as
+   * `${VAR}` and `${file:...}` as written, never their values). When the
+   * sources cannot start the service (they do not load, or a hook's check
+   * refuses them), `create()` starts from this file instead, if it loads
+   * and passes the checks, and says so: a warning, `runningFrom()`
+   * `"last_good"`, on GET status, metrics and the page, until a pass from
+   * the sources succeeds. Without it nothing is written.
+   *
+   * @default {undefined}
+   */
+  lastGood?: string;
+}
 
 /**
  * Everything a coordinator built with `new Coordinator()` reads or changes:
@@ -242,6 +260,9 @@ export type Deps<C> =
 // The loader that Coordinator.create() made (and loaded the start-up
 // config with), handed to the constructor it calls.
 let handover: ConfigLoader<unknown> | undefined;
+
+// The hooks' deadline when neither the coordinator nor the hook sets one.
+const HOOK_TIMEOUT = 10_000;
 
 /**
  * Runs reload passes: load, check every hook, apply every hook, swap the
@@ -313,13 +334,19 @@ export class Coordinator<C> extends EventTarget {
   #stops: (() => void)[] = [];
   readonly #verifier: SourceVerifier;
   readonly #verifyEvery: number;
+  // Where the texts of the config in effect are kept (`lastGood`), if set.
+  #lastGood: string | undefined;
+  #runningFrom: RunningFrom = "source";
 
   /**
    * Loads the start-up config through the very loader, schema and
    * environment that every reload uses, and returns a coordinator holding
-   * it in {@linkcode Coordinator.config}: the way to start a service. A file
-   * that does not load stops the start, as a service must not start on a
-   * bad config.
+   * it in {@linkcode Coordinator.config}: the way to start a service. Every
+   * hook's `check` runs on it (as `check(undefined, config)`; not those
+   * with `checkOnStart: false`). A file that does not load, or that a check
+   * refuses, stops the start, as a service must not start on a bad config,
+   * unless `lastGood` holds a config that loads and passes the checks: the
+   * service then starts from that one, and says so.
    *
    * @example Usage
    * ```ts
@@ -336,7 +363,10 @@ export class Coordinator<C> extends EventTarget {
    * @returns The coordinator, holding the start-up config at generation 0.
    * @throws {LoadError} If the file cannot be read, expanded, parsed or
    *   validated.
-   * @throws {TypeError} As `new Coordinator()` for bad options.
+   * @throws {Error} If a hook's check refuses the config: naming each hook
+   *   and its error.
+   * @throws {TypeError} As `new Coordinator()` for bad options, or if
+   *   `lastGood` is not a path.
    */
   static create(
     options: CreateOptions<ConfigObject> & { schema?: undefined },
@@ -362,6 +392,7 @@ export class Coordinator<C> extends EventTarget {
    *   run passes.
    * @returns The coordinator, holding the start-up config at generation 0.
    * @throws {LoadError} If the file does not load or match the schema.
+   * @throws {Error} If a hook's check refuses the config.
    */
   static create<C>(
     options: CreateOptions<C> & { schema: ConfigSchema<C> },
@@ -373,12 +404,28 @@ export class Coordinator<C> extends EventTarget {
       options ?? {},
       "options",
     );
+    const lastGood = lastGoodPath(options.lastGood);
+    // Checked before anything is read; the constructor reads them again.
+    checkTimeout(options.hookTimeout, "deps.hookTimeout");
+    const hooks = registerHooks(
+      options.hooks ?? [],
+      options.hookTimeout ?? HOOK_TIMEOUT,
+      "deps.hooks",
+    );
     // The start-up load already parses a large file in the worker that the
     // reloads will use.
     const loader = new ConfigLoader<C>(sources, options, true);
+    loader.keepTexts = lastGood !== undefined;
     let loaded: Loaded<C>;
+    let from: RunningFrom;
     try {
-      loaded = await loader.load();
+      ({ loaded, from } = await loadAtStart({
+        loader,
+        options,
+        hooks,
+        timers: options.timers ?? realTimers,
+        ...(lastGood !== undefined && { lastGood }),
+      }));
     } catch (error) {
       loader.close();
       throw error;
@@ -399,9 +446,18 @@ export class Coordinator<C> extends EventTarget {
     coordinator.#digest = loaded.digest ?? null;
     coordinator.#secrets = loaded.secrets ?? [];
     coordinator.#showKey = loaded.showKey;
+    coordinator.#lastGood = lastGood;
+    coordinator.#runningFrom = from;
     const startedAt = coordinator.#safeNow();
     coordinator.#stats = new StatsRecorder(startedAt);
-    coordinator.#verifier.loaded(startedAt);
+    if (from === "source") {
+      coordinator.#verifier.loaded(startedAt);
+      await coordinator.#keepLastGood();
+    } else {
+      // The sources hold something else than what runs: that is drift,
+      // shown from the start. Only compared: no pass is started from here.
+      await coordinator.#verifier.verify({ reload: false });
+    }
     return coordinator;
   }
 
@@ -457,7 +513,7 @@ export class Coordinator<C> extends EventTarget {
     checkTimeout(deps.hookTimeout, "deps.hookTimeout");
     this.#hooks = registerHooks(
       deps.hooks ?? [],
-      deps.hookTimeout ?? 10_000,
+      deps.hookTimeout ?? HOOK_TIMEOUT,
       "deps.hooks",
     );
     this.#history = new Ring(deps.historySize ?? 32);
@@ -764,6 +820,27 @@ export class Coordinator<C> extends EventTarget {
   }
 
   /**
+   * Where the config in effect came from: `"source"`, or `"last_good"`
+   * when {@linkcode Coordinator.create} could not start from the sources
+   * and started from the `lastGood` file instead, until a pass from the
+   * sources swaps a config in.
+   *
+   * @example Usage
+   * ```ts
+   * import { AtomicConfig, Coordinator } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}) });
+   * assert.equal(coordinator.runningFrom(), "source");
+   * ```
+   *
+   * @returns `"source"` or `"last_good"`.
+   */
+  runningFrom(): "source" | "last_good" {
+    return this.#runningFrom;
+  }
+
+  /**
    * Counters over every pass since start-up, for metrics.
    *
    * @example Usage
@@ -1025,7 +1102,7 @@ export class Coordinator<C> extends EventTarget {
       lookup: this.#lookup,
       timers: this.#timers,
     })
-      .then((report) => {
+      .then(async (report) => {
         if (
           report.status === ReloadStatus.FullSuccess ||
           report.status === ReloadStatus.PartialApplied
@@ -1033,6 +1110,14 @@ export class Coordinator<C> extends EventTarget {
           this.#digest = report.digest ?? null;
           this.#secrets = report.secrets ?? [];
           this.#showKey = report.showKey;
+          if (this.#runningFrom === "last_good") {
+            this.#runningFrom = "source";
+            this.#log.info(
+              "Running from the config's sources again, no longer from the last known-good config: {path}",
+              { path: this.#name, lastGood: this.#lastGood },
+            );
+          }
+          await this.#keepLastGood();
         }
         const { secrets: _secrets, showKey: _showKey, ...fields } = report;
         return this.#finish({ ...fields, startedAt, trigger, requests });
@@ -1090,6 +1175,23 @@ export class Coordinator<C> extends EventTarget {
     this.dispatchEvent(new ReloadEvent(result));
     for (const listener of this.#passListeners) listener();
     return result;
+  }
+
+  // Writes the texts of the config just put into effect to the last
+  // known-good file, if there is one. A failure is logged: the config is
+  // in effect all the same.
+  async #keepLastGood(): Promise<void> {
+    const path = this.#lastGood;
+    const texts = this.#loader?.lastTexts;
+    if (path === undefined || texts == null) return;
+    try {
+      await writeLastGood(path, texts);
+    } catch (error) {
+      this.#log.warn(
+        "Cannot write the last known-good config as the file system refused: {lastGood}: {error}",
+        { path: this.#name, lastGood: path, error: renderError(error) },
+      );
+    }
   }
 
   // The injected clock may fail; a pass still needs its times.

@@ -126,10 +126,12 @@ const PREFIX = /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@%]+)*\/?$/;
  * `Request => Response` handler, for `Deno.serve`, `Bun.serve`, Hono, or
  * `node:http` through {@linkcode nodeListener}:
  *
- * - `GET <prefix>`: `{ generation, config_digest, drift, last_result }` as
- *   JSON (`last_result` is `null` before the first pass; `drift` is
- *   `{ since, digest }` while the sources differ from the config in effect,
- *   else `null`: see `Coordinator.verify`); with
+ * - `GET <prefix>`: `{ generation, config_digest, running_from, drift,
+ *   last_result }` as JSON (`last_result` is `null` before the first pass;
+ *   `running_from` is `"last_good"` after a start from the last known-good
+ *   config, else `"source"`; `drift` is `{ since, digest }` while the
+ *   sources differ from the config in effect, else `null`: see
+ *   `Coordinator.verify`); with
  *   `Accept: text/html` (and no `?format=json`), a self-contained page with
  *   the recent history as a timeline, which `?refresh=<seconds>` (5 to
  *   3600) makes reload itself.
@@ -262,6 +264,7 @@ export function reloadHandler<C>(
         renderHistoryPage({
           generation: coordinator.generation(),
           digest: coordinator.digest(),
+          runningFrom: coordinator.runningFrom(),
           history: coordinator.history(),
           configPath: coordinator.configPath,
           url: request.url,
@@ -282,6 +285,7 @@ export function reloadHandler<C>(
       {
         generation: coordinator.generation(),
         config_digest: coordinator.digest(),
+        running_from: coordinator.runningFrom(),
         drift: coordinator.verification().drift,
         last_result: coordinator.lastResult(),
       },

@@ -85,7 +85,8 @@ export interface DiscardContext extends CheckContext {
  * there (`validation_failed`) and nothing changes, and every hook whose
  * check passed gets `discard`, to free what its check prepared. Otherwise
  * it runs `apply` on every hook in order; one that throws is marked
- * `failed` and the others still run.
+ * `failed` and the others still run. `Coordinator.create` runs every
+ * `check` on the start-up config too, with `undefined` as the old config.
  *
  * @example A hook that resizes a cache
  * ```ts
@@ -122,10 +123,25 @@ export interface Hook<C> {
    */
   readonly timeout?: number;
   /**
+   * Whether `Coordinator.create` runs `check(undefined, config)` on the
+   * start-up config. Leave it on: a config that a reload would refuse must
+   * not start a service either. Set `false` only for a check that cannot
+   * judge a config without one in effect, and say why beside it.
+   *
+   * @default {true}
+   */
+  readonly checkOnStart?: boolean;
+  /**
    * Validates the new config against the old one without changing anything.
    * Throwing (or rejecting) aborts the pass before any `apply` runs.
    *
-   * @param oldCfg The config in effect.
+   * `Coordinator.create` also calls it once on the start-up config, as
+   * `check(undefined, config)`: no config is in effect yet, so `oldCfg` is
+   * `undefined` and `ctx.changed()` is true for every path. Throwing there
+   * stops the start (or starts from the last known-good config, with
+   * `lastGood`), unless the hook sets `checkOnStart: false`.
+   *
+   * @param oldCfg The config in effect; `undefined` at start-up.
    * @param newCfg The config being loaded.
    * @param ctx The abort signal and what changed.
    */

@@ -18,6 +18,11 @@ export interface PageInput {
    */
   drift?: { since: string; digest: string | null } | null;
   /**
+   * Where the config in effect came from (`Coordinator.runningFrom()`):
+   * `"last_good"` opens the page with a banner saying so.
+   */
+  runningFrom?: string;
+  /**
    * The address the page was asked for (`request.url`, or a request target
    * such as `/-/reload?refresh=10`). Its path makes the links to the JSON,
    * the history and the metrics relative, so that they work under any
@@ -85,7 +90,8 @@ time,.ms,.trigger{color:#57606a;font-variant-numeric:tabular-nums}
 .restart{color:#9a6700}
 .pass ul.problems{margin:.15rem 0 0 1.2rem;list-style:disc}
 .empty{color:#57606a}
-.drift{margin:0 0 1rem;padding:.6rem .9rem;border:1px solid #d4a72c;border-left:6px solid #9a6700;border-radius:6px;background:#fff8c5}`;
+.drift{margin:0 0 1rem;padding:.6rem .9rem;border:1px solid #d4a72c;border-left:6px solid #9a6700;border-radius:6px;background:#fff8c5}
+.last-good{margin:0 0 1rem;padding:.6rem .9rem;border:1px solid #ff8182;border-left:6px solid #cf222e;border-radius:6px;background:#ffebe9}`;
 
 /**
  * Renders the reload history as a self-contained HTML page (inline CSS, no
@@ -135,9 +141,9 @@ ${STYLE}
       ? "digest unknown"
       : `<code>${esc(show(digest))}</code>`
   }</p>
-${renderDrift(field(input, "drift"))}${
-    page === undefined ? "" : renderNav(page)
-  }<p class="legend">${
+${renderLastGood(field(input, "runningFrom"))}${
+    renderDrift(field(input, "drift"))
+  }${page === undefined ? "" : renderNav(page)}<p class="legend">${
     [...STATUSES].map(([status, { colour, label }]) =>
       `<span style="--c:${colour}"><span class="mark ${status}"></span>${label}</span>`
     ).join("")
@@ -150,6 +156,12 @@ ${
 </body>
 </html>
 `;
+}
+
+// The banner of a service that started from its last known-good config.
+function renderLastGood(from: unknown): string {
+  if (from !== "last_good") return "";
+  return `<p class="last-good" role="alert"><b>Running from the last known-good config</b>: at start-up the sources did not load or a check refused them. It stays in effect until a reload from the sources succeeds.</p>\n`;
 }
 
 // The banner of a config that is not what its sources hold.

@@ -16,6 +16,8 @@ export interface MetricsInput {
   sources?: readonly { name: string; stats: SourceStats }[];
   /** The last comparison of the sources with the config in effect. */
   verification?: { drift: unknown; checked_at: string | null };
+  /** Whether the config in effect came from the last known-good file. */
+  runningFromLastGood?: boolean;
 }
 
 /**
@@ -138,6 +140,12 @@ export function renderMetrics(input: MetricsInput): string {
         : Date.parse(verification.checked_at) / 1000,
     ]],
   );
+  family(
+    "hup_reload_running_from_last_good",
+    "gauge",
+    "Whether the service started from the last known-good config (1), as its sources did not load or a check refused them, and no pass from the sources has succeeded since; 0 when the config in effect came from its sources.",
+    [[{}, input.runningFromLastGood === true ? 1 : 0]],
+  );
   if (sources.length > 0) {
     family(
       "hup_reload_source_requests_total",
@@ -248,6 +256,7 @@ export function metricsText<C>(coordinator: Coordinator<C>): string {
     requiresRestart: stats.requires_restart.length,
     sources: sourceStats(coordinator.sources),
     verification: coordinator.verification(),
+    runningFromLastGood: coordinator.runningFrom() === "last_good",
   });
 }
 

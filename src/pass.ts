@@ -318,7 +318,7 @@ function applied(name: string, status: unknown): HookOutcome {
 // and of the new one, of 8 characters or more, is removed from them, and
 // every value from a secret file, whatever its length. The redactors are
 // built on the first failure of a pass, if any.
-function hookErrorRenderer(
+export function hookErrorRenderer(
   old: unknown,
   next: unknown,
   secrets: readonly string[],

@@ -78,6 +78,8 @@ test("Coordinator.reload() reports changed paths, hiding keys from the environme
       },
     }],
   });
+  // The start-up check: everything is new.
+  assert.deepEqual(seen.splice(0), [[true, true]]);
   await file.write("tokens:\n  ${TOKEN}: user\nport: 2\n");
   const result = await coordinator.reload();
   assert.deepEqual(result.changed, ["tokens.…", "port"]);

@@ -58,6 +58,7 @@ describe("reloadHandler()", () => {
     assert.deepEqual(await response.json(), {
       generation: 0,
       config_digest: null,
+      running_from: "source",
       drift: null,
       last_result: null,
     });
@@ -78,6 +79,7 @@ describe("reloadHandler()", () => {
     assert.deepEqual(body, {
       generation: 1,
       config_digest: `sha256:${hex}`,
+      running_from: "source",
       drift: null,
       last_result: result,
     });

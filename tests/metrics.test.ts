@@ -142,6 +142,7 @@ const ALL_FAMILIES = [
   "hup_reload_last_success_timestamp_seconds",
   "hup_reload_passes_total",
   "hup_reload_requires_restart",
+  "hup_reload_running_from_last_good",
   "hup_reload_source_checked_timestamp_seconds",
   "hup_reload_source_in_sync",
 ];

@@ -1282,6 +1282,8 @@ describe("sourceChanges() after Coordinator.shutdown()", () => {
       source: httpSource(`${server.origin}/config.yaml`),
       hooks: [{
         name: "slow",
+        // Held by the test, which starts once create() has returned.
+        checkOnStart: false,
         async check() {
           checking.resolve();
           await release.promise;

@@ -292,6 +292,7 @@ test("the drift is in GET /-/reload, on the page and in the metrics, through eve
     assert.deepEqual(Object.keys(body), [
       "generation",
       "config_digest",
+      "running_from",
       "drift",
       "last_result",
     ]);

@@ -10,6 +10,7 @@ import { decodeUtf8 } from "./decode.ts";
 import { expandLayers, type ParsedLayer } from "./expand.ts";
 import { fileSource, type FileSourceOptions } from "./file_source.ts";
 import { FORMAT_NAMES, formatFor } from "./format/mod.ts";
+import type { FormatName } from "./format/types.ts";
 import { mergeLayers } from "./merge.ts";
 import { OffThreadParser } from "./off_thread.ts";
 import type { ConfigObject, LoadOptions } from "./options.ts";
@@ -52,6 +53,21 @@ export interface FileLayer extends FileSourceOptions {
 export type ConfigPaths = string | readonly (string | FileLayer)[];
 
 const WORKER_THRESHOLD = 65536;
+
+/**
+ * One layer as a load read it: its source's exact text (references such as
+ * `${VAR}` and `${file:...}` as written, never their values), the format it
+ * was parsed as and the directory its relative references start from; or
+ * `absent`, an optional layer that did not exist.
+ */
+export type LayerText =
+  | {
+    readonly name: string;
+    readonly text: string;
+    readonly format: FormatName;
+    readonly directory?: string;
+  }
+  | { readonly name: string; readonly absent: true };
 
 /**
  * The sources that `configPath` or `source` name, base first.
@@ -140,8 +156,8 @@ export function sourcesName(sources: readonly ConfigSource[]): string {
   return sources.map((s) => s.name).join(" + ");
 }
 
-// The most bytes a layer may have, unless `maxBytes` says otherwise.
-const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
+/** The most bytes a layer may have, unless `maxBytes` says otherwise. */
+export const DEFAULT_MAX_BYTES: number = 16 * 1024 * 1024;
 
 /**
  * The loading pipeline of a coordinator (and of `loadConfig`): for each
@@ -167,6 +183,13 @@ export class ConfigLoader<C> {
   // digest takes them.
   #used: readonly string[] = [];
   #lastDigest: string | null = null;
+  #lastTexts: readonly LayerText[] | null = null;
+  /**
+   * Whether a load keeps its layers' texts for
+   * {@linkcode ConfigLoader.lastTexts} (the last known-good config); off,
+   * a large config's text is not held once it is parsed.
+   */
+  keepTexts = false;
 
   /**
    * Creates the pipeline.
@@ -220,6 +243,14 @@ export class ConfigLoader<C> {
    */
   get lastDigest(): string | null {
     return this.#lastDigest;
+  }
+
+  /**
+   * The layers' texts of the last load, if it loaded and
+   * {@linkcode ConfigLoader.keepTexts} was on; `null` otherwise.
+   */
+  get lastTexts(): readonly LayerText[] | null {
+    return this.#lastTexts;
   }
 
   /**
@@ -277,6 +308,7 @@ export class ConfigLoader<C> {
    */
   async load(): Promise<Loaded<C>> {
     const { maxBytes = DEFAULT_MAX_BYTES } = this.#options;
+    this.#lastTexts = null;
     let contents: (SourceContent | undefined)[];
     try {
       contents = await this.#readAll(maxBytes);
@@ -287,6 +319,7 @@ export class ConfigLoader<C> {
     try {
       const loaded = await this.#loadRead(contents);
       this.#lastDigest = loaded.digest ?? null;
+      if (this.keepTexts) this.#lastTexts = this.#texts(contents);
       return loaded;
     } catch (error) {
       // What the sources held, though it did not load: the drift's digest.
@@ -427,6 +460,24 @@ export class ConfigLoader<C> {
       showKey,
       ...(expansion.secrets.length > 0 && { secrets: expansion.secrets }),
     };
+  }
+
+  // The exact texts of contents that loaded (so valid UTF-8): decoded with
+  // a byte order mark kept, they encode back to the very bytes, and so to
+  // the same digest.
+  #texts(contents: readonly (SourceContent | undefined)[]): LayerText[] {
+    const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+    return contents.map((content, i) => {
+      const { name } = this.sources[i];
+      if (content === undefined) return { name, absent: true };
+      return {
+        name,
+        text: decoder.decode(content.bytes),
+        format: formatFor(name, content.format ?? this.#options.format).name,
+        ...(content.directory !== undefined &&
+          { directory: content.directory }),
+      };
+    });
   }
 
   // Reads every source at once; the first that fails, in layer order, is
