@@ -119,13 +119,16 @@ export interface ResourceHook<C, R> extends Hook<C> {
    */
   get(): R;
   /**
-   * Builds the first resource from the start-up config. (Without it, the
+   * Builds the first resource from the start-up config, for a coordinator
+   * made with `new Coordinator()`: `Coordinator.create()` checks the
+   * start-up config, and that check builds it. Given the section the one
+   * in effect was built from, it returns that one. (Without either, the
    * first pass builds one, whether the section changed or not.)
    *
    * @param config The config in effect.
    * @returns The resource, now in effect.
-   * @throws {Error} If one is in effect already, the hook was closed, or
-   *   `select` or `build` throws.
+   * @throws {Error} If one built from another section is in effect
+   *   already, the hook was closed, or `select` or `build` throws.
    */
   init(config: C): Promise<R>;
   /**
@@ -313,7 +316,16 @@ class Resource<C, S, R> implements ResourceHook<C, R> {
 
   async init(config: C): Promise<R> {
     this.#refuseClosed();
-    if (this.#current !== undefined) {
+    // Built by the start-up check already (Coordinator.create), for this
+    // very section.
+    const current = this.#current;
+    if (
+      current !== undefined &&
+      sameSection(current.section, this.#select(config))
+    ) {
+      return current.value;
+    }
+    if (current !== undefined) {
       throw new Error(
         `Cannot build the first ${this.name} resource as one is in effect already: init() is for start-up, reloads build the next ones`,
       );
@@ -334,7 +346,7 @@ class Resource<C, S, R> implements ResourceHook<C, R> {
     return built.value;
   }
 
-  async check(_oldCfg: C, newCfg: C, ctx: CheckContext): Promise<void> {
+  async check(oldCfg: C, newCfg: C, ctx: CheckContext): Promise<void> {
     this.#refuseClosed();
     // A pass that ended with neither apply nor discard left its build.
     const stale = this.#pending?.built;
@@ -342,6 +354,10 @@ class Resource<C, S, R> implements ResourceHook<C, R> {
     if (stale !== undefined) this.#closeLater(stale);
     const section = this.#select(newCfg);
     const current = this.#current;
+    if (oldCfg === undefined) {
+      await this.#startUp(section, current, ctx);
+      return;
+    }
     if (current !== undefined && sameSection(current.section, section)) {
       this.#pending = { config: newCfg, built: undefined };
       return;
@@ -355,6 +371,26 @@ class Resource<C, S, R> implements ResourceHook<C, R> {
       throw ctx.signal.reason;
     }
     this.#pending = { config: newCfg, built };
+  }
+
+  // The start-up check (`Coordinator.create`, no old config): no apply
+  // follows, so what it builds is the first resource. One built before for
+  // another start-up config (a source refused, then the last known-good
+  // tried) was never used: closed.
+  async #startUp(
+    section: S,
+    current: Built<S, R> | undefined,
+    ctx: CheckContext,
+  ): Promise<void> {
+    if (current !== undefined && sameSection(current.section, section)) return;
+    const built = await this.#build(section, ctx.signal);
+    if (ctx.signal.aborted || this.#closed) {
+      await this.#closeLogged(built);
+      this.#refuseClosed();
+      throw ctx.signal.reason;
+    }
+    this.#current = built;
+    if (current !== undefined) this.#closeLater(current);
   }
 
   async apply(_ctx: ApplyContext, _oldCfg: C, newCfg: C): Promise<HookStatus> {

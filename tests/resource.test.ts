@@ -164,11 +164,41 @@ test("resource() builds on the first check when init() was not called, and init(
   const first = await reload(cfg(1, "b")); // the section did not change
   assert.deepEqual(first.outcomes[0], { name: "pool", status: "applied" });
   assert.equal(pool.get(), p.built[0]);
-  await assert.rejects(pool.init(cfg(1)), {
+  // For the section it was built from, init() gives the one in effect.
+  assert.equal(await pool.init(cfg(1)), p.built[0]);
+  await assert.rejects(pool.init(cfg(3)), {
     message:
       "Cannot build the first pool resource as one is in effect already: init() is for start-up, reloads build the next ones",
   });
   assert.equal(p.built.length, 1);
+});
+
+test("resource() takes what the start-up check builds as the first resource, and closes one built for a start-up config that lost", async () => {
+  const p = pools();
+  const pool = resource<Config, Config["pool"], Pool>({
+    name: "pool",
+    select: (c) => c.pool,
+    build: p.build,
+    close: p.close,
+  });
+  const signal = new AbortController().signal;
+  const ctx = { signal, changed: () => true };
+  // Coordinator.create() checks the start-up config with no old config;
+  // no apply follows.
+  await pool.check(undefined as unknown as Config, cfg(1), ctx);
+  assert.equal(pool.get(), p.built[0]);
+  // Checked again for the same section (init() before create()): nothing.
+  await pool.check(undefined as unknown as Config, cfg(1, "b"), ctx);
+  assert.equal(p.built.length, 1);
+  assert.equal(await pool.init(cfg(1)), p.built[0]);
+  // The sources' config was refused by another hook and the last known-good
+  // one is checked: its pool is the first, the other one is closed.
+  await pool.check(undefined as unknown as Config, cfg(5), ctx);
+  assert.equal(pool.get(), p.built[1]);
+  await settle();
+  assert.deepEqual(p.open(), [2]);
+  await pool.close();
+  assert.deepEqual(p.open(), []);
 });
 
 test("resource() fails the check with the hook's name when build or select throws", async () => {
