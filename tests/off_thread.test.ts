@@ -390,43 +390,27 @@ describe("parsing off the event loop", () => {
   );
 
   test(
-    "reading a large document back never holds the event loop as long as parsing it there",
+    "a document of 300,000 aliases comes back from the worker whole, in parts read in bounded steps",
     {
       timeout: 60_000,
     },
     async () => {
-      // 300,000 aliases: joined in one step, they held it longer than the
-      // event loop's own parse of the text.
+      // How long reading it back holds the event loop is measured in
+      // bench/worker_hostile.mjs; that each part is read in steps of a
+      // bounded number of entries is tests/pieces.test.ts's.
       const text = manyAliases(300_000, 1);
       const parser = new OffThreadParser();
       try {
-        // The worker started and warm: what is left on this thread is sending
-        // the text and reading the parts back, in slices.
-        await parser.parse({ format: "yaml", text: "a: 1\n", limits });
-        let worst = 0;
-        let last = performance.now();
-        const tick = setInterval(() => {
-          const now = performance.now();
-          worst = Math.max(worst, now - last);
-          last = now;
-        }, 1);
         const off = await parser.parse({ format: "yaml", text, limits });
-        clearInterval(tick);
         assert.ok(off.ok);
         const { list } = off.value.k0_x as { list: unknown[] };
         assert.equal(list.length, 300_000);
-        // Against the same work on this thread, in the same run (no fixed
-        // time): slices of 2 ms and parts of 256 KiB are a small fraction of
-        // it, on a fast machine or a slow one.
-        const t0 = performance.now();
-        assert.ok(parseText("yaml", text, limits, false).ok);
-        const onLoop = performance.now() - t0;
-        assert.ok(
-          worst < onLoop / 4,
-          `the event loop was held ${worst.toFixed(1)} ms, against ${
-            onLoop.toFixed(1)
-          } ms to parse the text on it`,
-        );
+        // Aliases stay one object, as on the event loop.
+        assert.equal(list[0], list[299_999]);
+        const on = parseText("yaml", text, limits, false);
+        assert.ok(on.ok);
+        const onList = (on.value.k0_x as { list: unknown[] }).list;
+        assert.deepEqual(list[0], onList[0]);
       } finally {
         parser.close();
       }
