@@ -177,9 +177,10 @@ export class SourceVerifier {
     ) {
       this.#checkedAt = new Date(result.ended_at);
       if (this.#drift !== null) {
-        this.#log.info("The config in effect is its sources' again: {path}", {
-          path: this.#deps.name,
-        });
+        this.#log.info(
+          "The config's sources hold the config in effect again: {path}",
+          { path: this.#deps.name },
+        );
       }
       this.#drift = null;
       this.#problem = "";
