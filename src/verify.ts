@@ -175,15 +175,7 @@ export class SourceVerifier {
       result.status === ReloadStatus.FullSuccess ||
       result.status === ReloadStatus.PartialApplied
     ) {
-      this.#checkedAt = new Date(result.ended_at);
-      if (this.#drift !== null) {
-        this.#log.info(
-          "The config's sources hold the config in effect again: {path}",
-          { path: this.#deps.name },
-        );
-      }
-      this.#drift = null;
-      this.#problem = "";
+      this.#inSync(new Date(result.ended_at));
       return;
     }
     // What the pass read and refused (or could not read) is what the
@@ -278,25 +270,31 @@ export class SourceVerifier {
 
   // Records what the sources hold (`null`: unreadable) as of `at`.
   #record(digest: string | null, at: Date): void {
-    this.#checkedAt = at;
     const running = this.#deps.running();
     if (digest !== null && (digest === running || running === null)) {
-      if (this.#drift !== null) {
-        this.#log.info(
-          "The config's sources hold the config in effect again: {path}",
-          { path: this.#deps.name },
-        );
-      }
-      this.#drift = null;
-      this.#problem = "";
+      this.#inSync(at);
       return;
     }
+    this.#checkedAt = at;
     if (this.#drift !== null && this.#drift.digest === digest) return;
     this.#drift = { since: this.#drift?.since ?? at.toISOString(), digest };
     this.#log.warn(
       "The config's sources differ from the config in effect: {path} (sources {digest}, in effect {running})",
       { path: this.#deps.name, digest, running },
     );
+  }
+
+  // The sources hold the config in effect, as of `at`.
+  #inSync(at: Date): void {
+    this.#checkedAt = at;
+    if (this.#drift !== null) {
+      this.#log.info(
+        "The config's sources hold the config in effect again: {path}",
+        { path: this.#deps.name },
+      );
+    }
+    this.#drift = null;
+    this.#problem = "";
   }
 
   // A source's digest now: a file whose identity did not change keeps the

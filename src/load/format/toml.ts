@@ -315,36 +315,49 @@ const leap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 // only where it is a date value does that fail, and there the date is
 // refused; in a string, a comment or a bare key the change is harmless.
 function refuseImpossibleDates(text: string, limits: FormatLimits): void {
-  const at = new Set<number>();
-  const parts: string[] = [];
-  let copied = 0;
+  const ends: number[] = [];
+  const starts = new Map<number, number>();
   const date = /(\d{4})-(\d\d)-(\d\d)/g;
   for (let m; (m = date.exec(text)) !== null;) {
     const [year, month, day] = [+m[1], +m[2], +m[3]];
     if (month < 1 || month > 12 || day < 1 || day > 31) continue;
     const last = month === 2 && !leap(year) ? 28 : DAYS[month - 1];
     if (day <= last) continue;
-    at.add(m.index);
     const end = m.index + m[0].length;
+    ends.push(end);
+    starts.set(m.index, m.index);
+  }
+  const offset = probeFailure(text, ends, limits);
+  if (offset !== undefined && starts.has(offset)) {
+    throw new FormatError("the file is not valid TOML", "invalid date", offset);
+  }
+}
+
+// Where the text, with the last character before each of `ends` turned
+// into "x" (offsets stay), fails to parse; undefined when it parses, or
+// when nothing was marked.
+function probeFailure(
+  text: string,
+  ends: readonly number[],
+  limits: FormatLimits,
+): number | undefined {
+  if (ends.length === 0) return undefined;
+  const parts: string[] = [];
+  let copied = 0;
+  for (const end of ends) {
     parts.push(text.slice(copied, end - 1), "x");
     copied = end;
   }
-  if (at.size === 0) return;
   parts.push(text.slice(copied));
   const probe = parts.join("");
   try {
     parse(probe, options(limits));
   } catch (error) {
-    if (!(error instanceof TomlError)) return;
-    const offset = offsetOf(probe, error.line, error.column);
-    if (at.has(offset)) {
-      throw new FormatError(
-        "the file is not valid TOML",
-        "invalid date",
-        offset,
-      );
+    if (error instanceof TomlError) {
+      return offsetOf(probe, error.line, error.column);
     }
   }
+  return undefined;
 }
 
 // A decimal number or float literal, as TOML writes one (`_` between
@@ -359,32 +372,23 @@ const DECIMAL =
 // there it is refused, at its start; in a string, a comment or a key the
 // change is harmless. Only run when the document holds an infinity.
 function refuseOverflow(text: string, limits: FormatLimits): void {
+  const ends: number[] = [];
   const starts = new Map<number, number>();
-  const parts: string[] = [];
-  let copied = 0;
   DECIMAL.lastIndex = 0;
   for (let m; (m = DECIMAL.exec(text)) !== null;) {
     if (Number.isFinite(Number(m[0].replaceAll("_", "")))) continue;
     const end = m.index + m[0].length;
+    ends.push(end);
     starts.set(end - 1, m.index);
-    parts.push(text.slice(copied, end - 1), "x");
-    copied = end;
   }
-  if (starts.size === 0) return;
-  parts.push(text.slice(copied));
-  const probe = parts.join("");
-  try {
-    parse(probe, options(limits));
-  } catch (error) {
-    if (!(error instanceof TomlError)) return;
-    const start = starts.get(offsetOf(probe, error.line, error.column));
-    if (start !== undefined) {
-      throw new FormatError(
-        "the file is not valid TOML",
-        "a number is too large for a double (write inf for infinity)",
-        start,
-      );
-    }
+  const offset = probeFailure(text, ends, limits);
+  const start = offset === undefined ? undefined : starts.get(offset);
+  if (start !== undefined) {
+    throw new FormatError(
+      "the file is not valid TOML",
+      "a number is too large for a double (write inf for infinity)",
+      start,
+    );
   }
 }
 
