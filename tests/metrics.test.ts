@@ -447,6 +447,7 @@ describe("metricsText()", () => {
           validation_failed: 0,
           load_failed: 0,
         },
+        dry_runs: { would_apply: 0, validation_failed: 0, load_failed: 0 },
         // Two keys that render as one label value: a lone surrogate and
         // the replacement character it becomes.
         hook_failures: Object.fromEntries([
