@@ -21,12 +21,15 @@ import { ReloadStatus } from "./status.ts";
  */
 export interface ReloadStats {
   /** Finished passes by status (dry runs are not passes). */
-  passes: Record<PassStatus, number>;
+  passes: Record<Exclude<ReloadStatus, "would_apply">, number>;
   /**
    * Finished dry runs by status; they count here only, never in `passes`
    * nor anywhere else.
    */
-  dry_runs: Record<DryRunStatus, number>;
+  dry_runs: Record<
+    "would_apply" | "validation_failed" | "load_failed",
+    number
+  >;
   /** Failed outcomes (check or apply) by hook name. */
   hook_failures: Record<string, number>;
   /**
