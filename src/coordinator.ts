@@ -853,8 +853,8 @@ export class Coordinator<C> extends EventTarget {
    * let release = () => {};
    * const coordinator = new Coordinator({
    *   configPath: "c.yaml",
-   *   config: new AtomicConfig({}),
-   *   load: () => new Promise((resolve) => release = () => resolve({})),
+   *   config: new AtomicConfig({ n: 1 }),
+   *   load: () => new Promise<{ n: number }>((resolve) => release = () => resolve({ n: 2 })),
    * });
    * assert.equal(coordinator.inProgress(), null);
    * const pass = coordinator.reload({ trigger: "deploy" });
