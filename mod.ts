@@ -53,6 +53,7 @@ export {
   type CoordinatorOptions,
   type CreateOptions,
   type Deps,
+  type PassInProgress,
   type ReloadOptions,
 } from "./src/coordinator.ts";
 export type { Timers } from "./src/deadline.ts";

@@ -166,6 +166,53 @@ export interface ReloadOptions {
    * @default {"call"}
    */
   trigger?: string;
+  /**
+   * Runs a dry run instead of a pass: load and validate the sources, run
+   * every hook's `check` with the config in effect as the old one, then
+   * give every hook whose check passed `discard`; no `apply`, no swap. The
+   * result has `dry_run: true` and the status `would_apply`,
+   * `validation_failed` or `load_failed`, with `changed` and
+   * `requires_restart` as a pass would report them. It changes nothing a
+   * pass records: not the generation, the last result, the history, the
+   * pass counters, the digest or the verification's view of the sources;
+   * it dispatches no `"reload"` event. Dry runs wait in line with passes
+   * (never two at once); those asked for while one waits share it, and
+   * never share a pass's.
+   *
+   * @default {false}
+   */
+  dryRun?: boolean;
+}
+
+/**
+ * The pass (or dry run) running now, as {@linkcode Coordinator.inProgress}
+ * and GET status (`in_progress`) show it.
+ *
+ * @example Usage
+ * ```ts
+ * import type { PassInProgress } from "@hup/reload";
+ *
+ * const running: PassInProgress = {
+ *   trigger: "signal",
+ *   started_at: "2026-12-06T03:00:00.000Z",
+ *   dry_run: false,
+ * };
+ * ```
+ */
+export interface PassInProgress {
+  /** What asked for it first, as its result will say. */
+  readonly trigger: string;
+  /** When it started (ISO 8601). */
+  readonly started_at: string;
+  /** Whether it is a dry run. */
+  readonly dry_run: boolean;
+}
+
+// A pass or dry run asked for while another runs: it starts once the work
+// before it ends, and answers every request that joined it meanwhile.
+interface Waiting {
+  readonly requests: Map<string, number>;
+  readonly promise: Promise<ReloadResult>;
 }
 
 /**
@@ -305,6 +352,11 @@ export class Coordinator<C> extends EventTarget {
   // Loads the config for a pass: the pipeline, or a custom `load`.
   readonly #loader: ConfigLoader<C> | undefined;
   readonly #load: () => Promise<Loaded<C>>;
+  // Loads for a dry run: a loader of its own, so that what a dry run reads
+  // is never taken for what a pass read (the file watch and the
+  // verification compare the sources with the pass's loader).
+  readonly #dryLoad: () => Promise<Loaded<C>>;
+  #dryLoader: ConfigLoader<C> | undefined;
   readonly #sources: readonly ConfigSource[];
   readonly #startup: C;
   readonly #nonReloadable: CoordinatorOptions<C>["nonReloadable"];
@@ -325,11 +377,14 @@ export class Coordinator<C> extends EventTarget {
   // here: a key the next config removes is shown as this allows.
   #showKey: ((key: string) => boolean) | undefined;
   readonly #passListeners = new Set<() => void>();
-  #running: Promise<ReloadResult> | null = null;
-  #queued: Promise<ReloadResult> | null = null;
-  // The requests the queued pass will answer, by trigger, in order of the
-  // first of each kind.
-  #queuedRequests = new Map<string, number>();
+  // The last pass or dry run asked for (running or waiting); null when
+  // none is: the next one waits for it, so that none overlap.
+  #tail: Promise<ReloadResult> | null = null;
+  // The pass and the dry run that wait, if any, with the requests each will
+  // answer, by trigger, in order of the first of each kind.
+  #waitingPass: Waiting | null = null;
+  #waitingDry: Waiting | null = null;
+  #current: PassInProgress | null = null;
   #listener: (() => void) | null = null;
   #stops: (() => void)[] = [];
   readonly #verifier: SourceVerifier;
@@ -535,17 +590,22 @@ export class Coordinator<C> extends EventTarget {
       const name = this.#name;
       this.#loader = undefined;
       this.#load = async () => ({ config: await load(name) });
+      this.#dryLoad = this.#load;
     } else {
-      const loader = given ??
-        new ConfigLoader<C>(sources, deps as LoadOptions<C>, true);
+      const options = deps as LoadOptions<C>;
+      const loader = given ?? new ConfigLoader<C>(sources, options, true);
       this.#loader = loader;
       this.#load = () => loader.load();
+      // Built at the first dry run; its worker starts with a large text.
+      this.#dryLoad = () =>
+        (this.#dryLoader ??= new ConfigLoader<C>(loader.sources, options, true))
+          .load();
     }
     this.#verifier = new SourceVerifier({
       loader: this.#loader as ConfigLoader<unknown> | undefined,
       name: this.#name,
       running: () => this.#digest,
-      busy: () => this.#queued ?? this.#running,
+      busy: () => this.#tail,
       reload: (trigger) => this.reload({ trigger }),
       now: () => this.#safeNow(),
       timers: this.#timers,
@@ -711,8 +771,30 @@ export class Coordinator<C> extends EventTarget {
    * assert.equal(coordinator.generation(), 0);
    * ```
    *
+   * @example A dry run: what a pass would do, changing nothing
+   * ```ts
+   * import { AtomicConfig, Coordinator } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const coordinator = new Coordinator({
+   *   configPath: "config.yaml",
+   *   config: new AtomicConfig({ port: 8080, greeting: "hello" }),
+   *   load: () => ({ port: 9090, greeting: "hi" }),
+   *   nonReloadable: ["port"],
+   * });
+   * const result = await coordinator.reload({ dryRun: true });
+   * assert.equal(result.status, "would_apply");
+   * assert.equal(result.dry_run, true);
+   * assert.deepEqual(result.changed, ["port", "greeting"]);
+   * assert.deepEqual(result.requires_restart, ["port"]);
+   * assert.equal(coordinator.generation(), 0);
+   * assert.equal(coordinator.lastResult(), null);
+   * assert.equal(coordinator.config.load().greeting, "hello");
+   * ```
+   *
    * @param options What asks for the pass (`trigger`, `"call"` by
-   *   default), as the result and the logs will say.
+   *   default), as the result and the logs will say, and whether it is a
+   *   dry run (`dryRun`).
    * @returns The result of the pass.
    */
   reload(options?: ReloadOptions): Promise<ReloadResult> {
@@ -721,23 +803,72 @@ export class Coordinator<C> extends EventTarget {
         options.trigger !== ""
       ? cutName(options.trigger)
       : "call";
-    // A queued pass has not started yet, so it will see this caller's file;
-    // check it first: between the end of a pass and the start of the queued
-    // one, nothing is running, yet starting another pass would overlap.
-    if (this.#queued === null && this.#running === null) {
-      return this.#start(new Map([[trigger, 1]]));
+    const dry = options?.dryRun === true;
+    // A waiting pass (or dry run) has not started yet, so it will see this
+    // caller's file: join it. A dry run never joins a pass, nor a pass a
+    // dry run: neither may answer the other's caller.
+    const waiting = dry ? this.#waitingDry : this.#waitingPass;
+    if (waiting !== null) {
+      const { requests } = waiting;
+      requests.set(trigger, (requests.get(trigger) ?? 0) + 1);
+      return waiting.promise;
     }
-    const requests = this.#queuedRequests;
-    requests.set(trigger, (requests.get(trigger) ?? 0) + 1);
-    if (this.#queued !== null) return this.#queued;
-    const next = () => {
-      this.#queued = null;
-      this.#queuedRequests = new Map();
-      return this.#start(requests);
+    const requests = new Map([[trigger, 1]]);
+    // Between the end of a pass and the start of the one waiting for it,
+    // nothing runs, yet starting another would overlap: the tail says
+    // whether anything is asked for.
+    const before = this.#tail;
+    let promise: Promise<ReloadResult>;
+    if (before === null) {
+      promise = this.#start(requests, dry);
+    } else {
+      const next = () => {
+        if (dry) this.#waitingDry = null;
+        else this.#waitingPass = null;
+        return this.#start(requests, dry);
+      };
+      // A pass never rejects; should one ever, the line goes on.
+      promise = before.then(next, next);
+      if (dry) this.#waitingDry = { requests, promise };
+      else this.#waitingPass = { requests, promise };
+    }
+    this.#tail = promise;
+    const done = () => {
+      if (this.#tail === promise) this.#tail = null;
     };
-    // A running pass never rejects; should one ever, the queue goes on.
-    this.#queued = this.#running!.then(next, next);
-    return this.#queued;
+    promise.then(done, done);
+    return promise;
+  }
+
+  /**
+   * The pass or dry run running now, if any: what asked for it first and
+   * when it started, as GET status shows it (`in_progress`) while a slow
+   * pass has not ended yet.
+   *
+   * @example Usage
+   * ```ts
+   * import { AtomicConfig, Coordinator } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * let release = () => {};
+   * const coordinator = new Coordinator({
+   *   configPath: "c.yaml",
+   *   config: new AtomicConfig({ n: 1 }),
+   *   load: () => new Promise<{ n: number }>((resolve) => release = () => resolve({ n: 2 })),
+   * });
+   * assert.equal(coordinator.inProgress(), null);
+   * const pass = coordinator.reload({ trigger: "deploy" });
+   * assert.equal(coordinator.inProgress()?.trigger, "deploy");
+   * assert.equal(coordinator.inProgress()?.dry_run, false);
+   * release();
+   * await pass;
+   * assert.equal(coordinator.inProgress(), null);
+   * ```
+   *
+   * @returns The pass running now, or `null` when none is.
+   */
+  inProgress(): PassInProgress | null {
+    return this.#current;
   }
 
   /**
@@ -841,7 +972,8 @@ export class Coordinator<C> extends EventTarget {
   }
 
   /**
-   * Counters over every pass since start-up, for metrics.
+   * Counters over every pass since start-up, for metrics; dry runs are
+   * counted apart, in `dry_runs`.
    *
    * @example Usage
    * ```ts
@@ -1017,7 +1149,7 @@ export class Coordinator<C> extends EventTarget {
 
   /**
    * Stops listening for SIGHUP, stops the triggers, waits for the
-   * running pass (and the one queued after it) to finish, and ends the
+   * running pass (and those waiting after it, dry runs too) to finish, and ends the
    * parser's worker, if one runs. Safe to call more
    * than once. Afterwards a SIGHUP has its default effect again (it ends the
    * process) unless the application listens for it too;
@@ -1052,11 +1184,10 @@ export class Coordinator<C> extends EventTarget {
         properties: { path: this.#name },
       });
     }
-    while (this.#running !== null || this.#queued !== null) {
-      await (this.#queued ?? this.#running);
-    }
-    // Ends the parser's worker; a later reload() starts a new one.
+    while (this.#tail !== null) await this.#tail;
+    // Ends the parsers' workers; a later reload() starts new ones.
     this.#loader?.close();
+    this.#dryLoader?.close();
   }
 
   // For triggers nobody awaits (SIGHUP).
@@ -1082,25 +1213,61 @@ export class Coordinator<C> extends EventTarget {
     return refused;
   }
 
-  #start(requests: Map<string, number>): Promise<ReloadResult> {
+  #start(requests: Map<string, number>, dry: boolean): Promise<ReloadResult> {
     const startedAt = this.#safeNow();
     const trigger = requests.keys().next().value ?? "call";
-    this.#log.info("Reload pass started for {path}, asked for by {trigger}", {
-      path: this.#name,
-      trigger: logName(trigger),
-      requests: logNames(Object.fromEntries(requests)),
+    this.#current = Object.freeze({
+      trigger,
+      started_at: startedAt.toISOString(),
+      dry_run: dry,
     });
-    const pass: Promise<ReloadResult> = runPass<C>({
+    this.#log.info(
+      dry
+        ? "Dry run started for {path}, asked for by {trigger}"
+        : "Reload pass started for {path}, asked for by {trigger}",
+      {
+        path: this.#name,
+        trigger: logName(trigger),
+        requests: logNames(Object.fromEntries(requests)),
+        ...(dry && { dryRun: true }),
+      },
+    );
+    const plan = {
       owner: this,
       name: this.#name,
-      load: this.#load,
       secrets: this.#secrets,
       ...(this.#showKey !== undefined && { showKey: this.#showKey }),
       hooks: this.#hooks,
       holder: this.#holder,
-      requiresRestart: (next) => this.#requiresRestart(next),
+      requiresRestart: (next: C) => this.#requiresRestart(next),
       lookup: this.#lookup,
       timers: this.#timers,
+    };
+    if (dry) {
+      return runPass<C>({ ...plan, load: this.#dryLoad, dryRun: true })
+        .then(({ secrets: _s, showKey: _k, ...fields }) =>
+          this.#finishDry({ ...fields, startedAt, trigger, requests })
+        )
+        .catch((error) => {
+          this.#log.fatal("Dry run failed unexpectedly: {error}", {
+            path: this.#name,
+            error: renderError(error),
+          });
+          return this.#finishDry({
+            status: ReloadStatus.LoadFailed,
+            startedAt,
+            trigger,
+            requests,
+            loadError: truncate(
+              `The dry run failed unexpectedly: ${renderError(error)}`,
+              MAX_LOAD_ERROR,
+            ),
+          });
+        });
+    }
+    const pass: Promise<ReloadResult> = runPass<C>({
+      ...plan,
+      load: this.#load,
     })
       .then(async (report) => {
         if (
@@ -1139,11 +1306,7 @@ export class Coordinator<C> extends EventTarget {
             MAX_LOAD_ERROR,
           ),
         });
-      })
-      .finally(() => {
-        if (this.#running === pass) this.#running = null;
       });
-    this.#running = pass;
     return pass;
   }
 
@@ -1152,15 +1315,10 @@ export class Coordinator<C> extends EventTarget {
   #finish(
     fields: Omit<ResultFields, "generation" | "endedAt">,
   ): ReloadResult {
-    let generation: number;
-    try {
-      generation = this.generation();
-    } catch {
-      generation = this.#last?.generation ?? 0;
-    }
+    this.#current = null;
     const result = buildResult({
       ...fields,
-      generation,
+      generation: this.#safeGeneration(),
       endedAt: this.#safeNow(),
     });
     this.#last = result;
@@ -1175,6 +1333,37 @@ export class Coordinator<C> extends EventTarget {
     this.dispatchEvent(new ReloadEvent(result));
     for (const listener of this.#passListeners) listener();
     return result;
+  }
+
+  // Records a finished dry run where it is read: its counter and the log.
+  // Nothing a pass records (last result, history, stats, verification,
+  // events, triggers' pass listeners) hears of it. Nothing here throws.
+  #finishDry(
+    fields: Omit<ResultFields, "generation" | "endedAt" | "dryRun">,
+  ): ReloadResult {
+    this.#current = null;
+    const result = buildResult({
+      ...fields,
+      dryRun: true,
+      generation: this.#safeGeneration(),
+      endedAt: this.#safeNow(),
+    });
+    this.#stats.recordDryRun(result.status);
+    try {
+      logResult(this.#log, this.#name, result);
+    } catch {
+      // A sink that throws must not cost the dry run its result.
+    }
+    return result;
+  }
+
+  // The generation in effect, even from a holder whose snapshot throws.
+  #safeGeneration(): number {
+    try {
+      return this.generation();
+    } catch {
+      return this.#last?.generation ?? 0;
+    }
   }
 
   // Writes the texts of the config just put into effect to the last

@@ -127,7 +127,9 @@ const PREFIX = /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@%]+)*\/?$/;
  * `node:http` through {@linkcode nodeListener}:
  *
  * - `GET <prefix>`: `{ generation, config_digest, running_from, drift,
- *   last_result }` as JSON (`last_result` is `null` before the first pass;
+ *   in_progress, last_result }` as JSON (`in_progress` is `{ trigger,
+ *   started_at, dry_run }` while a pass or dry run runs, else `null`;
+ *   `last_result` is `null` before the first pass;
  *   `running_from` is `"last_good"` after a start from the last known-good
  *   config, else `"source"`; `drift` is `{ since, digest }` while the
  *   sources differ from the config in effect, else `null`: see
@@ -138,7 +140,11 @@ const PREFIX = /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@%]+)*\/?$/;
  * - `POST <prefix>` (or `PUT`, as Prometheus accepts): runs a pass (joining one that is about to run, never
  *   overlapping) and answers with its result: 200 on `full_success`, 500 on
  *   `partial_applied`, 422 on `validation_failed` and `load_failed`, so
- *   `curl -f` fails when the reload did. Needs the bearer `token`, or
+ *   `curl -f` fails when the reload did. With `?dry_run=1` (or `true`) it
+ *   runs a dry run instead (`Coordinator.reload({ dryRun: true })`: load
+ *   and check, apply nothing) and answers 200 on `would_apply`, 422 on
+ *   `validation_failed` and `load_failed`; a `dry_run` other than `1`,
+ *   `true`, `0` or `false`, or given twice, gets 400 and runs nothing. Needs the bearer `token`, or
  *   `allowUnauthenticated`; otherwise 401 (wrong or missing token, no
  *   detail) or 403 (no token configured). A browser's cross-origin `POST`
  *   (`Sec-Fetch-Site` other than `same-origin` or `none`, or else an
@@ -152,7 +158,8 @@ const PREFIX = /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@%]+)*\/?$/;
  * and its `Host` header's when it has one) is neither a loopback name nor
  * an allowed one gets 421 on every route, before the token is checked: the
  * defence against DNS rebinding. Routing looks at
- * the path only (never the host, the query, or a method-override header),
+ * the path only (never the host, the query, or a method-override header;
+ * the query's `dry_run` only chooses between a pass and a dry run),
  * as sent: a path with a backslash, a dot segment (`/../`, `/%2e/`) or a
  * control character gets 400, and an encoded `/` (`%2F`) is not a
  * separator. Other methods get 405 with `Allow`; other paths 404. Every
@@ -180,6 +187,25 @@ const PREFIX = /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@%]+)*\/?$/;
  * }));
  * assert.equal(ok.status, 200);
  * assert.equal((await ok.json()).status, "full_success");
+ * ```
+ *
+ * @example A dry run: what a reload would do, changing nothing
+ * ```ts
+ * import { AtomicConfig, Coordinator } from "@hup/reload";
+ * import { reloadHandler } from "@hup/reload/http";
+ * import assert from "node:assert/strict";
+ *
+ * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({ n: 1 }), load: () => ({ n: 2 }) });
+ * const handler = reloadHandler(coordinator, { token: "t0ken" });
+ * const answer = await handler(new Request("http://localhost/-/reload?dry_run=1", {
+ *   method: "POST",
+ *   headers: { authorization: "Bearer t0ken" },
+ * }));
+ * assert.equal(answer.status, 200);
+ * const result = await answer.json();
+ * assert.equal(result.status, "would_apply");
+ * assert.deepEqual(result.changed, ["n"]);
+ * assert.equal(coordinator.generation(), 0); // nothing was applied
  * ```
  *
  * @example Refusing a cross-site POST on an open admin port
@@ -269,6 +295,7 @@ export function reloadHandler<C>(
           configPath: coordinator.configPath,
           url: request.url,
           drift: coordinator.verification().drift,
+          inProgress: coordinator.inProgress(),
         }),
         {
           headers: {
@@ -287,6 +314,7 @@ export function reloadHandler<C>(
         config_digest: coordinator.digest(),
         running_from: coordinator.runningFrom(),
         drift: coordinator.verification().drift,
+        in_progress: coordinator.inProgress(),
         last_result: coordinator.lastResult(),
       },
       200,
@@ -321,8 +349,17 @@ export function reloadHandler<C>(
         "Forbidden: reloading over HTTP is disabled (no token is configured)",
       );
     }
-    log.info("Reload requested over HTTP");
-    const result = await coordinator.reload({ trigger: "http" });
+    const dryRun = readDryRun(request.url);
+    if (dryRun === undefined) {
+      return textResponse(
+        400,
+        "Bad Request: dry_run is given more than once, or is not one of 1, true, 0, false",
+      );
+    }
+    log.info(
+      dryRun ? "Dry run requested over HTTP" : "Reload requested over HTTP",
+    );
+    const result = await coordinator.reload({ trigger: "http", dryRun });
     return json(result, POST_STATUS[result.status]);
   };
 
@@ -465,6 +502,26 @@ function trimSlashes(path: string): string {
   let end = path.length;
   while (end > 0 && path.charCodeAt(end - 1) === 0x2f) end--;
   return path.slice(0, end);
+}
+
+// `?dry_run=1` (or `true`) asks for a dry run, `0`, `false` or none for a
+// pass; anything else, or the parameter twice, is refused (undefined):
+// a request that may have meant a dry run must not run a pass.
+function readDryRun(url: string): boolean | undefined {
+  let values: string[];
+  try {
+    values = new URL(url).searchParams.getAll("dry_run");
+  } catch {
+    return undefined;
+  }
+  if (values.length === 0) return false;
+  if (values.length > 1) return undefined;
+  const value = values[0].toLowerCase();
+  return value === "1" || value === "true"
+    ? true
+    : value === "0" || value === "false"
+    ? false
+    : undefined;
 }
 
 // A browser asks for HTML; `?format=json` asks for the JSON whatever the

@@ -73,7 +73,8 @@ export interface DiscardContext extends CheckContext {
   readonly signal: AbortSignal;
   /**
    * How the pass ends, since it swaps nothing: `validation_failed` (a
-   * check threw, or overran its deadline).
+   * check threw, or overran its deadline), or `would_apply` (a dry run,
+   * which applies nothing).
    */
   readonly status: ReloadStatus;
 }
@@ -85,8 +86,10 @@ export interface DiscardContext extends CheckContext {
  * there (`validation_failed`) and nothing changes, and every hook whose
  * check passed gets `discard`, to free what its check prepared. Otherwise
  * it runs `apply` on every hook in order; one that throws is marked
- * `failed` and the others still run. `Coordinator.create` runs every
- * `check` on the start-up config too, with `undefined` as the old config.
+ * `failed` and the others still run. A dry run stops after the checks:
+ * every hook whose check passed gets `discard`. `Coordinator.create` runs
+ * every `check` on the start-up config too, with `undefined` as the old
+ * config.
  *
  * @example A hook that resizes a cache
  * ```ts
@@ -166,7 +169,8 @@ export interface Hook<C> {
    * Frees what `check` prepared for `newCfg` (a connection pool, a TLS
    * context) when the pass will not swap it in. Called once for every hook
    * whose `check` passed, when the pass then swaps nothing: another hook's
-   * check threw or overran its deadline. Never called after `apply` (a
+   * check threw or overran its deadline, or the pass is a dry run
+   * (`reload({ dryRun: true })`), which applies nothing. Never called after `apply` (a
    * pass that swaps hands `apply` what `check` built), nor when the config
    * did not load (no check ran), nor for the hook whose own check failed
    * (it frees its own work before throwing). Hooks are discarded one at a

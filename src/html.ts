@@ -23,6 +23,12 @@ export interface PageInput {
    */
   runningFrom?: string;
   /**
+   * The pass running now (`Coordinator.inProgress()`), if any: the page
+   * opens with a line saying what asked for it, since when, and whether it
+   * is a dry run.
+   */
+  inProgress?: { trigger: string; started_at: string; dry_run: boolean } | null;
+  /**
    * The address the page was asked for (`request.url`, or a request target
    * such as `/-/reload?refresh=10`). Its path makes the links to the JSON,
    * the history and the metrics relative, so that they work under any
@@ -91,6 +97,7 @@ time,.ms,.trigger{color:#57606a;font-variant-numeric:tabular-nums}
 .pass ul.problems{margin:.15rem 0 0 1.2rem;list-style:disc}
 .empty{color:#57606a}
 .drift{margin:0 0 1rem;padding:.6rem .9rem;border:1px solid #d4a72c;border-left:6px solid #9a6700;border-radius:6px;background:#fff8c5}
+.in-progress{margin:0 0 1rem;padding:.6rem .9rem;border:1px solid #54aeff;border-left:6px solid #0969da;border-radius:6px;background:#ddf4ff}
 .last-good{margin:0 0 1rem;padding:.6rem .9rem;border:1px solid #ff8182;border-left:6px solid #cf222e;border-radius:6px;background:#ffebe9}`;
 
 /**
@@ -141,9 +148,11 @@ ${STYLE}
       ? "digest unknown"
       : `<code>${esc(show(digest))}</code>`
   }</p>
-${renderLastGood(field(input, "runningFrom"))}${
-    renderDrift(field(input, "drift"))
-  }${page === undefined ? "" : renderNav(page)}<p class="legend">${
+${renderInProgress(field(input, "inProgress"))}${
+    renderLastGood(field(input, "runningFrom"))
+  }${renderDrift(field(input, "drift"))}${
+    page === undefined ? "" : renderNav(page)
+  }<p class="legend">${
     [...STATUSES].map(([status, { colour, label }]) =>
       `<span style="--c:${colour}"><span class="mark ${status}"></span>${label}</span>`
     ).join("")
@@ -156,6 +165,21 @@ ${
 </body>
 </html>
 `;
+}
+
+// The line of a pass that has not ended yet.
+function renderInProgress(running: unknown): string {
+  if (running === null || running === undefined) return "";
+  const since = time(field(running, "started_at"));
+  return `<p class="in-progress" role="status"><b>${
+    field(running, "dry_run") === true
+      ? "A dry run is in progress"
+      : "A reload pass is in progress"
+  }</b>, triggered by ${esc(show(field(running, "trigger")))}, since ${
+    since === undefined
+      ? "an unknown time"
+      : `<time datetime="${since.iso}">${since.text}</time>`
+  }; its result appears below when it ends.</p>\n`;
 }
 
 // The banner of a service that started from its last known-good config.

@@ -6,16 +6,17 @@
 import type { ReloadStatus } from "./status.ts";
 
 /**
- * The HTTP status that answers a `POST` whose pass ended with each status:
- * `curl -f` fails exactly when the reload did. The command line holds an
- * answer to it: a result whose status disagrees with the HTTP one is not
- * the handler's.
+ * The HTTP status that answers a `POST` whose pass (or dry run) ended with
+ * each status: `curl -f` fails exactly when the reload did, or a dry run
+ * found that it would. The command line holds an answer to it: a result
+ * whose status disagrees with the HTTP one is not the handler's.
  */
 export const POST_STATUS: Readonly<Record<ReloadStatus, number>> = {
   full_success: 200,
   partial_applied: 500,
   validation_failed: 422,
   load_failed: 422,
+  would_apply: 200,
 };
 
 /**

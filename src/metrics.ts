@@ -18,6 +18,8 @@ export interface MetricsInput {
   verification?: { drift: unknown; checked_at: string | null };
   /** Whether the config in effect came from the last known-good file. */
   runningFromLastGood?: boolean;
+  /** Whether a pass or a dry run is running now. */
+  inProgress?: boolean;
 }
 
 /**
@@ -85,6 +87,18 @@ export function renderMetrics(input: MetricsInput): string {
     "counter",
     "Finished reload passes by status.",
     Object.entries(stats.passes).map(([status, n]) => [{ status }, n]),
+  );
+  family(
+    "hup_reload_dry_runs_total",
+    "counter",
+    "Finished dry runs (which apply nothing) by status: would_apply, validation_failed, load_failed.",
+    Object.entries(stats.dry_runs).map(([status, n]) => [{ status }, n]),
+  );
+  family(
+    "hup_reload_pass_in_progress",
+    "gauge",
+    "Whether a reload pass or a dry run is running now (1) or not (0).",
+    [[{}, input.inProgress === true ? 1 : 0]],
   );
   family(
     "hup_reload_config_last_reload_successful",
@@ -257,6 +271,7 @@ export function metricsText<C>(coordinator: Coordinator<C>): string {
     sources: sourceStats(coordinator.sources),
     verification: coordinator.verification(),
     runningFromLastGood: coordinator.runningFrom() === "last_good",
+    inProgress: coordinator.inProgress() !== null,
   });
 }
 

@@ -51,6 +51,12 @@ export interface PassPlan<C> {
   requiresRestart(next: C): string[] | Promise<string[]>;
   lookup: ((name: string) => unknown) | undefined;
   timers: Timers;
+  /**
+   * A dry run: load and check as a pass does, then discard what every
+   * check built (nothing will be applied) and end `would_apply`, without
+   * an `apply` or a swap.
+   */
+  dryRun?: boolean;
 }
 
 /** What a pass did, for the result. */
@@ -152,7 +158,8 @@ export function checkTimeout(ms: unknown, field: string): void {
 
 /**
  * Runs one reload pass: load, then every hook's `check`, then every hook's
- * `apply`, then the swap into the holder. What user code throws ends up in
+ * `apply`, then the swap into the holder (a dry run stops after the
+ * checks). What user code throws ends up in
  * the report; while the pass waits for user code, a `reload()` from that
  * code is refused (see {@linkcode insidePass}) rather than left waiting for
  * this very pass.
@@ -259,6 +266,26 @@ async function run<C>(
           checks[i],
         )
       ),
+      ...loadedFields,
+    };
+  }
+
+  if (plan.dryRun === true) {
+    // Nothing will be applied: every check's work is freed, as when a
+    // check fails.
+    await discardChecked({
+      name: plan.name,
+      passed: plan.hooks,
+      old,
+      next,
+      changed,
+      status: ReloadStatus.WouldApply,
+      timers: plan.timers,
+      render: hookError,
+    });
+    return {
+      status: ReloadStatus.WouldApply,
+      outcomes: plan.hooks.map(({ name }) => outcome(name, HookStatus.Skipped)),
       ...loadedFields,
     };
   }

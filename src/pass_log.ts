@@ -4,7 +4,8 @@ import type { ReloadResult } from "./result.ts";
 import { HookStatus, ReloadStatus } from "./status.ts";
 
 /**
- * Logs a finished pass: one record with its outcome, one per failed hook and
+ * Logs a finished pass or dry run (whose records say "Dry run", at most
+ * warnings, as it changed nothing): one record with its outcome, one per failed hook and
  * one per field that needs a restart. Results hold no value from the config,
  * so neither do the records; hook and trigger names are logged with their
  * control characters escaped, so a name cannot start a forged log line.
@@ -18,6 +19,7 @@ export function logResult(
   path: string,
   result: ReloadResult,
 ): void {
+  const dry = result.dry_run === true;
   const props = {
     path,
     status: result.status,
@@ -26,8 +28,20 @@ export function logResult(
       { triggers: logNames(result.triggers) }),
     generation: result.generation,
     durationMs: Date.parse(result.ended_at) - Date.parse(result.started_at),
+    ...(dry && { dryRun: true }),
   };
+  // A dry run says so first; what it would have done is a warning at most:
+  // nothing changed, and an operator asked for the verdict.
+  const pass = dry ? "Dry run" : "Reload pass";
+  const fail = (message: string, properties: Record<string, unknown>) =>
+    dry ? log.warn(message, properties) : log.error(message, properties);
   switch (result.status) {
+    case ReloadStatus.WouldApply:
+      log.info(
+        "Dry run would apply, nothing changed: generation {generation}",
+        props,
+      );
+      break;
     case ReloadStatus.FullSuccess:
       log.info("Reload pass succeeded: generation {generation}", props);
       break;
@@ -38,8 +52,8 @@ export function logResult(
       );
       break;
     case ReloadStatus.ValidationFailed:
-      log.error(
-        "Reload pass rejected by a check, config unchanged: generation {generation}",
+      fail(
+        `${pass} rejected by a check, config unchanged: generation {generation}`,
         props,
       );
       break;
@@ -47,12 +61,12 @@ export function logResult(
       // One problem a line: their list, rather than one string of lines.
       const [error, ...problems] = (result.load_error ?? "").split("\n");
       if (problems.length === 0) {
-        log.error("Reload pass failed to load {path}: {error}", {
+        fail(`${pass} failed to load {path}: {error}`, {
           ...props,
           error,
         });
       } else {
-        log.error("Reload pass failed to load {path}: {error} {problems}", {
+        fail(`${pass} failed to load {path}: {error} {problems}`, {
           ...props,
           error,
           problems: problems.map((p) => p.trim()),
@@ -63,18 +77,25 @@ export function logResult(
   }
   for (const o of result.outcomes) {
     if (o.status === HookStatus.Failed) {
-      log.error("Hook {hook} failed: {error}", {
-        ...props,
-        hook: logName(o.name),
-        error: o.error,
-      });
+      fail(
+        dry
+          ? "Dry run: hook {hook} failed: {error}"
+          : "Hook {hook} failed: {error}",
+        {
+          ...props,
+          hook: logName(o.name),
+          error: o.error,
+        },
+      );
     }
   }
   for (const field of result.requires_restart ?? []) {
-    log.warn("Field {field} changed but takes effect only after a restart", {
-      ...props,
-      field,
-    });
+    log.warn(
+      dry
+        ? "Dry run: field {field} would change but takes effect only after a restart"
+        : "Field {field} changed but takes effect only after a restart",
+      { ...props, field },
+    );
   }
 }
 

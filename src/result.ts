@@ -66,6 +66,14 @@ export interface ReloadResult {
   /** The overall outcome of the pass. */
   status: ReloadStatus;
   /**
+   * `true` on the result of a dry run (`reload({ dryRun: true })`, `POST
+   * <prefix>?dry_run=1`), which loaded and checked but applied and swapped
+   * nothing: its status is `would_apply`, `validation_failed` or
+   * `load_failed`, and `generation` the one in effect. Absent on a pass.
+   * Not in the Go package's wire format.
+   */
+  dry_run?: true;
+  /**
    * What asked for the pass first: `signal` (SIGHUP), `http` (a POST or PUT
    * to the handler), `file` (the `fileChanges()` trigger), `call` (a direct
    * `reload()`), or another trigger's name. Not in the Go package's wire
@@ -78,9 +86,10 @@ export interface ReloadResult {
    */
   triggers?: Record<string, number>;
   /**
-   * Every hook the pass considered, in order: on `validation_failed` the
-   * outcome of each `check` (failed ones carry their error), otherwise the
-   * outcome of each `apply`. Empty on `load_failed`.
+   * Every hook the pass considered, in order: on `validation_failed` and
+   * `would_apply` the outcome of each `check` (`skipped`: it passed and
+   * nothing was applied; `failed` with its error), otherwise the outcome of
+   * each `apply`. Empty on `load_failed`.
    */
   outcomes: HookOutcome[];
   /**
@@ -119,6 +128,8 @@ export interface ResultFields {
   generation: number;
   /** The outcome of the pass. */
   status: ReloadStatus;
+  /** Whether it was a dry run. */
+  dryRun?: boolean;
   /** What asked for the pass first. */
   trigger: string;
   /** How many requests of each kind the pass answered. */
@@ -157,6 +168,7 @@ export function buildResult(fields: ResultFields): ReloadResult {
   const result: ReloadResult = {
     generation: fields.generation,
     status: fields.status,
+    ...(fields.dryRun === true && { dry_run: true as const }),
     trigger: fields.trigger,
     ...(total > 1 && { triggers: Object.fromEntries(requests!) }),
     outcomes,

@@ -12,14 +12,24 @@ import { ReloadStatus } from "./status.ts";
  *
  * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}), load: () => ({}), hooks: [] });
  * await coordinator.reload();
+ * await coordinator.reload({ dryRun: true });
  * const stats = coordinator.stats();
  * assert.equal(stats.passes.full_success, 1);
  * assert.equal(stats.passes.load_failed, 0);
+ * assert.equal(stats.dry_runs.would_apply, 1);
  * ```
  */
 export interface ReloadStats {
-  /** Finished passes by status. */
-  passes: Record<ReloadStatus, number>;
+  /** Finished passes by status (dry runs are not passes). */
+  passes: Record<Exclude<ReloadStatus, "would_apply">, number>;
+  /**
+   * Finished dry runs by status; they count here only, never in `passes`
+   * nor anywhere else.
+   */
+  dry_runs: Record<
+    "would_apply" | "validation_failed" | "load_failed",
+    number
+  >;
   /** Failed outcomes (check or apply) by hook name. */
   hook_failures: Record<string, number>;
   /**
@@ -40,11 +50,25 @@ export interface ReloadStats {
   requires_restart: string[];
 }
 
+/**
+ * The statuses a pass ends with: every {@linkcode ReloadStatus} but
+ * `would_apply`, which only a dry run gives.
+ */
+type PassStatus = Exclude<ReloadStatus, "would_apply">;
+
+/** The statuses a dry run ends with. */
+type DryRunStatus = "would_apply" | "validation_failed" | "load_failed";
+
 /** Keeps {@linkcode ReloadStats} up to date, one result at a time. */
 export class StatsRecorder {
-  readonly #passes: Record<ReloadStatus, number> = {
+  readonly #passes: Record<PassStatus, number> = {
     full_success: 0,
     partial_applied: 0,
+    validation_failed: 0,
+    load_failed: 0,
+  };
+  readonly #dryRuns: Record<DryRunStatus, number> = {
+    would_apply: 0,
     validation_failed: 0,
     load_failed: 0,
   };
@@ -64,6 +88,7 @@ export class StatsRecorder {
 
   /** Counts one finished pass. */
   record(result: ReloadResult): void {
+    if (result.status === ReloadStatus.WouldApply) return;
     this.#passes[result.status]++;
     for (const outcome of result.outcomes) {
       if (outcome.status === "failed") {
@@ -83,10 +108,18 @@ export class StatsRecorder {
       Date.parse(result.started_at);
   }
 
+  /** Counts one finished dry run, and nothing else. */
+  recordDryRun(status: ReloadStatus): void {
+    if (Object.hasOwn(this.#dryRuns, status)) {
+      this.#dryRuns[status as DryRunStatus]++;
+    }
+  }
+
   /** A copy of the counters, as plain data. */
   snapshot(): ReloadStats {
     return {
       passes: { ...this.#passes },
+      dry_runs: { ...this.#dryRuns },
       hook_failures: Object.fromEntries(this.#hookFailures),
       last_success_at: this.#lastSuccessAt,
       last_duration_ms: this.#lastDurationMs,

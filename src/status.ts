@@ -46,6 +46,10 @@ export type HookStatus = typeof HookStatus[keyof typeof HookStatus];
  *   changed, the generation is unchanged.
  * - `load_failed`: the file could not be read, expanded, parsed or validated;
  *   no hook ran, nothing changed, the generation is unchanged.
+ * - `would_apply`: only for a dry run (`reload({ dryRun: true })`): it
+ *   loaded and every `check` passed, so a pass would apply it; no `apply`
+ *   ran, nothing changed. A dry run's other outcomes are `load_failed` and
+ *   `validation_failed`; a real pass never ends `would_apply`.
  *
  * @example Usage
  * ```ts
@@ -64,6 +68,8 @@ export const ReloadStatus = {
   ValidationFailed: "validation_failed",
   /** The file failed to load or validate; nothing changed. */
   LoadFailed: "load_failed",
+  /** A dry run only: it loaded and every `check` passed; nothing changed. */
+  WouldApply: "would_apply",
 } as const;
 
 /**

@@ -266,8 +266,20 @@ for (const runtime of RUNTIMES) {
       const { argv } = live(service.port);
       const env = { DEMO_TOKEN: TOKEN };
 
-      // A good file: exit 0, the result on stdout, the config swapped.
+      // A dry run of a good file: exit 0, what would change, nothing
+      // applied.
       await service.file.replace("greeting: howdy\n");
+      const dry = await run([...argv, "--dry-run"], env);
+      assert.equal(dry.code, ExitCode.Ok, dry.stderr);
+      assert.match(
+        dry.stdout,
+        /^dry run: would_apply, generation 0 \(unchanged\) \(trigger http/,
+      );
+      assert.match(dry.stdout, /\n {2}would change: greeting\n/);
+      assert.equal(service.coordinator.config.load().greeting, "hello");
+      assert.equal(service.coordinator.lastResult(), null);
+
+      // A good file: exit 0, the result on stdout, the config swapped.
       const good = await run(argv, env);
       assert.equal(good.code, ExitCode.Ok, good.stderr);
       assert.match(
@@ -334,6 +346,18 @@ for (const runtime of RUNTIMES) {
         `ended after ${hung.ms} ms, a run without waiting took ${refused.ms} ms`,
       );
       await service.control.hanging.promise;
+      // status shows the pass that has not ended.
+      const during = await run([
+        ...cli(runtime, [`--allow-net=127.0.0.1:${service.port}`]),
+        "status",
+        "--url",
+        service.url,
+      ]);
+      assert.match(
+        during.stdout,
+        /\nin progress: a reload pass, triggered by http, since \d{4}-[\d-]+T[\d:.]+Z\n(?:drift: .*\n)?last reload: load_failed/,
+        during.stderr,
+      );
       service.control.release.resolve();
       assert.equal((await ended).status, "full_success");
 
@@ -614,6 +638,172 @@ test("runCli() reload exits with each status's code and prints what failed", asy
   assert.equal(json.code, 0);
   const result = JSON.parse(json.stdout);
   assert.deepEqual(result, service.coordinator.lastResult());
+});
+
+test("runCli() reload --dry-run prints what would change and needs a restart, exits as a reload would fail, and changes nothing", async () => {
+  await using service = await startService({ token: TOKEN });
+  const dryRun = async (config: string, ...extra: string[]) => {
+    await service.file.replace(config);
+    const { io, out } = memoryIo({ HUP_RELOAD_TOKEN: TOKEN });
+    const code = await runCli(
+      ["reload", "--url", service.url, "--dry-run", ...extra],
+      io,
+    );
+    return { code, ...out };
+  };
+  const ok = await dryRun("greeting: hi\n");
+  assert.equal(ok.code, ExitCode.Ok, ok.stderr);
+  assert.match(
+    ok.stdout,
+    /^dry run: would_apply, generation 0 \(unchanged\) \(trigger http, \d+ ms\)\n {2}checks: 1 passed\n {2}would change: greeting\n {2}config: sha256:[0-9a-f]{64}\n$/,
+  );
+  const refused = await dryRun("greeting: hi\nrefuse: true\n");
+  assert.equal(refused.code, ExitCode.ValidationFailed);
+  assert.match(refused.stdout, /^dry run: validation_failed, generation 0/);
+  assert.match(
+    refused.stdout,
+    /\n {2}checks: 1 failed\n {2}failed: greeter: Cannot greet as refuse is set/,
+  );
+  const broken = await dryRun("greeting: [hi\n");
+  assert.equal(broken.code, ExitCode.LoadFailed);
+  assert.match(
+    broken.stdout,
+    /\n {2}load error: Cannot load config as the file is not valid YAML: /,
+  );
+  const json = await dryRun("greeting: hey\n", "--json");
+  assert.equal(json.code, ExitCode.Ok);
+  assert.equal(JSON.parse(json.stdout).dry_run, true);
+  assert.equal(service.coordinator.generation(), 0);
+  assert.equal(service.coordinator.lastResult(), null);
+  assert.deepEqual(service.coordinator.stats().dry_runs, {
+    would_apply: 2,
+    validation_failed: 1,
+    load_failed: 1,
+  });
+
+  // What would need a restart, from a service that says so.
+  const result = {
+    generation: 4,
+    status: "would_apply",
+    dry_run: true,
+    trigger: "http",
+    outcomes: [],
+    changed: ["port"],
+    requires_restart: ["port"],
+    started_at: "2026-12-06T03:00:00.000Z",
+    ended_at: "2026-12-06T03:00:00.005Z",
+  };
+  const { io, out } = memoryIo({}, {
+    fetch: (input) =>
+      Promise.resolve(
+        String(input).includes("dry_run=1")
+          ? Response.json(result)
+          : Response.json({
+            generation: 4,
+            config_digest: null,
+            in_progress: null,
+            last_result: null,
+          }),
+      ),
+  });
+  assert.equal(
+    await runCli([
+      "reload",
+      "--url",
+      "http://127.0.0.1:1/-/reload",
+      "--dry-run",
+    ], io),
+    ExitCode.Ok,
+  );
+  assert.equal(
+    out.stdout,
+    "dry run: would_apply, generation 4 (unchanged) (trigger http, 5 ms)\n  would require a restart: port\n  would change: port\n",
+  );
+});
+
+test("runCli() reload --dry-run asks nothing of a service that does not know dry runs, and takes no pass's answer for a dry run's", async () => {
+  const pass = {
+    generation: 1,
+    status: "full_success",
+    trigger: "http",
+    outcomes: [],
+    started_at: "2026-12-06T03:00:00.000Z",
+    ended_at: "2026-12-06T03:00:00.005Z",
+  };
+  const serve = (status: Record<string, unknown>, posted: unknown) => {
+    const asked: string[] = [];
+    const { io, out } = memoryIo({}, {
+      fetch: (input, init) => {
+        asked.push(`${init?.method ?? "GET"} ${String(input)}`);
+        return Promise.resolve(
+          init?.method === "POST"
+            ? Response.json(posted)
+            : Response.json(status),
+        );
+      },
+    });
+    return { io, out, asked };
+  };
+  const url = "http://127.0.0.1:1/-/reload";
+  const old = { generation: 1, config_digest: null, last_result: null };
+
+  // A service that predates dry runs would run a pass: nothing is POSTed.
+  const before = serve(old, pass);
+  assert.equal(
+    await runCli(["reload", "--url", url, "--dry-run"], before.io),
+    ExitCode.Protocol,
+  );
+  assert.deepEqual(before.asked, [`GET ${url}`]);
+  assert.match(
+    before.out.stderr,
+    /^hup-reload: Cannot run a dry run as the service does not offer them \(its status has no in_progress\): it would run a real pass instead; nothing was asked of it: /,
+  );
+
+  // A pass's result to a dry run, a dry run's to a reload: neither counts.
+  const current = { ...old, in_progress: null };
+  const mixed = serve(current, pass);
+  assert.equal(
+    await runCli(["reload", "--url", url, "--dry-run"], mixed.io),
+    ExitCode.Protocol,
+  );
+  assert.deepEqual(mixed.asked, [`GET ${url}`, `POST ${url}?dry_run=1`]);
+  assert.match(mixed.out.stderr, /the answer is not a dry run's result/);
+  assert.equal(mixed.out.stdout, "");
+  const dry = { ...pass, generation: 0, status: "would_apply", dry_run: true };
+  const reversed = serve(current, dry);
+  assert.equal(
+    await runCli(["reload", "--url", url], reversed.io),
+    ExitCode.Protocol,
+  );
+  assert.match(reversed.out.stderr, /a dry run's, not a pass's result/);
+  // would_apply without dry_run is no result at all.
+  const { dry_run: _, ...unmarked } = dry;
+  const odd = serve(current, unmarked);
+  assert.equal(
+    await runCli(["reload", "--url", url], odd.io),
+    ExitCode.Protocol,
+  );
+  assert.match(odd.out.stderr, /the answer is not a reload result/);
+});
+
+test("runCli() status shows the pass in progress", async () => {
+  await using service = await startService();
+  service.control.hanging = deferred();
+  service.control.release = deferred();
+  await service.file.replace("greeting: hi\nhang: true\n");
+  const pass = service.coordinator.reload({ trigger: "deploy" });
+  await service.control.hanging.promise;
+  const { io, out } = memoryIo();
+  assert.equal(await runCli(["status", "--url", service.url], io), 0);
+  assert.match(
+    out.stdout,
+    /^generation 0, config sha256:[0-9a-f]{64}\nin progress: a reload pass, triggered by deploy, since \d{4}-[\d-]+T[\d:.]+Z\nlast reload: none since start-up\n$/,
+  );
+  service.control.release.resolve();
+  assert.equal((await pass).status, "full_success");
+  const after = memoryIo();
+  await runCli(["status", "--url", service.url], after.io);
+  assert.doesNotMatch(after.out.stdout, /in progress/);
 });
 
 test("runCli() status exits 0 before the first pass and as the last pass did after", async () => {

@@ -60,6 +60,7 @@ describe("reloadHandler()", () => {
       config_digest: null,
       running_from: "source",
       drift: null,
+      in_progress: null,
       last_result: null,
     });
   });
@@ -81,6 +82,7 @@ describe("reloadHandler()", () => {
       config_digest: `sha256:${hex}`,
       running_from: "source",
       drift: null,
+      in_progress: null,
       last_result: result,
     });
     assert.equal(result.config_digest, `sha256:${hex}`);

@@ -136,10 +136,12 @@ const failing = (names: string[]): Hook<object>[] =>
 const ALL_FAMILIES = [
   "hup_reload_config_info",
   "hup_reload_config_last_reload_successful",
+  "hup_reload_dry_runs_total",
   "hup_reload_generation",
   "hup_reload_hook_failures_total",
   "hup_reload_last_duration_seconds",
   "hup_reload_last_success_timestamp_seconds",
+  "hup_reload_pass_in_progress",
   "hup_reload_passes_total",
   "hup_reload_requires_restart",
   "hup_reload_running_from_last_good",
@@ -447,6 +449,7 @@ describe("metricsText()", () => {
           validation_failed: 0,
           load_failed: 0,
         },
+        dry_runs: { would_apply: 0, validation_failed: 0, load_failed: 0 },
         // Two keys that render as one label value: a lone surrogate and
         // the replacement character it becomes.
         hook_failures: Object.fromEntries([

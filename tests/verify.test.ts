@@ -294,6 +294,7 @@ test("the drift is in GET /-/reload, on the page and in the metrics, through eve
       "config_digest",
       "running_from",
       "drift",
+      "in_progress",
       "last_result",
     ]);
     assert.equal(body.drift.digest, sha(bad));

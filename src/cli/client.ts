@@ -24,12 +24,14 @@ export interface ClientArgs {
   timeoutMs: number;
   /** Whether to print JSON. */
   json: boolean;
+  /** `reload` only: whether to ask for a dry run. */
+  dryRun: boolean;
 }
 
 /**
  * Reads the command line of a command that talks to the handler: its URL,
  * token (from a file or a variable, never the command line), timeout and
- * output format.
+ * output format, and for `reload`, `--dry-run`.
  *
  * A token is never sent in clear across a network: with a token (from any
  * source), an `http:` URL must name a loopback host (`localhost`,
@@ -51,7 +53,10 @@ export async function readClientArgs(
   io: CliIo,
   defaultTimeout: number,
 ): Promise<ClientArgs | "help"> {
-  const { values, help } = readArgs(command, args, CLIENT_OPTIONS, {
+  const options = command === "reload"
+    ? { ...CLIENT_OPTIONS, "dry-run": { type: "boolean" } } as const
+    : CLIENT_OPTIONS;
+  const { values, help } = readArgs(command, args, options, {
     min: 0,
     max: 0,
     name: "argument",
@@ -81,5 +86,11 @@ export async function readClientArgs(
       }, which is not a loopback host, so the token from ${token.source} would cross the network in clear (use https:, or give --insecure to send it anyway)`,
     );
   }
-  return { url, token, timeoutMs, json: values.json === true };
+  return {
+    url,
+    token,
+    timeoutMs,
+    json: values.json === true,
+    dryRun: values["dry-run"] === true,
+  };
 }

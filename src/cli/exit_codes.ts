@@ -18,7 +18,10 @@ import type { ReloadStatus } from "../status.ts";
  * ```
  */
 export const ExitCode = {
-  /** The command did what it was asked: the file loads, the pass succeeded. */
+  /**
+   * The command did what it was asked: the file loads, the pass succeeded,
+   * a dry run would apply.
+   */
   Ok: 0,
   /** `check`: the config file does not load (as `nginx -t` or promtool). */
   CheckFailed: 1,
@@ -61,13 +64,15 @@ const OF_STATUS: Record<ReloadStatus, ExitCode> = {
   partial_applied: ExitCode.PartialApplied,
   validation_failed: ExitCode.ValidationFailed,
   load_failed: ExitCode.LoadFailed,
+  would_apply: ExitCode.Ok,
 };
 
 /**
  * The exit code that reports a pass's status.
  *
  * @param status The status of the pass.
- * @returns 0 for `full_success`, else the status's own code.
+ * @returns 0 for `full_success` and a dry run's `would_apply`, else the
+ *   status's own code.
  */
 export function exitCodeOf(status: ReloadStatus): ExitCode {
   return OF_STATUS[status];

@@ -22,7 +22,9 @@ export function printable(text: string, keepNewlines = false): string {
 /**
  * A pass's result for people: its status and generation on the first line,
  * then what failed (each failed hook with its error, the load error), what
- * needs a restart, what changed and the digest, one indented line each.
+ * needs a restart, what changed and the digest, one indented line each. A
+ * dry run's say "would change", "would require a restart", and count its
+ * checks (`passed`, `failed`).
  *
  * @param result The result.
  * @returns The lines, without final newlines.
@@ -39,6 +41,8 @@ export function formatResult(result: ReloadResult): string[] {
   if (Number.isFinite(ms) && ms >= 0) extra.push(`${ms} ms`);
   const swapped = result.status === "full_success" ||
     result.status === "partial_applied";
+  // A dry run's outcomes are its checks': `skipped` is one that passed.
+  const dry = result.dry_run === true;
   const lines = [
     `${result.status}, generation ${result.generation}${
       swapped ? "" : " (unchanged)"
@@ -47,10 +51,11 @@ export function formatResult(result: ReloadResult): string[] {
   if (result.outcomes.length > 0) {
     const counts = new Map<string, number>();
     for (const o of result.outcomes) {
-      counts.set(o.status, (counts.get(o.status) ?? 0) + 1);
+      const status = dry && o.status === "skipped" ? "passed" : o.status;
+      counts.set(status, (counts.get(status) ?? 0) + 1);
     }
     lines.push(
-      `  hooks: ${
+      `  ${dry ? "checks" : "hooks"}: ${
         [...counts].map(([status, n]) => `${n} ${printable(status)}`).join(
           ", ",
         )
@@ -77,7 +82,7 @@ export function formatResult(result: ReloadResult): string[] {
   }
   if (result.requires_restart !== undefined) {
     lines.push(
-      `  requires restart: ${
+      `  ${dry ? "would require a restart" : "requires restart"}: ${
         result.requires_restart.map((p) => printable(p)).join(", ")
       }`,
     );
@@ -87,7 +92,7 @@ export function formatResult(result: ReloadResult): string[] {
       ? ` and ${result.changed_omitted} more`
       : "";
     lines.push(
-      `  changed: ${
+      `  ${dry ? "would change" : "changed"}: ${
         result.changed.length === 0
           ? "nothing"
           : result.changed.map((p) => printable(p)).join(", ") + more

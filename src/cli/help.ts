@@ -1,7 +1,8 @@
 // The --help texts. Kept short enough for a terminal; docs/cli.md has the rest.
 
 const EXIT_CODES = `Exit codes:
-  0   success: the file loads (check), the pass ended full_success
+  0   success: the file loads (check), the pass ended full_success, a dry
+      run would apply (would_apply)
   1   check: the file does not load
   10  partial_applied: the new config is in effect, a hook failed to apply it
   11  validation_failed: a hook's check refused the file; nothing changed
@@ -13,7 +14,8 @@ const EXIT_CODES = `Exit codes:
   70  an internal error
   75  no answer within --timeout (a pass may still be running)
   76  the answer is not from the reload handler (wrong --url, a proxy), or
-      its HTTP status does not go with its result (see reload --help)
+      its HTTP status does not go with its result (see reload --help); a
+      dry run asked of a service that does not know dry runs
   77  the service refused the request (HTTP 401, 403, 421)
 `;
 
@@ -65,7 +67,7 @@ schema module cannot be read or used.
 /** `hup-reload reload --help`. */
 export const RELOAD_HELP: string =
   `Usage: hup-reload reload --url URL [--token-file FILE | --token-env NAME]
-                         [--timeout SECONDS] [--json] [--insecure]
+                         [--timeout SECONDS] [--json] [--insecure] [--dry-run]
 
 POST to the service's reload handler, which runs one reload pass and answers
 when it ends; print the result and exit with its status. For systemd's
@@ -73,6 +75,12 @@ ExecReload=: systemctl reload then waits for the verdict and fails when the
 reload fails. The exit code agrees with the HTTP status: 200 full_success 0,
 500 partial_applied 10, 422 validation_failed 11 or load_failed 12; a result
 under any other status (full_success with 500, say) exits 76.
+
+With --dry-run, the service loads and checks the file against the running
+config but applies nothing: it prints what would change and what would need
+a restart, and exits 0 when a reload would apply it (200 would_apply), 11 or
+12 when a reload would fail as above. A service too old to know dry runs is
+refused (76) before anything is asked of it.
 
 Options:
   --url URL           The handler's address, e.g. http://127.0.0.1:9090/-/reload
@@ -88,6 +96,8 @@ Options:
   --insecure          Send the token over plain http: to a host that is not
                       loopback (localhost, 127.0.0.0/8, [::1]); refused
                       otherwise. It turns off no certificate check
+  --dry-run           Load and check only, against the running config:
+                      apply nothing, change nothing
   -h, --help          Show this help
 
 ${EXIT_CODES}`;
@@ -98,7 +108,7 @@ export const STATUS_HELP: string =
                          [--timeout SECONDS] [--json] [--insecure]
 
 GET the service's reload status: the generation in effect, the config's
-digest, the drift (while the config's sources differ from the config in
+digest, the pass in progress (if one has not ended yet), the drift (while the config's sources differ from the config in
 effect) and the last pass's result. Exits as reload would have for the last
 pass (0 before the first one), and 12 while drifting, so a monitoring check
 fails while the last reload has failed or the service runs a config that is

@@ -7,8 +7,8 @@ import { ExitCode, exitCodeOf } from "./exit_codes.ts";
 import { formatResult, printable } from "./format.ts";
 import { RELOAD_HELP } from "./help.ts";
 import type { CliIo } from "./io.ts";
-import { exchange } from "./request.ts";
-import { isReloadResult } from "./result_shape.ts";
+import { type Ask, exchange } from "./request.ts";
+import { isReloadResult, isStatusBody } from "./result_shape.ts";
 
 /** How long `reload` waits for the verdict by default, in seconds. */
 export const RELOAD_TIMEOUT = 60;
@@ -21,11 +21,19 @@ export const RELOAD_TIMEOUT = 60;
  * 422 `validation_failed` 11 and `load_failed` 12, and a result whose
  * status does not go with the HTTP one exits 76 (protocol).
  *
+ * With `--dry-run` it first reads the status, to make sure the service
+ * knows dry runs (one that does not would run a pass for `?dry_run=1`),
+ * then POSTs with `?dry_run=1`: a dry run, which applies nothing, exits 0
+ * for 200 `would_apply`, and 11 or 12 as a reload would for the failures;
+ * an answer that is not a dry run's (or, without `--dry-run`, one that is)
+ * exits 76. Both requests together are bounded by `--timeout`.
+ *
  * @param args The arguments after `reload`.
  * @param io The process.
  * @returns The exit code of the pass's status.
  * @throws {CliError} For a bad command line or token, an unreachable
- *   service, a refusal, a timeout or an answer that is not a result.
+ *   service, a refusal, a timeout, an answer that is not a result, or
+ *   `--dry-run` to a service that does not know dry runs.
  */
 export async function reload(
   args: readonly string[],
@@ -36,13 +44,21 @@ export async function reload(
     io.stdout(RELOAD_HELP);
     return ExitCode.Ok;
   }
-  const { url, token, timeoutMs } = asked;
+  const { token, dryRun } = asked;
+  let { url, timeoutMs } = asked;
+  if (dryRun) {
+    const started = Date.now();
+    await checkDryRuns(io, { url, token, timeoutMs });
+    timeoutMs = Math.max(1, timeoutMs - (Date.now() - started));
+    url = new URL(url);
+    url.searchParams.set("dry_run", "1");
+  }
   const ask = {
     method: "POST",
     url,
     token,
     timeoutMs,
-    doing: "reload",
+    doing: dryRun ? "run a dry run" : "reload",
   } as const;
   const answer = await exchange(io, ask);
   const result: ReloadResult = readAnswer(
@@ -55,6 +71,16 @@ export async function reload(
   // The exit code agrees with the HTTP status: a body that says
   // full_success under a 500 (a proxy's rewrite, another server) is not the
   // handler's answer, and neither verdict can be trusted.
+  if ((result.dry_run === true) !== dryRun) {
+    throw new CliError(
+      ExitCode.Protocol,
+      `Cannot ${ask.doing} as the answer is ${
+        dryRun ? "not a dry run's" : "a dry run's, not a pass's"
+      } result (status ${result.status}), so it is not the answer to this request: ${
+        printable(url.href)
+      }`,
+    );
+  }
   const expected = POST_STATUS[result.status];
   if (answer.status !== expected) {
     throw new CliError(
@@ -67,7 +93,34 @@ export async function reload(
   io.stdout(
     asked.json
       ? `${JSON.stringify(result, null, 2)}\n`
-      : `reload: ${formatResult(result).join("\n")}\n`,
+      : `${dryRun ? "dry run" : "reload"}: ${
+        formatResult(result).join("\n")
+      }\n`,
   );
   return exitCodeOf(result.status);
+}
+
+// A service that predates dry runs ignores `?dry_run=1` and runs a pass:
+// its status, which has no `in_progress`, gives it away before anything is
+// asked of it.
+async function checkDryRuns(
+  io: CliIo,
+  ask: Pick<Ask, "url" | "token" | "timeoutMs">,
+): Promise<void> {
+  const read = { ...ask, method: "GET", doing: "run a dry run" } as const;
+  const body = readAnswer(
+    await exchange(io, read),
+    read,
+    [200],
+    isStatusBody,
+    "a reload status",
+  );
+  if (body.in_progress === undefined) {
+    throw new CliError(
+      ExitCode.Protocol,
+      `Cannot run a dry run as the service does not offer them (its status has no in_progress): it would run a real pass instead; nothing was asked of it: ${
+        printable(ask.url.href)
+      }`,
+    );
+  }
 }

@@ -2,6 +2,11 @@ import type { ReloadResult } from "../result.ts";
 import { ReloadStatus } from "../status.ts";
 
 const STATUSES: ReadonlySet<unknown> = new Set(Object.values(ReloadStatus));
+const DRY_RUN_STATUSES: ReadonlySet<unknown> = new Set([
+  ReloadStatus.WouldApply,
+  ReloadStatus.ValidationFailed,
+  ReloadStatus.LoadFailed,
+]);
 
 /** What `GET <prefix>` answers. */
 export interface StatusBody {
@@ -15,6 +20,13 @@ export interface StatusBody {
    * absent from a service that does not verify its sources.
    */
   drift?: { since: string; digest: string | null } | null;
+  /**
+   * The pass or dry run running now, `null` when none is; absent from a
+   * service that predates dry runs.
+   */
+  in_progress?:
+    | { trigger: string; started_at: string; dry_run: boolean }
+    | null;
   /** The last pass's result, `null` before the first. */
   last_result: ReloadResult | null;
 }
@@ -30,6 +42,10 @@ export function isReloadResult(value: unknown): value is ReloadResult {
   if (!isRecord(value)) return false;
   const r = value;
   return STATUSES.has(r.status) &&
+    // would_apply is a dry run's status, and only a dry run's.
+    (r.dry_run === true
+      ? DRY_RUN_STATUSES.has(r.status)
+      : r.dry_run === undefined && r.status !== ReloadStatus.WouldApply) &&
     isCount(r.generation) &&
     typeof r.trigger === "string" &&
     Array.isArray(r.outcomes) &&
@@ -63,7 +79,14 @@ export function isStatusBody(value: unknown): value is StatusBody {
       (isRecord(value.drift) && typeof value.drift.since === "string" &&
         (value.drift.digest === null ||
           typeof value.drift.digest === "string"))) &&
-    (value.last_result === null || isReloadResult(value.last_result));
+    (value.in_progress === undefined || value.in_progress === null ||
+      (isRecord(value.in_progress) &&
+        typeof value.in_progress.trigger === "string" &&
+        typeof value.in_progress.started_at === "string" &&
+        typeof value.in_progress.dry_run === "boolean")) &&
+    (value.last_result === null ||
+      (isReloadResult(value.last_result) &&
+        value.last_result.dry_run === undefined));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

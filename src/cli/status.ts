@@ -12,7 +12,8 @@ export const STATUS_TIMEOUT = 10;
 
 /**
  * `hup-reload status --url <admin url>`: GETs the handler's status and
- * reports the generation, the drift and the last pass. Exits as a reload
+ * reports the generation, the pass in progress, the drift and the last
+ * pass. Exits as a reload
  * ending with the last pass's status would (0 before the first pass), and
  * 12 while the sources differ from the config in effect, so a monitoring
  * check fails exactly while the last reload has failed or the service runs
@@ -56,8 +57,17 @@ export async function status(
       ? ""
       : `, config ${printable(body.config_digest)}`;
     const drift = body.drift ?? null;
+    const running = body.in_progress ?? null;
     io.stdout(
       `generation ${body.generation}${digest}\n${
+        running === null
+          ? ""
+          : `in progress: ${
+            running.dry_run ? "a dry run" : "a reload pass"
+          }, triggered by ${printable(running.trigger)}, since ${
+            printable(running.started_at)
+          }\n`
+      }${
         drift === null
           ? ""
           : `drift: the source differs from the running config since ${
