@@ -1155,8 +1155,12 @@ test("runCli() answers a bad command line with 64 and says which option", async 
       "--timeout is not a number of seconds",
     ],
     [
-      ["reload", "--url", "http://a/", "--url", "http://b/"],
-      "--url is given more than once",
+      ["reload", "--url", "http://a/", "--batch", "2"],
+      "--batch is for --rolling",
+    ],
+    [
+      ["reload", "--url", "http://a/", "--timeout", "1", "--timeout", "2"],
+      "--timeout is given more than once",
     ],
     [
       ["reload", "--url", "http://host/", "--json=yes"],

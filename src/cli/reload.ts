@@ -1,9 +1,10 @@
 import { POST_STATUS } from "../http_common.ts";
 import type { ReloadResult } from "../result.ts";
 import { readAnswer } from "./answer.ts";
-import { readClientArgs } from "./client.ts";
+import { type ClientArgs, readClientArgs } from "./client.ts";
 import { CliError } from "./errors.ts";
 import { ExitCode, exitCodeOf } from "./exit_codes.ts";
+import { askEach, askOne, type Outcome, printFleet, rolling } from "./fleet.ts";
 import { formatResult, printable } from "./format.ts";
 import { RELOAD_HELP } from "./help.ts";
 import type { CliIo } from "./io.ts";
@@ -44,8 +45,38 @@ export async function reload(
     io.stdout(RELOAD_HELP);
     return ExitCode.Ok;
   }
-  const { token, dryRun } = asked;
-  let { url, timeoutMs } = asked;
+  if (asked.fleet) return await reloadFleet(asked, io);
+  const { dryRun } = asked;
+  const result = await reloadOnce(io, asked, dryRun);
+  io.stdout(
+    asked.json
+      ? `${JSON.stringify(result, null, 2)}\n`
+      : `${dryRun ? "dry run" : "reload"}: ${
+        formatResult(result).join("\n")
+      }\n`,
+  );
+  return exitCodeOf(result.status);
+}
+
+/**
+ * Asks one service for a pass (or, with `dryRun`, a dry run) and reads its
+ * result, with every check `reload` makes: a dry run only of a service that
+ * knows them, the answer's kind and HTTP status agreeing with the result.
+ *
+ * @param io The process.
+ * @param target The handler's URL, the token, and how long both requests
+ *   together may take.
+ * @param dryRun Whether to ask for a dry run.
+ * @returns The result.
+ * @throws {CliError} As {@linkcode reload} does for one service.
+ */
+export async function reloadOnce(
+  io: CliIo,
+  target: Pick<Ask, "url" | "token" | "timeoutMs">,
+  dryRun: boolean,
+): Promise<ReloadResult> {
+  const { token } = target;
+  let { url, timeoutMs } = target;
   if (dryRun) {
     const started = Date.now();
     await checkDryRuns(io, { url, token, timeoutMs });
@@ -90,14 +121,7 @@ export async function reload(
       }`,
     );
   }
-  io.stdout(
-    asked.json
-      ? `${JSON.stringify(result, null, 2)}\n`
-      : `${dryRun ? "dry run" : "reload"}: ${
-        formatResult(result).join("\n")
-      }\n`,
-  );
-  return exitCodeOf(result.status);
+  return result;
 }
 
 // A service that predates dry runs ignores `?dry_run=1` and runs a pass:
@@ -123,4 +147,43 @@ async function checkDryRuns(
       }`,
     );
   }
+}
+
+/**
+ * `reload` of many services: each asked as one would be, at most
+ * `--parallel` at a time, or with `--rolling`, `--batch` at a time in
+ * order, stopping after the first batch in which one did not end
+ * `full_success` (or, with `--dry-run`, `would_apply`).
+ */
+async function reloadFleet(
+  asked: ClientArgs,
+  io: CliIo,
+): Promise<ExitCode> {
+  const startedAt = performance.now();
+  const { token, timeoutMs, dryRun } = asked;
+  const ask = (url: URL): Promise<Outcome> =>
+    askOne(url, async () => {
+      const result = await reloadOnce(io, { url, token, timeoutMs }, dryRun);
+      return {
+        exit_code: exitCodeOf(result.status),
+        outcome: result.status,
+        generation: result.generation,
+        config_digest: result.config_digest ?? null,
+        drift: null,
+        answer: result,
+      };
+    });
+  const command = dryRun ? "dry run" : "reload";
+  if (asked.rolling !== undefined) {
+    const { outcomes, stopped } = await rolling(
+      asked.urls,
+      asked.rolling,
+      ask,
+    );
+    return printFleet(io, command, outcomes, asked.json, startedAt, {
+      stopped,
+    });
+  }
+  const outcomes = await askEach(asked.urls, asked.parallel, ask);
+  return printFleet(io, command, outcomes, asked.json, startedAt);
 }

@@ -1,11 +1,18 @@
 import { readAnswer } from "./answer.ts";
-import { readClientArgs } from "./client.ts";
+import { type ClientArgs, readClientArgs } from "./client.ts";
 import { ExitCode, exitCodeOf } from "./exit_codes.ts";
+import {
+  askEach,
+  askOne,
+  type Outcome,
+  printFleet,
+  worstExitCode,
+} from "./fleet.ts";
 import { formatResult, printable } from "./format.ts";
 import { STATUS_HELP } from "./help.ts";
 import type { CliIo } from "./io.ts";
-import { exchange } from "./request.ts";
-import { isStatusBody } from "./result_shape.ts";
+import { type Ask, exchange } from "./request.ts";
+import { isStatusBody, type StatusBody } from "./result_shape.ts";
 
 /** How long `status` waits by default, in seconds. */
 export const STATUS_TIMEOUT = 10;
@@ -34,21 +41,8 @@ export async function status(
     io.stdout(STATUS_HELP);
     return ExitCode.Ok;
   }
-  const { url, token, timeoutMs } = asked;
-  const ask = {
-    method: "GET",
-    url,
-    token,
-    timeoutMs,
-    doing: "read the status",
-  } as const;
-  const body = readAnswer(
-    await exchange(io, ask),
-    ask,
-    [200],
-    isStatusBody,
-    "a reload status",
-  );
+  if (asked.fleet) return await statusFleet(asked, io);
+  const body = await readStatus(io, asked);
   const last = body.last_result;
   if (asked.json) {
     io.stdout(`${JSON.stringify(body, null, 2)}\n`);
@@ -86,10 +80,120 @@ export async function status(
       }\n`,
     );
   }
+  return statusExitCode(body);
+}
+
+/**
+ * GETs one service's status.
+ *
+ * @param io The process.
+ * @param target The handler's URL, the token, and how long it may take.
+ * @returns The status.
+ * @throws {CliError} As {@linkcode status} does.
+ */
+export async function readStatus(
+  io: CliIo,
+  target: Pick<Ask, "url" | "token" | "timeoutMs">,
+): Promise<StatusBody> {
+  const ask = { ...target, method: "GET", doing: "read the status" } as const;
+  return readAnswer(
+    await exchange(io, ask),
+    ask,
+    [200],
+    isStatusBody,
+    "a reload status",
+  );
+}
+
+/**
+ * The exit code a status reports: the last pass's, 0 before the first,
+ * and 12 while drifting.
+ *
+ * @param body The status.
+ * @returns The code.
+ */
+export function statusExitCode(body: StatusBody): ExitCode {
   // A service running a config that is not its source's fails the check,
   // as a load_failed pass would, whatever the last pass said.
   if (body.drift !== undefined && body.drift !== null) {
     return ExitCode.LoadFailed;
   }
+  const last = body.last_result;
   return last === null ? ExitCode.Ok : exitCodeOf(last.status);
+}
+
+/**
+ * `status` of many services: each read as one would be, at most
+ * `--parallel` at a time. With `--wait-digest` or `--wait-converged`, read
+ * again every `--interval` until the condition holds or `--timeout` ends
+ * the wait (75).
+ */
+async function statusFleet(asked: ClientArgs, io: CliIo): Promise<ExitCode> {
+  const startedAt = performance.now();
+  const { token, wait } = asked;
+  const deadline = startedAt + asked.timeoutMs;
+  const readAll = () =>
+    askEach(asked.urls, asked.parallel, (url) =>
+      askOne(url, async () => {
+        // Each read within what is left of the wait; 1 ms at least, so a
+        // round at the deadline still ends.
+        const timeoutMs = wait === undefined
+          ? asked.timeoutMs
+          : Math.max(1, Math.round(deadline - performance.now()));
+        const body = await readStatus(io, { url, token, timeoutMs });
+        return {
+          exit_code: statusExitCode(body),
+          outcome: body.last_result?.status ?? "none",
+          generation: body.generation,
+          config_digest: body.config_digest,
+          drift: body.drift ?? null,
+          answer: body,
+        };
+      }));
+  if (wait === undefined) {
+    return printFleet(io, "status", await readAll(), asked.json, startedAt);
+  }
+  const what = wait.digest === undefined ? "converged" : `on ${wait.digest}`;
+  for (let rounds = 1;; rounds++) {
+    const outcomes = await readAll();
+    if (holds(outcomes, wait.digest)) {
+      return printFleet(io, "status", outcomes, asked.json, startedAt, {
+        wait: { for: what, met: true, rounds },
+      });
+    }
+    const left = deadline - performance.now();
+    if (left > 0) await pause(io, Math.min(wait.intervalMs, left));
+    // The deadline reports the last whole round, not one cut short by it.
+    if (performance.now() >= deadline) {
+      return printFleet(
+        io,
+        "status",
+        outcomes,
+        asked.json,
+        startedAt,
+        { wait: { for: what, met: false, rounds } },
+        worstExitCode([
+          ExitCode.Timeout,
+          ...outcomes.map((o) => o.exit_code),
+        ]),
+      );
+    }
+  }
+}
+
+/**
+ * Whether every service answered with `digest` (or, without one, all with
+ * one digest) and none drifts.
+ */
+function holds(outcomes: readonly Outcome[], digest?: string): boolean {
+  const first = outcomes[0]?.config_digest ?? null;
+  const want = digest ?? first;
+  return want !== null &&
+    outcomes.every((o) =>
+      o.answer !== undefined && o.config_digest === want && o.drift === null
+    );
+}
+
+function pause(io: CliIo, ms: number): Promise<void> {
+  return new Promise((resolve) => io.setTimeout(resolve, ms));
 }
