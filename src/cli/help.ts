@@ -28,6 +28,7 @@ the verdict.
 Commands:
   check <file>...   Load the file (or layers) as a reload would; exit 1 if not
   reload --url URL  Run a reload pass over HTTP and report its result
+                    (--url more than once, or --targets FILE: many services)
   status --url URL  Report the generation and the last pass's result
 
 Options:
@@ -68,6 +69,8 @@ schema module cannot be read or used.
 export const RELOAD_HELP: string =
   `Usage: hup-reload reload --url URL [--token-file FILE | --token-env NAME]
                          [--timeout SECONDS] [--json] [--insecure] [--dry-run]
+       hup-reload reload (--url URL... | --targets FILE) [--parallel N]
+                         [--rolling [--batch N]] [options above]
 
 POST to the service's reload handler, which runs one reload pass and answers
 when it ends; print the result and exit with its status. For systemd's
@@ -100,12 +103,42 @@ Options:
                       apply nothing, change nothing
   -h, --help          Show this help
 
+Many services (a fleet): give --url more than once, or --targets FILE.
+Each is asked as one would be, --parallel at a time, with the one token;
+each gets one line (URL, outcome, generation, digest, drift, time; the
+error when there is no verdict) and a summary follows. The exit code is
+the worst one: the largest of theirs (0 < 10 < 11 < 12 < 69 < 75 < 76 <
+77: no verdict outranks any verdict). With a token, one target over http:
+to a host that is not loopback refuses them all (64), before any is asked.
+
+Fleet options:
+  --url URL           Once per service (at most 1000 targets in all)
+  --targets FILE      Read the services from FILE (at most 1 MiB): one URL
+                      a line (# starts a comment line), or Prometheus'
+                      file_sd JSON, [{"targets": ["host:port"], "labels":
+                      {...}}], each made scheme://host:port/path with the
+                      group's __scheme__ and __hup_reload_path__ labels
+  --scheme SCHEME     For file_sd targets without __scheme__ (default: http)
+  --path PATH         For file_sd targets without __hup_reload_path__
+                      (default: /-/reload)
+  --parallel N        Ask at most N services at once, 1 to 64 (default: 8)
+  --rolling           One service at a time, in order; stop after the
+                      first that does not end full_success (would_apply
+                      for --dry-run): the rest are not asked (a canary)
+  --batch N           With --rolling: N at a time (default: 1)
+
+--timeout bounds each service's exchange. --json prints one document:
+{"targets": [...], "summary": {...}}.
+
 ${EXIT_CODES}`;
 
 /** `hup-reload status --help`. */
 export const STATUS_HELP: string =
   `Usage: hup-reload status --url URL [--token-file FILE | --token-env NAME]
                          [--timeout SECONDS] [--json] [--insecure]
+       hup-reload status (--url URL... | --targets FILE) [--parallel N]
+                         [--wait-digest D | --wait-converged]
+                         [--interval SECONDS] [options above]
 
 GET the service's reload status: the generation in effect, the config's
 digest, the pass in progress (if one has not ended yet), the drift (while the config's sources differ from the config in
@@ -126,5 +159,33 @@ Options:
   --insecure          Send the token over plain http: to a host that is not
                       loopback; refused otherwise
   -h, --help          Show this help
+
+Many services (a fleet): give --url more than once, or --targets FILE.
+Each is asked as one would be, --parallel at a time, with the one token;
+each gets one line (URL, outcome, generation, digest, drift, time; the
+error when there is no verdict) and a summary follows. The exit code is
+the worst one: the largest of theirs (0 < 10 < 11 < 12 < 69 < 75 < 76 <
+77: no verdict outranks any verdict). With a token, one target over http:
+to a host that is not loopback refuses them all (64), before any is asked.
+
+Fleet options:
+  --url URL           Once per service (at most 1000 targets in all)
+  --targets FILE      Read the services from FILE (at most 1 MiB): one URL
+                      a line (# starts a comment line), or Prometheus'
+                      file_sd JSON, [{"targets": ["host:port"], "labels":
+                      {...}}], each made scheme://host:port/path with the
+                      group's __scheme__ and __hup_reload_path__ labels
+  --scheme SCHEME     For file_sd targets without __scheme__ (default: http)
+  --path PATH         For file_sd targets without __hup_reload_path__
+                      (default: /-/reload)
+  --parallel N        Ask at most N services at once, 1 to 64 (default: 8)
+  --wait-digest D     Read again every --interval until every service
+                      serves config D (sha256:...); 75 at --timeout
+  --wait-converged    Read again until all serve one digest and none
+                      drifts; 75 at --timeout
+  --interval SECONDS  How often to read again, 0.05 to 60 (default: 1)
+
+--timeout bounds each read, and with --wait-... the whole wait (default:
+60). --json prints one document: {"targets": [...], "summary": {...}}.
 
 ${EXIT_CODES}`;
