@@ -223,6 +223,18 @@ test("runCli() reload asks at most --parallel services at once", async () => {
   assert.equal(two.code, 0, two.stdout);
   assert.equal(flight.most, 2);
   flight.most = 0;
+  const batch = await cli([
+    "reload",
+    "--rolling",
+    "--batch",
+    "6",
+    "--parallel",
+    "2",
+    ...urls(fleet),
+  ]);
+  assert.equal(batch.code, 0, batch.stdout);
+  assert.equal(flight.most, 2);
+  flight.most = 0;
   const all = await cli(["reload", ...urls(fleet)]); // default 8
   assert.equal(all.code, 0, all.stdout);
   assert.ok(flight.most > 2, `at most ${flight.most} at once`);

@@ -139,6 +139,7 @@ export async function askEach(
  *
  * @param urls The services.
  * @param batch How many at a time (`--batch`).
+ * @param parallel How many of a batch are asked at once (`--parallel`).
  * @param ask Asks one; never throws.
  * @returns Every service's outcome, `not_asked` for those never reached,
  *   and whether it stopped early.
@@ -146,11 +147,12 @@ export async function askEach(
 export async function rolling(
   urls: readonly URL[],
   batch: number,
+  parallel: number,
   ask: (url: URL) => Promise<Outcome>,
 ): Promise<{ outcomes: Outcome[]; stopped: boolean }> {
   const outcomes: Outcome[] = [];
   for (let at = 0; at < urls.length; at += batch) {
-    const done = await askEach(urls.slice(at, at + batch), batch, ask);
+    const done = await askEach(urls.slice(at, at + batch), parallel, ask);
     outcomes.push(...done);
     if (done.some((o) => o.exit_code !== ExitCode.Ok)) {
       for (const url of urls.slice(at + batch)) {

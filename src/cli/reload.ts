@@ -178,6 +178,7 @@ async function reloadFleet(
     const { outcomes, stopped } = await rolling(
       asked.urls,
       asked.rolling,
+      asked.parallel,
       ask,
     );
     return printFleet(io, command, outcomes, asked.json, startedAt, {

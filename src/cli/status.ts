@@ -154,6 +154,8 @@ async function statusFleet(asked: ClientArgs, io: CliIo): Promise<ExitCode> {
     return printFleet(io, "status", await readAll(), asked.json, startedAt);
   }
   const what = wait.digest === undefined ? "converged" : `on ${wait.digest}`;
+  // The last round that the deadline did not cut short, for the report.
+  let whole: { outcomes: Outcome[]; rounds: number } | undefined;
   for (let rounds = 1;; rounds++) {
     const outcomes = await readAll();
     if (holds(outcomes, wait.digest)) {
@@ -161,20 +163,24 @@ async function statusFleet(asked: ClientArgs, io: CliIo): Promise<ExitCode> {
         wait: { for: what, met: true, rounds },
       });
     }
-    const left = deadline - performance.now();
-    if (left > 0) await pause(io, Math.min(wait.intervalMs, left));
-    // The deadline reports the last whole round, not one cut short by it.
+    if (performance.now() < deadline) {
+      whole = { outcomes, rounds };
+      await pause(io, Math.min(wait.intervalMs, deadline - performance.now()));
+    }
     if (performance.now() >= deadline) {
+      // A round that ran into the deadline holds reads cut short by it
+      // (timeouts of a few ms): the whole round before says more.
+      const shown = whole ?? { outcomes, rounds };
       return printFleet(
         io,
         "status",
-        outcomes,
+        shown.outcomes,
         asked.json,
         startedAt,
         { wait: { for: what, met: false, rounds } },
         worstExitCode([
           ExitCode.Timeout,
-          ...outcomes.map((o) => o.exit_code),
+          ...shown.outcomes.map((o) => o.exit_code),
         ]),
       );
     }
