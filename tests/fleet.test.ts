@@ -215,9 +215,79 @@ test("runCli() reload of many services prints a line each and a summary, and exi
   assert.equal(refused.coordinator.config.load().greeting, "hello");
 });
 
+test("runCli() reload of many keeps each service's protections: a status that disagrees with the result is 76, a host not served 77", async () => {
+  await using fleet = await startFleet(1);
+  await fleet[0].file.replace("greeting: howdy\n");
+  // A proxy that says full_success under a 500, and a server that does not
+  // serve the host name (421, the handler's answer to DNS rebinding).
+  const fake = createServer((req, res) => {
+    if (req.url!.startsWith("/proxy")) {
+      res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({
+        generation: 1,
+        status: "full_success",
+        trigger: "http",
+        outcomes: [],
+        started_at: "2026-01-01T00:00:00.000Z",
+        ended_at: "2026-01-01T00:00:00.001Z",
+      }));
+    } else if (req.url!.startsWith("/odd")) {
+      // A status whose fields would drive the terminal, and a long one.
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({
+        generation: 0,
+        config_digest: `sha256:\u001b[31mred${"x".repeat(5000)}`,
+        drift: { since: "\u202enow", digest: null },
+        last_result: null,
+      }));
+    } else {
+      res.writeHead(421).end();
+    }
+  });
+  await new Promise<void>((resolve) => fake.listen(0, "127.0.0.1", resolve));
+  const base = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+  try {
+    const ran = await cli([
+      "reload",
+      "--url",
+      `${base}/proxy`,
+      "--url",
+      fleet[0].url,
+      "--url",
+      `${base}/other`,
+    ]);
+    assert.equal(ran.code, ExitCode.NoPermission);
+    const lines = ran.stdout.split("\n");
+    assert.match(
+      lines[0],
+      /^http:\/\/127\.0\.0\.1:\d+\/proxy: protocol \(76\), \d+ ms: Cannot reload as the answer's HTTP status 500 does not agree with the result it holds/,
+    );
+    assert.match(lines[1], /: full_success, generation 1, /);
+    assert.match(lines[2], /\/other: refused \(77\), \d+ ms: .*HTTP 421/);
+    const odd = await cli([
+      "status",
+      "--url",
+      `${base}/odd`,
+      "--parallel",
+      "1",
+    ]);
+    assert.equal(odd.code, ExitCode.LoadFailed); // drifting
+    const line = odd.stdout.split("\n")[0];
+    assert.ok(!/[\u0000-\u001f\u202e]/.test(line), line);
+    assert.match(
+      line,
+      /config sha256:\\u\{1b\}\[31mredx+…, drift since \\u\{202e\}now/,
+    );
+    assert.ok(line.length < 400, `${line.length} characters`);
+  } finally {
+    fake.closeAllConnections();
+    await new Promise((resolve) => fake.close(resolve));
+  }
+});
+
 test("runCli() reload asks at most --parallel services at once", async () => {
   const flight = new Flight();
-  flight.holdMs = 15; // each request held, so overlapping ones show
+  flight.holdMs = 40; // each request held, so overlapping ones show
   await using fleet = await startFleet(6, flight);
   const two = await cli(["reload", ...urls(fleet), "--parallel", "2"]);
   assert.equal(two.code, 0, two.stdout);

@@ -14,6 +14,13 @@ export const MAX_PARALLEL = 64;
 const MAX_URL_SHOWN = 256;
 /** The longest error shown on a service's line, in code units. */
 const MAX_ERROR_SHOWN = 512;
+/** The longest digest, time or outcome shown, in code units. */
+const MAX_FIELD_SHOWN = 128;
+
+/** A field a service answered, made safe and short to print. */
+function field(text: string): string {
+  return escapeControls(truncate(text, MAX_FIELD_SHOWN));
+}
 
 /** What became of one service: its line, and its entry in `--json`. */
 export interface Outcome {
@@ -187,8 +194,8 @@ export function shownUrl(href: string): string {
 export function formatOutcome(o: Outcome): string {
   const parts = [
     o.exit_code === ExitCode.Ok
-      ? printable(o.outcome)
-      : `${printable(o.outcome)} (${o.exit_code})`,
+      ? field(o.outcome)
+      : `${field(o.outcome)} (${o.exit_code})`,
   ];
   if (o.outcome === "not_asked") {
     return `${
@@ -197,14 +204,14 @@ export function formatOutcome(o: Outcome): string {
   }
   if (o.generation !== null) parts.push(`generation ${o.generation}`);
   if (o.config_digest !== null) {
-    parts.push(`config ${printable(o.config_digest)}`);
+    parts.push(`config ${field(o.config_digest)}`);
   }
   if (o.drift !== null) {
     parts.push(
-      `drift since ${printable(o.drift.since)} (${
+      `drift since ${field(o.drift.since)} (${
         o.drift.digest === null
           ? "a source cannot be read"
-          : `the source holds ${printable(o.drift.digest)}`
+          : `the source holds ${field(o.drift.digest)}`
       })`,
     );
   }
