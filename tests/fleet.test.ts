@@ -336,7 +336,7 @@ test("runCli() status reads --targets as URL lines or as Prometheus file_sd JSON
   await using sd = await tempConfig(JSON.stringify([
     { targets: [`127.0.0.1:${fleet[0].port}`], labels: { job: "app" } },
     {
-      targets: [`localhost:${fleet[1].port}`, `127.0.0.1:${fleet[2].port}`],
+      targets: [`127.0.0.1:${fleet[1].port}`, `127.0.0.1:${fleet[2].port}`],
       labels: { __hup_reload_path__: "/-/reload" },
     },
   ]));
@@ -346,7 +346,7 @@ test("runCli() status reads --targets as URL lines or as Prometheus file_sd JSON
     JSON.parse(fromSd.stdout).targets.map((t: { url: string }) => t.url),
     [
       fleet[0].url,
-      `http://localhost:${fleet[1].port}/-/reload`,
+      fleet[1].url,
       fleet[2].url,
     ],
   );
