@@ -67,7 +67,7 @@ export async function readTargets(
     throw fail("the file is not UTF-8 text");
   }
   const urls = text.trimStart().startsWith("[")
-    ? fileSd(text, defaults, fail)
+    ? fileSd(command, text, defaults, fail)
     : plainLines(command, text, fail);
   if (urls.length > MAX_TARGETS) {
     throw fail(`it names more than ${MAX_TARGETS} targets`);
@@ -94,6 +94,7 @@ function plainLines(
 }
 
 function fileSd(
+  command: string,
   text: string,
   defaults: TargetDefaults,
   fail: (problem: string) => CliError,
@@ -152,7 +153,7 @@ function fileSd(
       if (urls.length >= MAX_TARGETS) {
         throw fail(`it names more than ${MAX_TARGETS} targets`);
       }
-      urls.push(asUrl("", `${scheme}://${target}${path}`, entry, fail));
+      urls.push(asUrl(command, `${scheme}://${target}${path}`, entry, fail));
     }
   }
   return urls;
@@ -165,7 +166,7 @@ function asUrl(
   fail: (problem: string) => CliError,
 ): URL {
   try {
-    return readUrl(command || "reload", text);
+    return readUrl(command, text);
   } catch (error) {
     if (!(error instanceof CliError)) throw error;
     // readUrl's words, less its usage advice: "--url is not a URL".
