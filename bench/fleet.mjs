@@ -3,6 +3,7 @@
 // change to the command's end, median [min-max] over rounds:
 //
 // - `runCli(["reload", "--url" x8])` in this process: the fan-out alone;
+// - the same with `--rolling`: one instance at a time, a canary;
 // - `hup-reload reload --url x8`, one child process (Node.js running the
 //   npm package's bin): the fan-out plus one start-up;
 // - `hup-reload reload --url`, eight child processes at once: what a fleet
@@ -101,6 +102,10 @@ const quiet = {
 const ways = {
   "in process (runCli, --url x8)": async () => {
     const code = await runCli(["reload", ...urlArgs], quiet);
+    if (code !== 0) throw new Error(`exit ${code}`);
+  },
+  "in process, rolling (runCli, --rolling, one at a time)": async () => {
+    const code = await runCli(["reload", "--rolling", ...urlArgs], quiet);
     if (code !== 0) throw new Error(`exit ${code}`);
   },
   "one process (hup-reload reload --url x8)": () =>
