@@ -179,10 +179,7 @@ test(
       );
       const d2 = sha256(v2);
       await until({ [d2]: INSTANCES }, { [d2]: INSTANCES });
-      assert.equal(
-        (await prometheus!.query(docQuery("# Converged"))).length,
-        1,
-      );
+      await prometheus!.until(docQuery("# Converged"), (s) => s.length === 1);
       assert.deepEqual(await instances(alert("ConfigFleetNotConverged")), []);
       assert.deepEqual(await instances(alert("ConfigInstanceBehind")), []);
 
@@ -258,6 +255,12 @@ test(
     await etcd.put(key, "version: 0\n");
     await using fleet = await startFleet(() => ["etcd", etcd.endpoint, key]);
     await prometheus!.targets(fleet.hosts);
+    // The last test's targets leave `up` a few scrapes after they leave
+    // the targets file.
+    await prometheus!.until(
+      `count(up${JOB}) == ${INSTANCES} and count(up${JOB} == 1) == ${INSTANCES}`,
+      (s) => s.length === 1,
+    );
     await prometheus!.until(
       `count by (digest) (hup_reload_config_info${JOB})`,
       (s) => s.length === 1 && s[0].value === INSTANCES,
@@ -277,7 +280,7 @@ test(
     );
     const last = (await fleet.reloaded(PUTS))[0].digest as string;
     await until({ [last]: INSTANCES }, { [last]: INSTANCES });
-    assert.equal((await prometheus!.query(docQuery("# Converged"))).length, 1);
+    await prometheus!.until(docQuery("# Converged"), (s) => s.length === 1);
     // Only the new fleet: the file's instances went stale when the targets
     // file changed.
     assert.deepEqual(
