@@ -179,6 +179,11 @@ test(
       );
       const d2 = sha256(v2);
       await until({ [d2]: INSTANCES }, { [d2]: INSTANCES });
+      console.log(
+        `file saved -> Prometheus (1 s scrapes) sees all ${INSTANCES} on it: ${
+          Date.now() - written
+        } ms`,
+      );
       await prometheus!.until(docQuery("# Converged"), (s) => s.length === 1);
       assert.deepEqual(await instances(alert("ConfigFleetNotConverged")), []);
       assert.deepEqual(await instances(alert("ConfigInstanceBehind")), []);
