@@ -371,6 +371,8 @@ export class Coordinator<C> extends EventTarget {
   readonly #wrapped = new WeakMap<object, EventListener>();
   #last: ReloadResult | null = null;
   #digest: string | null = null;
+  // When the coordinator started: its generation counts from 0 then.
+  #startedAt: Date;
   // Values from secret files in the config in effect: hidden from messages.
   #secrets: readonly string[] = [];
   // Which keys of the config in effect may be shown, when it was loaded
@@ -504,6 +506,7 @@ export class Coordinator<C> extends EventTarget {
     coordinator.#lastGood = lastGood;
     coordinator.#runningFrom = from;
     const startedAt = coordinator.#safeNow();
+    coordinator.#startedAt = startedAt;
     coordinator.#stats = new StatsRecorder(startedAt);
     if (from === "source") {
       coordinator.#verifier.loaded(startedAt);
@@ -610,6 +613,10 @@ export class Coordinator<C> extends EventTarget {
       now: () => this.#safeNow(),
       timers: this.#timers,
     });
+    // Coordinator.create() sets it from `now` once the start-up config is
+    // in. Here the runtime's clock: a `now` that tests step through is
+    // read by passes only.
+    this.#startedAt = new Date();
   }
 
   /**
@@ -948,6 +955,30 @@ export class Coordinator<C> extends EventTarget {
    */
   digest(): string | null {
     return this.#digest;
+  }
+
+  /**
+   * When the coordinator started (ISO 8601): when
+   * {@linkcode Coordinator.create} had loaded the start-up config (by its
+   * `now`), or when the constructor ran (by the runtime's clock). The
+   * generation counts from 0 then, so a fleet tells
+   * a restarted instance from one that is behind
+   * (`hup_reload_start_time_seconds`).
+   *
+   * @example Usage
+   * ```ts
+   * import { AtomicConfig, Coordinator } from "@hup/reload";
+   * import assert from "node:assert/strict";
+   *
+   * const before = Date.now();
+   * const coordinator = new Coordinator({ configPath: "c.yaml", config: new AtomicConfig({}) });
+   * assert.ok(Date.parse(coordinator.startedAt()) >= before);
+   * ```
+   *
+   * @returns When it started.
+   */
+  startedAt(): string {
+    return this.#startedAt.toISOString();
   }
 
   /**

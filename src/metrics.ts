@@ -9,6 +9,13 @@ export interface MetricsInput {
   generation: number;
   /** The digest of the file of the config in effect, when known. */
   digest: string | null;
+  /**
+   * The digest of what the sources hold, when known: the config in effect
+   * while in sync, the drift's otherwise.
+   */
+  sourceDigest?: string | null;
+  /** When the coordinator started (ISO 8601), when known. */
+  startedAt?: string | null;
   stats: ReloadStats;
   lastStatus: string | null;
   requiresRestart: number;
@@ -77,10 +84,23 @@ export function renderMetrics(input: MetricsInput): string {
     [[{}, generation]],
   );
   family(
+    "hup_reload_start_time_seconds",
+    "gauge",
+    "When the coordinator started, in seconds since the epoch: the generation counts from 0 then; 0 if unknown.",
+    [[{}, seconds(input.startedAt)]],
+  );
+  family(
     "hup_reload_config_info",
     "gauge",
     "The config in effect: always 1, labelled with the SHA-256 of its file (no label when the file was not loaded by the default loader), so count by (digest) shows whether a fleet converged.",
     [[digest === null ? {} : { digest }, 1]],
+  );
+  const sourceDigest = input.sourceDigest ?? null;
+  family(
+    "hup_reload_source_info",
+    "gauge",
+    "What the config's sources held when last compared (the config meant to be in effect): always 1, labelled with its digest (no label when unknown: a source that cannot be read, a custom load), so a refused change shows as config_info and source_info disagreeing.",
+    [[sourceDigest === null ? {} : { digest: sourceDigest }, 1]],
   );
   family(
     "hup_reload_passes_total",
@@ -226,6 +246,10 @@ function boundLabel(value: string): string {
   return `${truncate(text, MAX_LABEL_VALUE - hash.length)}${hash}`;
 }
 
+/** An ISO 8601 time in seconds since the epoch; 0 when absent. */
+const seconds = (at: string | null | undefined) =>
+  at === null || at === undefined ? 0 : Date.parse(at) / 1000;
+
 /** A sample value as the text format spells it. */
 function formatValue(value: number): string {
   if (Number.isNaN(value)) return "NaN";
@@ -260,19 +284,33 @@ function formatValue(value: number): string {
 export function metricsText<C>(coordinator: Coordinator<C>): string {
   const last = coordinator.lastResult();
   const stats = coordinator.stats();
+  const verification = coordinator.verification();
   return renderMetrics({
     generation: coordinator.generation(),
     digest: coordinator.digest(),
+    sourceDigest: sourceDigest(coordinator.digest(), verification),
+    startedAt: coordinator.startedAt(),
     stats,
     lastStatus: last?.status ?? null,
     // The last pass that loaded the config: a load_failed one owes the
     // same restart as before.
     requiresRestart: stats.requires_restart.length,
     sources: sourceStats(coordinator.sources),
-    verification: coordinator.verification(),
+    verification,
     runningFromLastGood: coordinator.runningFrom() === "last_good",
     inProgress: coordinator.inProgress() !== null,
   });
+}
+
+// What the sources held when last compared: the config in effect while in
+// sync, the drift's digest otherwise (null: a source could not be read);
+// unknown before any comparison.
+function sourceDigest(
+  running: string | null,
+  verification: ReturnType<Coordinator<unknown>["verification"]>,
+): string | null {
+  if (verification.checked_at === null) return null;
+  return verification.drift === null ? running : verification.drift.digest;
 }
 
 // A counter as a source gave it: anything but a number counts as 0.

@@ -147,6 +147,8 @@ const ALL_FAMILIES = [
   "hup_reload_running_from_last_good",
   "hup_reload_source_checked_timestamp_seconds",
   "hup_reload_source_in_sync",
+  "hup_reload_source_info",
+  "hup_reload_start_time_seconds",
 ];
 
 describe("metricsText()", () => {
@@ -362,6 +364,183 @@ describe("metricsText()", () => {
         if (i < 3) expected[sha256(old)] = 3 - i;
         assert.deepEqual(countByDigest(), expected);
       }
+    } finally {
+      for (const f of files) await f[Symbol.asyncDispose]();
+    }
+  });
+
+  test("metricsText() gives the start time, so a restarted instance's generation 0 is not taken for one behind", async () => {
+    await using file = await configFile("greeting: hello\n");
+    const startup = new Date("2026-11-27T03:29:00.000Z");
+    const later = new Date("2026-11-27T04:00:00.000Z");
+    let now = startup;
+    const coordinator = await Coordinator.create({
+      configPath: file.path,
+      now: () => now,
+    });
+    const start = () =>
+      value(parse(metricsText(coordinator)), "hup_reload_start_time_seconds");
+    assert.equal(start(), startup.getTime() / 1000);
+    now = later;
+    await file.write("greeting: hi\n");
+    assert.equal((await coordinator.reload()).status, "full_success");
+    assert.equal(start(), startup.getTime() / 1000, "a pass is no restart");
+
+    // Built around a holder: the runtime's clock, as the constructor ran.
+    const before = Date.now() / 1000;
+    const built = new Coordinator({
+      configPath: "c.yaml",
+      config: new AtomicConfig({}),
+      load: () => ({}),
+      now: () => later,
+    });
+    const builtAt = value(
+      parse(metricsText(built)),
+      "hup_reload_start_time_seconds",
+    )!;
+    assert.ok(builtAt >= before && builtAt <= Date.now() / 1000, `${builtAt}`);
+  });
+
+  test("metricsText() source info shows what the sources hold: the config in effect, a refused edit, an unreadable file", async () => {
+    const files = {
+      a: "level: info\n",
+      refused: "level: loud\n",
+      broken: "level: [\n",
+      b: "level: debug\n",
+    };
+    await using file = await configFile(files.a);
+    const coordinator = await Coordinator.create({
+      configPath: file.path,
+      hooks: [{
+        name: "level",
+        check(_old, next) {
+          if (next.level === "loud") throw new Error("Cannot set the level");
+        },
+        apply: () => HookStatus.Applied,
+      }],
+    });
+    const info = () => {
+      const families = parse(metricsText(coordinator));
+      const labels = (name: string) =>
+        families.get(name)!.metrics.map((m) => {
+          assert.equal(m.value, "1");
+          return m.labels?.digest ?? null;
+        });
+      return {
+        config: labels("hup_reload_config_info"),
+        source: labels("hup_reload_source_info"),
+        inSync: value(families, "hup_reload_source_in_sync"),
+      };
+    };
+    assert.deepEqual(info(), {
+      config: [sha256(files.a)],
+      source: [sha256(files.a)],
+      inSync: 1,
+    });
+
+    // A refused edit and a file that does not load: the pass read them, so
+    // the sources' digest is theirs at once, and the config stays.
+    for (const text of [files.refused, files.broken]) {
+      await file.write(text);
+      assert.notEqual((await coordinator.reload()).status, "full_success");
+      assert.deepEqual(info(), {
+        config: [sha256(files.a)],
+        source: [sha256(text)],
+        inSync: 0,
+      });
+    }
+
+    // A source that cannot be read holds nothing known: no label.
+    await rm(file.path);
+    assert.equal((await coordinator.verify()).in_sync, false);
+    assert.deepEqual(info(), {
+      config: [sha256(files.a)],
+      source: [null],
+      inSync: 0,
+    });
+
+    await file.write(files.b);
+    assert.equal((await coordinator.reload()).status, "full_success");
+    assert.deepEqual(info(), {
+      config: [sha256(files.b)],
+      source: [sha256(files.b)],
+      inSync: 1,
+    });
+  });
+
+  test("metricsText() source info has no label where the config info has none: a custom load, a holder filled elsewhere", async () => {
+    const coordinator = new Coordinator({
+      configPath: "c.yaml",
+      config: new AtomicConfig({}),
+      load: () => ({}),
+    });
+    for (let pass = 0; pass < 2; pass++) {
+      const families = parse(metricsText(coordinator));
+      for (const name of ["hup_reload_config_info", "hup_reload_source_info"]) {
+        assert.deepEqual(families.get(name)?.metrics, [{ value: "1" }], name);
+      }
+      await coordinator.reload();
+    }
+  });
+
+  test("metricsText() tells a fleet that refused a change from one instance that is behind", async () => {
+    const old = "version: 1\n";
+    const next = "version: 2\n";
+    const files = await Promise.all([0, 1, 2, 3].map(() => configFile(old)));
+    try {
+      let refusing = new Set<number>();
+      const fleet = await Promise.all(
+        files.map((f, i) =>
+          Coordinator.create({
+            configPath: f.path,
+            hooks: [{
+              name: "admission",
+              check() {
+                if (refusing.has(i)) throw new Error("Cannot admit it");
+              },
+              apply: () => HookStatus.Applied,
+            }],
+          })
+        ),
+      );
+      // count by (digest) of a family over the fleet's scrapes.
+      const countByDigest = (name: string) => {
+        const counts: Record<string, number> = {};
+        for (const instance of fleet) {
+          const [series] = parse(metricsText(instance)).get(name)!.metrics;
+          const digest = series.labels?.digest ?? "";
+          counts[digest] = (counts[digest] ?? 0) + Number(series.value);
+        }
+        return counts;
+      };
+      const update = async () => {
+        for (const [i, instance] of fleet.entries()) {
+          await files[i].write(next);
+          await instance.reload();
+        }
+      };
+
+      // All refuse: one config in effect, as when converged, but the
+      // sources say otherwise.
+      refusing = new Set([0, 1, 2, 3]);
+      await update();
+      assert.deepEqual(countByDigest("hup_reload_config_info"), {
+        [sha256(old)]: 4,
+      });
+      assert.deepEqual(countByDigest("hup_reload_source_info"), {
+        [sha256(next)]: 4,
+      });
+
+      // One refuses: it is behind the others, which run what it was given.
+      refusing = new Set([2]);
+      await update();
+      assert.deepEqual(countByDigest("hup_reload_config_info"), {
+        [sha256(next)]: 3,
+        [sha256(old)]: 1,
+      });
+      assert.deepEqual(countByDigest("hup_reload_source_info"), {
+        [sha256(next)]: 4,
+      });
     } finally {
       for (const f of files) await f[Symbol.asyncDispose]();
     }
