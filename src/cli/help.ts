@@ -65,6 +65,29 @@ Exit codes: 0 loads, 1 does not load, 64 bad command line, 66 the env file or
 schema module cannot be read or used.
 `;
 
+// What reload and status say alike of many services.
+const FLEET =
+  `Many services (a fleet): give --url more than once, or --targets FILE.
+Each is asked as one would be, --parallel at a time, with the one token;
+each gets one line (URL, outcome, generation, digest, drift, time; the
+error when there is no verdict) and a summary follows. The exit code is
+the worst one: the largest of theirs (0 < 10 < 11 < 12 < 69 < 75 < 76 <
+77: no verdict outranks any verdict). With a token, one target over http:
+to a host that is not loopback refuses them all (64), before any is asked.
+
+Fleet options:
+  --url URL           Once per service (at most 1000 targets in all)
+  --targets FILE      Read the services from FILE (at most 1 MiB): one URL
+                      a line (# starts a comment line), or Prometheus'
+                      file_sd JSON, [{"targets": ["host:port"], "labels":
+                      {...}}], each made scheme://host:port/path with the
+                      group's __scheme__ and __hup_reload_path__ labels
+  --scheme SCHEME     For file_sd targets without __scheme__ (default: http)
+  --path PATH         For file_sd targets without __hup_reload_path__
+                      (default: /-/reload)
+  --parallel N        Ask at most N services at once, 1 to 64 (default: 8)
+`;
+
 /** `hup-reload reload --help`. */
 export const RELOAD_HELP: string =
   `Usage: hup-reload reload --url URL [--token-file FILE | --token-env NAME]
@@ -103,26 +126,7 @@ Options:
                       apply nothing, change nothing
   -h, --help          Show this help
 
-Many services (a fleet): give --url more than once, or --targets FILE.
-Each is asked as one would be, --parallel at a time, with the one token;
-each gets one line (URL, outcome, generation, digest, drift, time; the
-error when there is no verdict) and a summary follows. The exit code is
-the worst one: the largest of theirs (0 < 10 < 11 < 12 < 69 < 75 < 76 <
-77: no verdict outranks any verdict). With a token, one target over http:
-to a host that is not loopback refuses them all (64), before any is asked.
-
-Fleet options:
-  --url URL           Once per service (at most 1000 targets in all)
-  --targets FILE      Read the services from FILE (at most 1 MiB): one URL
-                      a line (# starts a comment line), or Prometheus'
-                      file_sd JSON, [{"targets": ["host:port"], "labels":
-                      {...}}], each made scheme://host:port/path with the
-                      group's __scheme__ and __hup_reload_path__ labels
-  --scheme SCHEME     For file_sd targets without __scheme__ (default: http)
-  --path PATH         For file_sd targets without __hup_reload_path__
-                      (default: /-/reload)
-  --parallel N        Ask at most N services at once, 1 to 64 (default: 8)
-  --rolling           One service at a time, in order; stop after the
+${FLEET}  --rolling           One service at a time, in order; stop after the
                       first that does not end full_success (would_apply
                       for --dry-run): the rest are not asked (a canary)
   --batch N           With --rolling: N at a time (default: 1)
@@ -141,11 +145,12 @@ export const STATUS_HELP: string =
                          [--interval SECONDS] [options above]
 
 GET the service's reload status: the generation in effect, the config's
-digest, the pass in progress (if one has not ended yet), the drift (while the config's sources differ from the config in
-effect) and the last pass's result. Exits as reload would have for the last
-pass (0 before the first one), and 12 while drifting, so a monitoring check
-fails while the last reload has failed or the service runs a config that is
-not its source's.
+digest, the pass in progress (if one has not ended yet), the drift (while
+the config's sources differ from the config in effect) and the last
+pass's result. Exits as reload would have for the last pass (0 before
+the first one), and 12 while drifting, so a monitoring check fails while
+the last reload has failed or the service runs a config that is not its
+source's.
 
 Options:
   --url URL           The handler's address, e.g. http://127.0.0.1:9090/-/reload
@@ -160,26 +165,7 @@ Options:
                       loopback; refused otherwise
   -h, --help          Show this help
 
-Many services (a fleet): give --url more than once, or --targets FILE.
-Each is asked as one would be, --parallel at a time, with the one token;
-each gets one line (URL, outcome, generation, digest, drift, time; the
-error when there is no verdict) and a summary follows. The exit code is
-the worst one: the largest of theirs (0 < 10 < 11 < 12 < 69 < 75 < 76 <
-77: no verdict outranks any verdict). With a token, one target over http:
-to a host that is not loopback refuses them all (64), before any is asked.
-
-Fleet options:
-  --url URL           Once per service (at most 1000 targets in all)
-  --targets FILE      Read the services from FILE (at most 1 MiB): one URL
-                      a line (# starts a comment line), or Prometheus'
-                      file_sd JSON, [{"targets": ["host:port"], "labels":
-                      {...}}], each made scheme://host:port/path with the
-                      group's __scheme__ and __hup_reload_path__ labels
-  --scheme SCHEME     For file_sd targets without __scheme__ (default: http)
-  --path PATH         For file_sd targets without __hup_reload_path__
-                      (default: /-/reload)
-  --parallel N        Ask at most N services at once, 1 to 64 (default: 8)
-  --wait-digest D     Read again every --interval until every service
+${FLEET}  --wait-digest D     Read again every --interval until every service
                       serves config D (sha256:...); 75 at --timeout
   --wait-converged    Read again until all serve one digest and none
                       drifts; 75 at --timeout
