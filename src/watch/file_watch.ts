@@ -182,8 +182,8 @@ export interface ConfigFileWatcher {
  * It watches directories rather than the file itself: each one holding a
  * link of the path's chain of symlinks, at any level (so
  * `ln -sfn releases/v2 current` on the way to `current/config.yaml` is
- * seen), the one holding the final file, and its parent (so a directory
- * replaced by another is seen). After any
+ * seen) and the one holding the final file, whose own watch reports its
+ * replacement by another directory. After any
  * event there and `options.debounce` ms of quiet, it reads the file and
  * compares the SHA-256 of its bytes with the last content seen: `onChange`
  * runs only when they differ, so a burst of events is one call, a `touch`

@@ -69,10 +69,10 @@ export async function linkChain(path: string): Promise<LinkChain> {
       continue;
     }
     if (pending.length === 0) {
+      // Not its parent: a directory replaced by another is an event of the
+      // directory's own watch (its move or removal) on every runtime, while
+      // a parent such as /tmp or /etc is busy with unrelated events.
       dirs.add(current);
-      // And its parent: a directory replaced by another (renamed over, or
-      // removed and made again) is an event there on every runtime.
-      dirs.add(dirname(current));
       return { dirs, target: next };
     }
     if (!directory) {
