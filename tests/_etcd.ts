@@ -24,15 +24,19 @@ const START_WAIT = 20_000;
 const STOP_WAIT = 10_000;
 
 /**
- * The etcd binary: `HUP_ETCD` when it names an executable file, else the
- * first executable `etcd` on the PATH, else `undefined`.
+ * An executable: the file the variable `env` names, else the first `name`
+ * on the PATH, else `undefined`. For etcd here, and Prometheus' binaries
+ * (`_prometheus.ts`).
  */
-export async function findEtcd(): Promise<string | undefined> {
+export async function findBinary(
+  name: string,
+  env: string,
+): Promise<string | undefined> {
   const candidates: string[] = [];
-  const named = process.env.HUP_ETCD;
+  const named = process.env[env];
   if (named !== undefined && named !== "") candidates.push(named);
   for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (dir !== "") candidates.push(join(dir, "etcd"));
+    if (dir !== "") candidates.push(join(dir, name));
   }
   for (const candidate of candidates) {
     // By its mode bits: on Deno, `access()` needs --allow-sys, and fails
@@ -45,6 +49,14 @@ export async function findEtcd(): Promise<string | undefined> {
     }
   }
   return undefined;
+}
+
+/**
+ * The etcd binary: `HUP_ETCD` when it names an executable file, else the
+ * first executable `etcd` on the PATH, else `undefined`.
+ */
+export function findEtcd(): Promise<string | undefined> {
+  return findBinary("etcd", "HUP_ETCD");
 }
 
 /**

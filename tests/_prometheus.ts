@@ -5,20 +5,12 @@
 // through its HTTP API.
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import {
-  mkdtemp,
-  readFile,
-  rename,
-  rm,
-  stat,
-  writeFile,
-} from "node:fs/promises";
+import { mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
-import process from "node:process";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { dump, load } from "js-yaml";
-import { freePorts } from "./_etcd.ts";
+import { findBinary, freePorts } from "./_etcd.ts";
 
 /** The line printed, once, when the promtool tests cannot run. */
 export const NO_PROMTOOL =
@@ -39,31 +31,8 @@ export const EXAMPLES: string = join(ROOT, "examples/prometheus");
 /** How long a server may take to answer after it starts. */
 const START_WAIT = 20_000;
 
-/**
- * An executable: the file `env` names, else the first `name` on the PATH,
- * else `undefined`.
- */
-export async function findBinary(
-  name: string,
-  env: string,
-): Promise<string | undefined> {
-  const candidates: string[] = [];
-  const named = process.env[env];
-  if (named !== undefined && named !== "") candidates.push(named);
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (dir !== "") candidates.push(join(dir, name));
-  }
-  for (const candidate of candidates) {
-    // By its mode bits, as findEtcd() does (Deno's access() needs more).
-    try {
-      const found = await stat(candidate);
-      if (found.isFile() && (found.mode & 0o111) !== 0) return candidate;
-    } catch {
-      // not this one
-    }
-  }
-  return undefined;
-}
+// Found as etcd is: the file a variable names, else on the PATH.
+export { findBinary };
 
 /**
  * Runs a program to its end: its exit code and its output, stdout and
