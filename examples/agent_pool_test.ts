@@ -3,38 +3,22 @@
 // check refuses, and that cannot build a pool.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { root, startExample } from "./_child.ts";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-const root = here("../");
 
 async function exercise(command: string, args: (config: string) => string[]) {
-  const dir = await mkdtemp(join(tmpdir(), "hup-pool-"));
-  const config = join(dir, "config.yaml");
-  await copyFile(here("./agent_pool.yaml"), config);
-  const child = new Deno.Command(command, {
-    args: args(config),
-    cwd: root,
-    env: { DEMO_PORT: "0", DEMO_DRAIN_MS: "50" },
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let output = "";
-  const readUntil = async (pattern: RegExp) => {
-    while (!pattern.test(output)) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`example exited early: ${output}`);
-      output += value;
-    }
-    return output.match(pattern)!;
-  };
+  const example = await startExample(
+    command,
+    args,
+    here("./agent_pool.yaml"),
+    { DEMO_DRAIN_MS: "50" },
+  );
+  const { child, config, url, admin, readUntil } = example;
   try {
-    const [, url] = await readUntil(/serving:\s+(\S+)/);
-    const [, admin] = await readUntil(/admin:\s+(\S+)/);
     const get = async () => {
       const response = await fetch(url);
       return [await response.text(), response.headers.get("x-pool")];
@@ -82,24 +66,13 @@ async function exercise(command: string, args: (config: string) => string[]) {
     // Shutting down destroys the pool in effect: every Agent built, once.
     child.kill("SIGTERM");
     assert.equal((await child.status).code, 0);
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      output += value;
-    }
+    const output = await example.readToEnd();
     const built = [...output.matchAll(/pool #(\d+) built/g)].map((m) => m[1]);
     const closed = [...output.matchAll(/pool #(\d+) closed/g)].map((m) => m[1]);
     assert.deepEqual(built, ["1", "2", "3"]);
     assert.deepEqual(closed, ["1", "3", "2"]);
   } finally {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // Already exited.
-    }
-    await child.status;
-    await reader.cancel().catch(() => {});
-    await rm(dir, { recursive: true, force: true });
+    await example.stop();
   }
 }
 

@@ -1,10 +1,11 @@
 // Runs each deployable example as a user would and reloads it for real.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type Example, outputOf, root, startExample } from "./_child.ts";
 
 // The parts of the Kubernetes manifest the test reads.
 interface Manifest {
@@ -28,50 +29,14 @@ interface Manifest {
 }
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-const root = here("../");
 const bin = (name: string) => join(root, "node_modules/.bin", name);
 
 /** Starts an example on a copy of the bundled config; reads its stdout. */
-async function start(command: string, args: (config: string) => string[]) {
-  const dir = await mkdtemp(join(tmpdir(), "hup-example-"));
-  const config = join(dir, "config.yaml");
-  await copyFile(here("./config.yaml"), config);
-  const child = new Deno.Command(command, {
-    args: args(config),
-    cwd: root,
-    env: { DEMO_PORT: "0" },
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let output = "";
-  const readUntil = async (pattern: RegExp) => {
-    while (!pattern.test(output)) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`example exited early: ${output}`);
-      output += value;
-    }
-    return output.match(pattern)!;
-  };
-  const [, url] = await readUntil(/serving:\s+(\S+)/);
-  const [, admin] = await readUntil(/admin:\s+(\S+)/);
-  return {
-    child,
-    config,
-    url,
-    admin,
-    readUntil,
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-      await reader.cancel().catch(() => {});
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
+const start = (command: string, args: (config: string) => string[]) =>
+  startExample(command, args, here("./config.yaml"));
 
 /** Serves, reloads on SIGHUP, and answers POST with the pass's result. */
-async function exercise(example: Awaited<ReturnType<typeof start>>) {
+async function exercise(example: Example) {
   const greet = async () => {
     const response = await fetch(example.url);
     return [await response.text(), response.headers.get("x-config-generation")];
@@ -285,17 +250,8 @@ test(
       stdout: "piped",
       stderr: "inherit",
     }).spawn();
-    const reader = child.stdout.pipeThrough(new TextDecoderStream())
-      .getReader();
-    let output = "";
-    const readUntil = async (pattern: RegExp) => {
-      while (!pattern.test(output)) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`app exited early: ${output}`);
-        output += value;
-      }
-      return output.match(pattern)!;
-    };
+    const output = outputOf(child, "app");
+    const { readUntil } = output;
     try {
       const [, url] = await readUntil(/serving:\s+(\S+)/);
       assert.equal(await (await fetch(url)).text(), "Hello, world\n");
@@ -318,7 +274,7 @@ test(
     } finally {
       child.kill("SIGTERM");
       await child.status;
-      await reader.cancel().catch(() => {});
+      await output.cancel();
       await rm(dir, { recursive: true, force: true });
     }
   },
