@@ -31,6 +31,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import {
   age,
   flags,
+  latenessProbe,
   loadInternal,
   loadModule,
   median,
@@ -55,23 +56,16 @@ const cases = String(opts.cases ?? "allowlist,dag").split(",");
 
 // The worst lateness of a 1 ms timer while `work` runs, and its wall time.
 async function held(work) {
-  let worst = 0;
-  let last = performance.now();
-  const probe = setInterval(() => {
-    const now = performance.now();
-    worst = Math.max(worst, now - last - 1);
-    last = now;
-  }, 1);
+  const probe = latenessProbe();
   await sleep(20);
-  worst = 0;
-  last = performance.now();
+  probe.restart();
   const t0 = performance.now();
   const value = await work();
   const wall = performance.now() - t0;
   // One more turn, so a hold at the very end is seen.
   await sleep(2);
-  clearInterval(probe);
-  return { worst, wall, value };
+  probe.stop();
+  return { worst: probe.worst, wall, value };
 }
 
 // The comparison for `requires_restart`: sliced where the tree has it.

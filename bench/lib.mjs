@@ -69,6 +69,32 @@ export function loadInternal(name) {
     : import(new URL(`src/${name}.js`, distUrl()).href);
 }
 
+/**
+ * A 1 ms timer that keeps its worst lateness: the longest the event loop
+ * was held since it started, or since `restart()`. `stop()` ends it.
+ */
+export function latenessProbe() {
+  let worst = 0;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last - 1);
+    last = now;
+  }, 1);
+  return {
+    get worst() {
+      return worst;
+    },
+    restart() {
+      worst = 0;
+      last = performance.now();
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}
+
 /** Wall-clock milliseconds with sub-millisecond precision; comparable across processes. */
 export function wallNow() {
   return performance.timeOrigin + performance.now();

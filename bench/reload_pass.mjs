@@ -21,6 +21,7 @@ import {
   age,
   compareInterleaved,
   flags,
+  latenessProbe,
   loadInternal,
   loadModule,
   makeConfig,
@@ -133,22 +134,15 @@ async function stageTimes(path, reps, passes) {
 // of a 1 ms timer, beside the time of a bare parse of the same file (its
 // median), measured in the same process.
 async function longestStall(pass, passes) {
-  let worst = 0;
-  let last = performance.now();
-  const probe = setInterval(() => {
-    const now = performance.now();
-    worst = Math.max(worst, now - last - 1);
-    last = now;
-  }, 1);
+  const probe = latenessProbe();
   await sleep(20);
-  worst = 0;
-  last = performance.now();
+  probe.restart();
   for (let i = 0; i < passes; i++) {
     await pass();
     await sleep(5);
   }
-  clearInterval(probe);
-  return worst;
+  probe.stop();
+  return probe.worst;
 }
 
 async function run(label, bytes, cfg) {

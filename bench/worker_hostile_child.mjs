@@ -14,7 +14,14 @@ import { join } from "node:path";
 import process from "node:process";
 import { setTimeout as sleep } from "node:timers/promises";
 import * as inputs from "./hostile_inputs.mjs";
-import { age, flags, fullGc, loadInternal, tempDir } from "./lib.mjs";
+import {
+  age,
+  flags,
+  fullGc,
+  latenessProbe,
+  loadInternal,
+  tempDir,
+} from "./lib.mjs";
 
 const opts = flags();
 const mode = opts.mode;
@@ -57,18 +64,11 @@ if (parser !== undefined) {
   for (let i = 0; i < 5; i++) await loaderOf(warm).load();
 }
 
-let stall = 0;
-let last = performance.now();
-const probe = setInterval(() => {
-  const now = performance.now();
-  stall = Math.max(stall, now - last - 1);
-  last = now;
-}, 1);
+const probe = latenessProbe();
 
 async function pass() {
   await sleep(5);
-  stall = 0;
-  last = performance.now();
+  probe.restart();
   const t0 = performance.now();
   let failed;
   try {
@@ -79,7 +79,11 @@ async function pass() {
   }
   const ms = performance.now() - t0;
   await sleep(2);
-  return { ms, stallMs: stall, ...(failed !== undefined && { failed }) };
+  return {
+    ms,
+    stallMs: probe.worst,
+    ...(failed !== undefined && { failed }),
+  };
 }
 
 fullGc();
@@ -111,7 +115,7 @@ if (idle !== undefined) {
   out.running = parser?.running ?? false;
   out.afterIdle = await pass();
 }
-clearInterval(probe);
+probe.stop();
 parser?.close();
 process.stdout.write(JSON.stringify(out) + "\n");
 process.exit(0);

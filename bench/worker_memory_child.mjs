@@ -30,6 +30,7 @@ import {
   flags,
   fullGc,
   heapUsed,
+  latenessProbe,
   loadModule,
   makeConfig,
   noopHooks,
@@ -123,16 +124,10 @@ if (idle !== undefined) {
   rest.rssRestMiB = await rssAfterGc();
   // A pass with the event loop's worst lateness over it.
   const probed = async () => {
-    let worst = 0;
-    let last = performance.now();
-    const tick = setInterval(() => {
-      const now = performance.now();
-      worst = Math.max(worst, now - last - 1);
-      last = now;
-    }, 1);
+    const probe = latenessProbe();
     const ms = await pass(large);
-    clearInterval(tick);
-    return { ms, stallMs: worst };
+    probe.stop();
+    return { ms, stallMs: probe.worst };
   };
   rest.cold = await probed();
   rest.warm = await probed();
