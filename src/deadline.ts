@@ -31,6 +31,12 @@ export const realTimers: Timers = {
     globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
+/** What a task run by {@linkcode withDeadline} is given. */
+export interface Deadline {
+  /** Aborted once the deadline has passed; made when first read. */
+  readonly signal: AbortSignal;
+}
+
 /**
  * Runs `task` with an `AbortSignal`, giving up after `ms` milliseconds: the
  * signal is then aborted and the returned promise rejects, while a late
@@ -43,14 +49,26 @@ export const realTimers: Timers = {
  * @returns What `task` returns.
  */
 export function withDeadline<T>(
-  task: (signal: AbortSignal) => T | Promise<T>,
+  task: (deadline: Deadline) => T | Promise<T>,
   options: { ms: number; timers: Timers; what: string },
 ): Promise<T> {
   const { ms, timers, what } = options;
-  const controller = new AbortController();
+  // The signal is made when the task first reads it: most hooks never do,
+  // and an AbortController per hook and pass is a cost on every pass.
+  let controller: AbortController | undefined;
+  let reason: Error | undefined;
+  const deadline: Deadline = {
+    get signal() {
+      if (controller === undefined) {
+        controller = new AbortController();
+        if (reason !== undefined) controller.abort(reason);
+      }
+      return controller.signal;
+    },
+  };
   let returned: T | Promise<T>;
   try {
-    returned = task(controller.signal);
+    returned = task(deadline);
   } catch (error) {
     return Promise.reject(error);
   }
@@ -65,7 +83,8 @@ export function withDeadline<T>(
         `${what} did not finish within ${ms} ms (the pass went on without it; its signal is aborted)`,
       );
       error.name = "TimeoutError";
-      controller.abort(error);
+      reason = error;
+      controller?.abort(error);
       reject(error);
     }, ms);
   });

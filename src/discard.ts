@@ -34,7 +34,19 @@ export async function discardChecked<C>(plan: DiscardPlan<C>): Promise<void> {
       const discard = hook.discard;
       if (typeof discard !== "function") continue;
       await withDeadline(
-        (signal) => discard.call(hook, { signal, changed, status }, old, next),
+        (deadline) =>
+          discard.call(
+            hook,
+            {
+              get signal() {
+                return deadline.signal;
+              },
+              changed,
+              status,
+            },
+            old,
+            next,
+          ),
         { ms: timeout, timers, what: "discard" },
       );
     } catch (error) {

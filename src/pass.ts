@@ -233,7 +233,13 @@ async function run<C>(
   for (const { hook, timeout } of plan.hooks) {
     try {
       await withDeadline(
-        (signal) => hook.check(old, next, { signal, changed }),
+        (deadline) =>
+          hook.check(old, next, {
+            get signal() {
+              return deadline.signal;
+            },
+            changed,
+          }),
         {
           ms: timeout,
           timers: plan.timers,
@@ -296,9 +302,11 @@ async function run<C>(
   for (const { hook, name, timeout } of plan.hooks) {
     try {
       const status: unknown = await withDeadline(
-        (signal) => {
+        (deadline) => {
           const ctx: ApplyContext = {
-            signal,
+            get signal() {
+              return deadline.signal;
+            },
             changed,
             generation,
             lookup: <T>(name: string) => lookup?.(name) as T | undefined,

@@ -100,8 +100,13 @@ export async function checkAtStart<C>(
     try {
       await withDeadline(
         // No config is in effect yet: everything is new.
-        (signal) =>
-          hook.check(undefined as C, config, { signal, changed: () => true }),
+        (deadline) =>
+          hook.check(undefined as C, config, {
+            get signal() {
+              return deadline.signal;
+            },
+            changed: () => true,
+          }),
         { ms: timeout, timers, what: "check" },
       );
     } catch (error) {

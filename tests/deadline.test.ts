@@ -241,3 +241,78 @@ test("Coordinator arms no timer for an Infinity deadline and waits for the hook"
   done.resolve(HookStatus.Applied);
   assert.equal((await pass).status, "full_success");
 });
+
+test("Coordinator gives a hook that reads its signal only after the deadline an aborted signal", async () => {
+  const clock = fakeTimers();
+  let ctxOf: { signal: AbortSignal } | undefined;
+  const release = deferred();
+  const hooks: Hook<{ a: number }>[] = [{
+    name: "late reader",
+    check() {},
+    async apply(ctx) {
+      ctxOf = ctx;
+      await release.promise;
+      return HookStatus.Applied;
+    },
+  }];
+  const coordinator = new Coordinator({
+    configPath: "c.yaml",
+    config: new AtomicConfig({ a: 0 }),
+    load: () => ({ a: 1 }),
+    hooks,
+    timers: clock.timers,
+  });
+  const pass = coordinator.reload();
+  await clock.armed();
+  clock.fireAll();
+  const result = await pass;
+  assert.equal(result.outcomes[0].status, "failed");
+  // Read for the first time now, after its deadline.
+  assert.equal(ctxOf!.signal.aborted, true);
+  assert.equal((ctxOf!.signal.reason as Error).name, "TimeoutError");
+  assert.equal(ctxOf!.signal, ctxOf!.signal, "the same signal each read");
+  release.resolve();
+});
+
+test("Coordinator makes no AbortController for hooks that never read their signal", async () => {
+  const Real = globalThis.AbortController;
+  let made = 0;
+  globalThis.AbortController = class extends Real {
+    constructor() {
+      super();
+      made++;
+    }
+  };
+  try {
+    const hooks: Hook<{ a: number }>[] = Array.from(
+      { length: 5 },
+      (_, i) => ({
+        name: `quiet_${i}`,
+        check() {},
+        apply: () => HookStatus.Applied,
+      }),
+    );
+    hooks.push({
+      name: "reader",
+      check(_old, _next, ctx) {
+        assert.equal(ctx.signal.aborted, false);
+      },
+      apply(ctx) {
+        assert.equal(ctx.signal.aborted, false);
+        return HookStatus.Applied;
+      },
+    });
+    const coordinator = new Coordinator({
+      configPath: "c.yaml",
+      config: new AtomicConfig({ a: 0 }),
+      load: () => ({ a: 1 }),
+      hooks,
+    });
+    made = 0;
+    const result = await coordinator.reload();
+    assert.equal(result.status, "full_success");
+    assert.equal(made, 2, "one for the reader's check, one for its apply");
+  } finally {
+    globalThis.AbortController = Real;
+  }
+});

@@ -49,8 +49,9 @@ export function parseText(
   let value: unknown;
   let shared: boolean;
   let marked: boolean | undefined;
+  let bounded: boolean | undefined;
   try {
-    ({ value, shared, marked } = parser.parse(text, limits));
+    ({ value, shared, marked, bounded } = parser.parse(text, limits));
   } catch (error) {
     if (error instanceof FormatError) {
       return {
@@ -76,12 +77,13 @@ export function parseText(
   }
   // Unless nodes may be shared (YAML aliases), the document cannot expand or
   // loop, and the parser already bounded it: measuring would only cost time.
-  if (!shared) {
+  // A format that counted the expanded document while parsing has said so.
+  if (!shared || bounded) {
     if (freeze) deepFreeze(value);
     return {
       ok: true,
       value: value as Mapping,
-      shared: false,
+      shared,
       ...(marked && { marked }),
     };
   }

@@ -60,6 +60,13 @@ export interface Parsed {
    */
   shared: boolean;
   /**
+   * Whether the format already knows that the value, aliases expanded, is
+   * within the node and depth bounds and holds no cycle: the loader then
+   * need not measure it. Only a bound: when it is not known, the loader
+   * measures.
+   */
+  bounded?: boolean;
+  /**
    * Whether the strings that hold a `$` carry a mark for expansion (YAML:
    * see `marks.ts`).
    */

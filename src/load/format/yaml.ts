@@ -84,6 +84,8 @@ function parseYaml(text: string, limits: FormatLimits): Parsed {
   }
   let value: unknown;
   let positions: number[][] | undefined;
+  let shared = false;
+  let bounded = false;
   try {
     // What js-yaml's load() does, with the nodes counted between the two
     // steps: a document past maxNodes is refused before it is built.
@@ -91,6 +93,8 @@ function parseYaml(text: string, limits: FormatLimits): Parsed {
       maxDepth: limits.maxDepth,
     });
     const past = nodePast(events, limits.maxNodes);
+    shared = text.includes("*");
+    bounded = shared && expandedWithin(text, events, limits);
     if (past !== undefined) {
       throw new FormatError(
         `the document has more than ${limits.maxNodes} nodes`,
@@ -149,7 +153,8 @@ function parseYaml(text: string, limits: FormatLimits): Parsed {
   // parser already bounded the depth.
   return {
     value,
-    shared: text.includes("*"),
+    shared,
+    ...(bounded && { bounded }),
     ...(text.includes("$") && { marked: true }),
   };
 }
@@ -329,6 +334,90 @@ function nodePast(events: readonly Event[], max: number): number | undefined {
 }
 
 /**
+ * Whether the document the events build is surely within `limits` once its
+ * aliases are expanded, as the loader's measure would count it, and holds no
+ * cycle: one pass over the events, each alias counted as the size and depth
+ * of its anchor's node. Keys count as nodes here (the measure counts only
+ * values) and a merge key (`<<: *base`) counts the base mapping whole, so
+ * this is an upper bound of the measure; an alias of a node still open (a
+ * possible cycle), or a bound reached, answers `false`, and the loader
+ * measures the built document to decide.
+ *
+ * @param text The text the events point into (for anchor names).
+ * @param events The document's events.
+ * @param limits The node and depth bounds.
+ * @returns Whether measuring the built document can be skipped.
+ */
+export function expandedWithin(
+  text: string,
+  events: readonly Event[],
+  limits: FormatLimits,
+): boolean {
+  const { maxNodes, maxDepth } = limits;
+  // Per open collection: its nodes and depth so far, and its anchor.
+  const nodes: number[] = [0];
+  const depths: number[] = [0];
+  const anchors: (string | null)[] = [null];
+  const known = new Map<string, { nodes: number; depth: number }>();
+  // How many open collections hold each anchor name.
+  const open = new Map<string, number>();
+  let total = 0;
+  for (const event of events) {
+    const top = nodes.length - 1;
+    switch (event.type) {
+      case EVENT_ID.MAPPING:
+      case EVENT_ID.SEQUENCE: {
+        const anchor = event.anchorStart === -1
+          ? null
+          : text.slice(event.anchorStart, event.anchorEnd);
+        if (anchor !== null) open.set(anchor, (open.get(anchor) ?? 0) + 1);
+        nodes.push(1);
+        depths.push(0);
+        anchors.push(anchor);
+        break;
+      }
+      case EVENT_ID.SCALAR:
+        nodes[top]++;
+        if (event.anchorStart !== -1) {
+          known.set(text.slice(event.anchorStart, event.anchorEnd), {
+            nodes: 1,
+            depth: 0,
+          });
+        }
+        break;
+      case EVENT_ID.ALIAS: {
+        const name = text.slice(event.anchorStart, event.anchorEnd);
+        // An alias of an open node (or of an unknown anchor): not decided
+        // here.
+        if (open.has(name)) return false;
+        const size = known.get(name);
+        if (size === undefined) return false;
+        nodes[top] += size.nodes;
+        if (size.depth > depths[top]) depths[top] = size.depth;
+        break;
+      }
+      case EVENT_ID.POP: {
+        if (top === 0) break; // a document's end
+        const size = { nodes: nodes.pop()!, depth: depths.pop()! + 1 };
+        const anchor = anchors.pop()!;
+        if (anchor !== null) {
+          known.set(anchor, size);
+          const count = open.get(anchor)!;
+          if (count === 1) open.delete(anchor);
+          else open.set(anchor, count - 1);
+        }
+        nodes[top - 1] += size.nodes;
+        if (size.depth > depths[top - 1]) depths[top - 1] = size.depth;
+        break;
+      }
+    }
+    total = nodes[0];
+    if (total > maxNodes || nodes[nodes.length - 1] > maxNodes) return false;
+  }
+  return total <= maxNodes && depths[0] <= maxDepth;
+}
+
+/**
  * Removes the parts of a js-yaml error reason that can quote the file: alias,
  * anchor and handle names in quotes, custom tag names and invalid tag text.
  * Standard tags (`!!int`) and the fixed wording stay.
@@ -389,6 +478,9 @@ export function leadingSequence(text: string): number {
 // or at the first `---` when nothing but comments, directives and blank
 // lines come before it; the second one at the next `---`. One pass.
 function secondDocument(text: string): number | undefined {
+  // Without a "---" there is one document (a native search, before the
+  // scan of every line).
+  if (!text.includes("---")) return undefined;
   let first = true; // no document seen yet
   for (let start = 0; start < text.length;) {
     let end = text.indexOf("\n", start);
