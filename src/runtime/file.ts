@@ -1,4 +1,11 @@
-import { closeSync, constants, fstatSync, openSync, read } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
+  read,
+  readSync,
+} from "node:fs";
 import type { FileInfo, FileRead } from "./types.ts";
 
 // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer
@@ -31,6 +38,11 @@ const readAt = (fd: number, buffer: Uint8Array, at: number) =>
     )
   );
 
+// Up to this size a regular file is read synchronously: the read takes a
+// few microseconds from the page cache, far less than sending it to the
+// I/O threads and back (which, on a busy machine, waits for a core).
+const SYNC_READ_MAX = 65536;
+
 /**
  * {@linkcode Runtime.readRegularFile} with `node:fs`, which Deno, Node.js
  * and Bun all provide with the flags it needs (`Deno.open` has no way to
@@ -38,7 +50,8 @@ const readAt = (fd: number, buffer: Uint8Array, at: number) =>
  *
  * Opening without blocking and looking at the open file take microseconds
  * on a local disk, far less than the scheduling of an asynchronous call, so
- * they are synchronous; the read is not.
+ * they are synchronous; so is the read of a small file (under 64 KiB), and
+ * a larger one is read asynchronously.
  *
  * @param path The file's path.
  * @param maxBytes The most bytes wanted; one more is read at most.
@@ -63,8 +76,11 @@ export async function readRegularFile(
     const limit = maxBytes + 1;
     let buffer = new Uint8Array(Math.min(before.size + 1, limit));
     let length = 0;
+    const small = before.size < SYNC_READ_MAX;
     for (;;) {
-      const bytesRead = await readAt(fd, buffer, length);
+      const bytesRead = small && buffer.length <= SYNC_READ_MAX
+        ? readSync(fd, buffer, length, buffer.length - length, length)
+        : await readAt(fd, buffer, length);
       length += bytesRead;
       if (length < buffer.length || length === limit) break;
       const bigger = new Uint8Array(Math.min(length * 2, limit));
