@@ -354,67 +354,66 @@ export function expandedWithin(
   limits: FormatLimits,
 ): boolean {
   const { maxNodes, maxDepth } = limits;
-  // Per open collection: its nodes and depth so far, and its anchor.
-  const nodes: number[] = [0];
-  const depths: number[] = [0];
-  const anchors: (string | null)[] = [null];
-  const known = new Map<string, { nodes: number; depth: number }>();
+  // Per open collection (index 0: the document): its nodes and depth so
+  // far, and its anchor. The parser bounded the nesting to maxDepth; deeper
+  // than 1,000 (a limit raised that far), the loader measures instead.
+  const size = Math.min(maxDepth, 1000) + 2;
+  const nodes = new Float64Array(size);
+  const depths = new Float64Array(size);
+  const anchors: (string | null)[] = new Array(size).fill(null);
+  const known = new Map<string, number>(); // anchor -> nodes
+  const knownDepth = new Map<string, number>(); // anchor -> depth
   // How many open collections hold each anchor name.
   const open = new Map<string, number>();
-  let total = 0;
-  for (const event of events) {
-    const top = nodes.length - 1;
-    switch (event.type) {
-      case EVENT_ID.MAPPING:
-      case EVENT_ID.SEQUENCE: {
-        const anchor = event.anchorStart === -1
-          ? null
-          : text.slice(event.anchorStart, event.anchorEnd);
-        if (anchor !== null) open.set(anchor, (open.get(anchor) ?? 0) + 1);
-        nodes.push(1);
-        depths.push(0);
-        anchors.push(anchor);
-        break;
+  let top = 0;
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i];
+    const type = event.type;
+    if (type === EVENT_ID.SCALAR) {
+      nodes[top]++;
+      if (event.anchorStart !== -1) {
+        const anchor = text.slice(event.anchorStart, event.anchorEnd);
+        known.set(anchor, 1);
+        knownDepth.set(anchor, 0);
       }
-      case EVENT_ID.SCALAR:
-        nodes[top]++;
-        if (event.anchorStart !== -1) {
-          known.set(text.slice(event.anchorStart, event.anchorEnd), {
-            nodes: 1,
-            depth: 0,
-          });
-        }
-        break;
-      case EVENT_ID.ALIAS: {
-        const name = text.slice(event.anchorStart, event.anchorEnd);
-        // An alias of an open node (or of an unknown anchor): not decided
-        // here.
-        if (open.has(name)) return false;
-        const size = known.get(name);
-        if (size === undefined) return false;
-        nodes[top] += size.nodes;
-        if (size.depth > depths[top]) depths[top] = size.depth;
-        break;
+    } else if (type === EVENT_ID.MAPPING || type === EVENT_ID.SEQUENCE) {
+      if (++top >= size) return false;
+      nodes[top] = 1;
+      depths[top] = 0;
+      let anchor: string | null = null;
+      if (event.anchorStart !== -1) {
+        anchor = text.slice(event.anchorStart, event.anchorEnd);
+        open.set(anchor, (open.get(anchor) ?? 0) + 1);
       }
-      case EVENT_ID.POP: {
-        if (top === 0) break; // a document's end
-        const size = { nodes: nodes.pop()!, depth: depths.pop()! + 1 };
-        const anchor = anchors.pop()!;
-        if (anchor !== null) {
-          known.set(anchor, size);
-          const count = open.get(anchor)!;
-          if (count === 1) open.delete(anchor);
-          else open.set(anchor, count - 1);
-        }
-        nodes[top - 1] += size.nodes;
-        if (size.depth > depths[top - 1]) depths[top - 1] = size.depth;
-        break;
+      anchors[top] = anchor;
+    } else if (type === EVENT_ID.ALIAS) {
+      const name = text.slice(event.anchorStart, event.anchorEnd);
+      // An alias of an open node (or of an unknown anchor): not decided
+      // here.
+      const count = known.get(name);
+      if (count === undefined || open.has(name)) return false;
+      nodes[top] += count;
+      const depth = knownDepth.get(name)!;
+      if (depth > depths[top]) depths[top] = depth;
+      if (nodes[top] > maxNodes) return false;
+    } else if (type === EVENT_ID.POP && top > 0) {
+      const count = nodes[top];
+      const depth = depths[top] + 1;
+      const anchor = anchors[top];
+      if (anchor !== null) {
+        known.set(anchor, count);
+        knownDepth.set(anchor, depth);
+        const holders = open.get(anchor)!;
+        if (holders === 1) open.delete(anchor);
+        else open.set(anchor, holders - 1);
       }
+      top--;
+      nodes[top] += count;
+      if (depth > depths[top]) depths[top] = depth;
+      if (nodes[top] > maxNodes) return false;
     }
-    total = nodes[0];
-    if (total > maxNodes || nodes[nodes.length - 1] > maxNodes) return false;
   }
-  return total <= maxNodes && depths[0] <= maxDepth;
+  return nodes[0] <= maxNodes && depths[0] <= maxDepth;
 }
 
 /**
