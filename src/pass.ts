@@ -2,17 +2,27 @@ import type { AtomicConfig } from "./atomic.ts";
 import { type Timers, withDeadline } from "./deadline.ts";
 import { type Changes, diffConfigsSliced } from "./diff.ts";
 import { discardChecked } from "./discard.ts";
-import { deepFreezeSliced } from "./freeze.ts";
+import { deepFreezeSliced, markDeeplyFrozen } from "./freeze.ts";
 import type { ApplyContext, Hook } from "./hook.ts";
 import { insidePass, type PassScope, runInPass } from "./pass_scope.ts";
 import { type KeyShower, keyShower, Redactor, stringsIn } from "./redact.ts";
 import { cutName, logName, MAX_HOOK_ERROR, renderError } from "./render.ts";
 import type { HookOutcome } from "./result.ts";
+import { runSliced } from "./slices.ts";
 import { HookStatus, isHookStatus, ReloadStatus } from "./status.ts";
+import { unchangedSteps } from "./unchanged.ts";
 
 export { insidePass };
 
 /** What a loader gives a pass: the config, and the digest of its sources. */
+// What a pass that loaded the config in effect again reports.
+const NO_CHANGES: Changes = Object.freeze({
+  shown: [],
+  omitted: 0,
+  compared: 0,
+  changed: () => false,
+});
+
 export interface Loaded<C> {
   /** The config. */
   config: C;
@@ -22,6 +32,12 @@ export interface Loaded<C> {
   showKey?: KeyShower;
   /** Values from secret files in the config: never shown, whatever their length. */
   secrets?: readonly string[];
+  /**
+   * Whether the config came from the module's own loader (parsed sources,
+   * maybe through a schema): data whose size the loader bounded, which the
+   * pass first compares with a quick walk.
+   */
+  fromSources?: boolean;
 }
 
 /** A hook as registered: its name and deadline read once. */
@@ -195,21 +211,32 @@ async function run<C>(
     // Each walks the whole config: in slices, so that a large one never
     // holds the event loop for long.
     requiresRestart = await plan.requiresRestart(loaded.config);
-    await deepFreezeSliced(loaded.config);
-    // A key the new config holds is shown as its sources allow; a key it
-    // removed, as those of the config in effect allowed, unless it holds
-    // a value the new config substitutes.
     const showAfter = loaded.showKey ?? keyShower([]);
-    const showBefore = plan.showKey;
     showKey = showAfter;
-    changes = await diffConfigsSliced(
-      old,
-      loaded.config,
-      showAfter,
-      showBefore === undefined
-        ? showAfter
-        : (key) => showBefore(key) && !showAfter.holdsValue(key),
-    );
+    // Most passes load what is in effect: one walk finds it equal and
+    // freezes it. Otherwise (or when it cannot tell), the freeze and the
+    // full comparison follow.
+    if (
+      loaded.fromSources === true &&
+      await runSliced(unchangedSteps(old, loaded.config))
+    ) {
+      markDeeplyFrozen(loaded.config as object);
+      changes = NO_CHANGES;
+    } else {
+      await deepFreezeSliced(loaded.config);
+      // A key the new config holds is shown as its sources allow; a key it
+      // removed, as those of the config in effect allowed, unless it holds
+      // a value the new config substitutes.
+      const showBefore = plan.showKey;
+      changes = await diffConfigsSliced(
+        old,
+        loaded.config,
+        showAfter,
+        showBefore === undefined
+          ? showAfter
+          : (key) => showBefore(key) && !showAfter.holdsValue(key),
+      );
+    }
   } catch (error) {
     return {
       status: ReloadStatus.LoadFailed,

@@ -18,14 +18,16 @@ export const sliceClock: { now(): number } = { now: () => performance.now() };
  *
  * @param steps The walk, one step per {@linkcode ITEMS_PER_STEP} items.
  * @param sliceMs The longest slice.
- * @returns Settles once the walk is done.
+ * @returns What the walk returns, once it is done.
  */
-export async function runSliced(
-  steps: Iterator<unknown>,
+export async function runSliced<R = unknown>(
+  steps: Iterator<unknown, R>,
   sliceMs: number = SLICE_MS,
-): Promise<void> {
+): Promise<R> {
   let start = sliceClock.now();
-  while (!steps.next().done) {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
     if (sliceClock.now() - start > sliceMs) {
       await new Promise((resolve) => setTimeout(resolve, 0));
       start = sliceClock.now();

@@ -458,6 +458,7 @@ export class ConfigLoader<C> {
       config,
       digest,
       showKey,
+      fromSources: true,
       ...(expansion.secrets.length > 0 && { secrets: expansion.secrets }),
     };
   }
