@@ -1,4 +1,4 @@
-// The benchmark runner: `node bench/run.mjs [--quick] [--only=1,2,3,4,5,6,7,8]
+// The benchmark runner: `node bench/run.mjs [--quick] [--only=1,2,3,4,5,6,7,8,9]
 // [--runtimes=deno,node,bun]`. Runs every benchmark on Deno, Node.js and Bun
 // (one process at a time: the machine this was written for has 2 cores),
 // then prints Markdown tables: ratios against their baselines measured in the
@@ -15,6 +15,8 @@ import { fileURLToPath } from "node:url";
 import { findEtcd, NO_ETCD, startEtcd } from "./etcd.mjs";
 import { fileChangeBench } from "./file_change.mjs";
 import { flags } from "./lib.mjs";
+import { peerStartBench } from "./peer_start.mjs";
+import { peerWatchBench } from "./peer_watch.mjs";
 import { PREVIOUS, previousLoader } from "./previous.mjs";
 import { etcdChangeBench, httpChangeBench } from "./remote_change.mjs";
 import { serveBench } from "./serve.mjs";
@@ -234,6 +236,24 @@ const benches = [
     },
   ],
   ["8", (rt) => runScript(rt, "compare.mjs")],
+  [
+    "9",
+    async (rt) => [
+      ...await runScript(rt, "peer.mjs"),
+      ...await peerWatchBench(
+        rt,
+        runtimes[rt].command,
+        [...runtimes[rt].args, here("peer_watch_child.mjs")],
+        opts,
+      ),
+      ...await peerStartBench(
+        rt,
+        runtimes[rt].command,
+        [...runtimes[rt].args, here("peer_start_child.mjs")],
+        opts,
+      ),
+    ],
+  ],
 ];
 
 let failed = 0;
