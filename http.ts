@@ -37,7 +37,11 @@
  * @module
  */
 
-export { reloadHandler, type ReloadHandlerOptions } from "./src/handler.ts";
+export {
+  reloadHandler,
+  type ReloadHandlerOptions,
+} from "./src/http/handler.ts";
+export type { ReloadControl, ReloadView, ViewSource } from "./src/http/view.ts";
 export { metricsText } from "./src/metrics.ts";
 export {
   nodeListener,
