@@ -3,7 +3,9 @@
  * `Request => Response` handler (status JSON, an HTML history, Prometheus
  * metrics, and a POST that runs a pass) for `Deno.serve`, `Bun.serve`, Hono
  * or any web-standard server; a bridge to `node:http`; and the metrics text
- * for an application's own `/metrics`.
+ * for an application's own `/metrics`. Both read the coordinator through
+ * {@linkcode ReloadView}, so any object with its members can stand in for
+ * it.
  *
  * @example Serving it with Deno.serve, next to the application
  * ```ts ignore
@@ -37,7 +39,11 @@
  * @module
  */
 
-export { reloadHandler, type ReloadHandlerOptions } from "./src/handler.ts";
+export {
+  reloadHandler,
+  type ReloadHandlerOptions,
+} from "./src/http/handler.ts";
+export type { ReloadControl, ReloadView, ViewSource } from "./src/http/view.ts";
 export { metricsText } from "./src/metrics.ts";
 export {
   nodeListener,

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Coordinator } from "./coordinator.ts";
+import type { ReloadView } from "./http/view.ts";
 import type { SourceStats } from "./load/source.ts";
 import { truncate } from "./render.ts";
 import type { ReloadStats } from "./stats.ts";
@@ -277,11 +278,11 @@ function formatValue(value: number): string {
  * assert.match(body, /^hup_reload_generation 1$/m);
  * ```
  *
- * @typeParam C The config type.
- * @param coordinator The coordinator.
+ * @typeParam C The config type of a coordinator passed as such; unused.
+ * @param coordinator The coordinator, or any {@linkcode ReloadView}.
  * @returns The text, ending with a newline.
  */
-export function metricsText<C>(coordinator: Coordinator<C>): string {
+export function metricsText<C = unknown>(coordinator: ReloadView): string {
   const last = coordinator.lastResult();
   const stats = coordinator.stats();
   const verification = coordinator.verification();

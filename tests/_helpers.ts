@@ -7,6 +7,7 @@ import { createInterface } from "node:readline";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
 import type { Coordinator, Timers } from "hup-reload";
 import { reloadHandler } from "hup-reload/http";
+import { ROUTES } from "../src/http/routes.ts";
 
 // The package's own testing helpers, used by the suite as users would.
 export { tempConfig } from "hup-reload/testing";
@@ -37,8 +38,9 @@ export async function captureLogs(
 
 /**
  * Everything an operator or a log pipeline could read of a coordinator, as
- * one text: the last result, the history, the status JSON, the page, the
- * history route, the metrics and the log records. The "never" tests look
+ * one text: the last result, the history, every read route of the handler
+ * (the status JSON, the page, the history, the metrics, and any route added
+ * to the table) and the log records. The "never" tests look
  * for secrets in it.
  */
 export async function everyOutput<C>(
@@ -50,13 +52,16 @@ export async function everyOutput<C>(
     await (await handler(
       new Request(`http://localhost/-/reload${path}`, { headers: { accept } }),
     )).text();
+  // Every read route of the table, as a script and as a browser asks.
+  const routes: string[] = [];
+  for (const route of ROUTES) {
+    if (route.access !== "read") continue;
+    routes.push(await get(route.path), await get(route.path, "text/html"));
+  }
   return [
     JSON.stringify(coordinator.lastResult()),
     JSON.stringify(coordinator.history()),
-    await get(""),
-    await get("", "text/html"),
-    await get("/history"),
-    await get("/metrics"),
+    ...routes,
     JSON.stringify(
       records,
       (_k, value) =>

@@ -1,5 +1,8 @@
-import { rawPath } from "./http_common.ts";
-import type { ReloadResult } from "./result.ts";
+import type { PassInProgress } from "../coordinator.ts";
+import { rawPath } from "../http_common.ts";
+import type { HookOutcome, ReloadResult } from "../result.ts";
+import type { ReloadStatus } from "../status.ts";
+import type { Drift } from "../verify.ts";
 
 /** What the history page shows. */
 export interface PageInput {
@@ -16,18 +19,18 @@ export interface PageInput {
    * (see `Coordinator.verify`): the page opens with a banner saying since
    * when, and the sources' digest.
    */
-  drift?: { since: string; digest: string | null } | null;
+  drift?: Drift | null;
   /**
    * Where the config in effect came from (`Coordinator.runningFrom()`):
    * `"last_good"` opens the page with a banner saying so.
    */
-  runningFrom?: string;
+  runningFrom?: "source" | "last_good";
   /**
    * The pass running now (`Coordinator.inProgress()`), if any: the page
    * opens with a line saying what asked for it, since when, and whether it
    * is a dry run.
    */
-  inProgress?: { trigger: string; started_at: string; dry_run: boolean } | null;
+  inProgress?: PassInProgress | null;
   /**
    * The address the page was asked for (`request.url`, or a request target
    * such as `/-/reload?refresh=10`). Its path makes the links to the JSON,
@@ -46,8 +49,8 @@ export const MIN_REFRESH = 5;
 export const MAX_REFRESH = 3600;
 
 /** How each pass status looks: colour, text label and marker shape. */
-const STATUSES: ReadonlyMap<unknown, { colour: string; label: string }> =
-  new Map([
+const STATUSES: ReadonlyMap<ReloadStatus, { colour: string; label: string }> =
+  new Map<ReloadStatus, { colour: string; label: string }>([
     ["full_success", { colour: "#1a7f37", label: "full success" }],
     ["partial_applied", { colour: "#b35900", label: "partially applied" }],
     ["validation_failed", { colour: "#cf222e", label: "validation failed" }],
@@ -56,7 +59,10 @@ const STATUSES: ReadonlyMap<unknown, { colour: string; label: string }> =
 const UNKNOWN_COLOUR = "#57606a";
 
 /** The statuses of a pass that keep the config in effect. */
-const KEEPS = new Set<unknown>(["validation_failed", "load_failed"]);
+const KEEPS: ReadonlySet<ReloadStatus> = new Set<ReloadStatus>([
+  "validation_failed",
+  "load_failed",
+]);
 
 /** The most changed paths and trigger kinds a pass shows. */
 const MAX_LISTED = 100;
@@ -111,19 +117,20 @@ time,.ms,.trigger{color:#57606a;font-variant-numeric:tabular-nums}
  * changed; every hook's outcome (applied, skipped, or failed with its
  * error); the load error; and the fields that need a restart.
  *
- * Rendering is total: whatever the input holds (a number or an object where
- * a string belongs, a symbol, a getter or `toString` that throws, a list
- * that is not an array), it renders a page, every value escaped.
+ * It reads the input by its types ({@linkcode ReloadResult},
+ * {@linkcode HookOutcome}), so a renamed field fails type checking here.
+ * Every value is escaped as the text `String()` gives it, whatever its
+ * type at run time; a value that cannot be turned into text (a `toString`
+ * that throws) throws, and the handler answers a bare 500, never half a
+ * page.
  *
  * @param input What to show.
  * @returns The page.
  */
 export function renderHistoryPage(input: PageInput): string {
-  const generation = show(field(input, "generation"));
-  const digest = field(input, "digest");
-  const items = list(field(input, "history")).map(renderPass);
-  const url = field(input, "url");
-  const page = typeof url === "string" ? pageAddress(url) : undefined;
+  const { generation, digest, url } = input;
+  const items = input.history.map(renderPass);
+  const page = url === undefined ? undefined : pageAddress(url);
   const refresh = page?.refresh;
   return `<!doctype html>
 <html lang="en">
@@ -141,18 +148,16 @@ ${STYLE}
 </head>
 <body>
 <h1>Config reloads</h1>
-<p class="meta">${esc(show(field(input, "configPath")))} · generation <b>${
+<p class="meta">${esc(input.configPath)} · generation <b>${
     esc(generation)
   }</b> · ${
     digest === null || digest === undefined
       ? "digest unknown"
-      : `<code>${esc(show(digest))}</code>`
+      : `<code>${esc(digest)}</code>`
   }</p>
-${renderInProgress(field(input, "inProgress"))}${
-    renderLastGood(field(input, "runningFrom"))
-  }${renderDrift(field(input, "drift"))}${
-    page === undefined ? "" : renderNav(page)
-  }<p class="legend">${
+${renderInProgress(input.inProgress)}${renderLastGood(input.runningFrom)}${
+    renderDrift(input.drift)
+  }${page === undefined ? "" : renderNav(page)}<p class="legend">${
     [...STATUSES].map(([status, { colour, label }]) =>
       `<span style="--c:${colour}"><span class="mark ${status}"></span>${label}</span>`
     ).join("")
@@ -168,14 +173,14 @@ ${
 }
 
 // The line of a pass that has not ended yet.
-function renderInProgress(running: unknown): string {
+function renderInProgress(running: PassInProgress | null | undefined): string {
   if (running === null || running === undefined) return "";
-  const since = time(field(running, "started_at"));
+  const since = time(running.started_at);
   return `<p class="in-progress" role="status"><b>${
-    field(running, "dry_run") === true
+    running.dry_run === true
       ? "A dry run is in progress"
       : "A reload pass is in progress"
-  }</b>, triggered by ${esc(show(field(running, "trigger")))}, since ${
+  }</b>, triggered by ${esc(running.trigger)}, since ${
     since === undefined
       ? "an unknown time"
       : `<time datetime="${since.iso}">${since.text}</time>`
@@ -183,16 +188,16 @@ function renderInProgress(running: unknown): string {
 }
 
 // The banner of a service that started from its last known-good config.
-function renderLastGood(from: unknown): string {
+function renderLastGood(from: "source" | "last_good" | undefined): string {
   if (from !== "last_good") return "";
   return `<p class="last-good" role="alert"><b>Running from the last known-good config</b>: at start-up the sources did not load or a check refused them. It stays in effect until a reload from the sources succeeds.</p>\n`;
 }
 
 // The banner of a config that is not what its sources hold.
-function renderDrift(drift: unknown): string {
+function renderDrift(drift: Drift | null | undefined): string {
   if (drift === null || drift === undefined) return "";
-  const digest = field(drift, "digest");
-  const since = time(field(drift, "since"));
+  const { digest } = drift;
+  const since = time(drift.since);
   return `<p class="drift" role="alert"><b>The source differs from the running config</b> since ${
     since === undefined
       ? "an unknown time"
@@ -200,7 +205,7 @@ function renderDrift(drift: unknown): string {
   }: ${
     digest === null || digest === undefined
       ? "a source cannot be read"
-      : `the source holds <code>${esc(show(digest))}</code>`
+      : `the source holds <code>${esc(digest)}</code>`
   }.</p>\n`;
 }
 
@@ -280,27 +285,27 @@ function renderNav(page: PageAddress): string {
 }
 
 /** One pass of the timeline. */
-function renderPass(result: unknown): string {
-  const status = field(result, "status");
+function renderPass(result: ReloadResult): string {
+  const { status } = result;
   const look = STATUSES.get(status);
-  const statusText = show(status);
-  const started = time(field(result, "started_at"));
-  const ended = time(field(result, "ended_at"));
+  const statusText = String(status);
+  const started = time(result.started_at);
+  const ended = time(result.ended_at);
   const ms = started !== undefined && ended !== undefined
     ? ended.ms - started.ms
     : NaN;
-  const generation = esc(show(field(result, "generation")));
+  const generation = esc(result.generation);
   const kept = KEEPS.has(status);
   const lines = [
-    renderDigest(field(result, "config_digest")),
-    renderChanged(field(result, "changed"), field(result, "changed_omitted")),
-    renderOutcomes(list(field(result, "outcomes")), kept),
+    renderDigest(result.config_digest),
+    renderChanged(result.changed, result.changed_omitted),
+    renderOutcomes(result.outcomes, kept),
   ];
-  const loadError = field(result, "load_error");
+  const loadError = result.load_error;
   const notes = [
-    ...(loadError === undefined ? [] : [renderLoadError(show(loadError))]),
-    ...list(field(result, "requires_restart")).map((f) =>
-      `<li class="restart">restart needed: <code>${esc(show(f))}</code></li>`
+    ...(loadError === undefined ? [] : [renderLoadError(String(loadError))]),
+    ...(result.requires_restart ?? []).map((f) =>
+      `<li class="restart">restart needed: <code>${esc(f)}</code></li>`
     ),
   ];
   return `<li class="pass" data-status="${esc(statusText)}" style="--c:${
@@ -313,11 +318,11 @@ function renderPass(result: unknown): string {
   }</span>
   ${
     started === undefined
-      ? `<span class="when">${esc(show(field(result, "started_at")))}</span>`
+      ? `<span class="when">${esc(result.started_at)}</span>`
       : `<time datetime="${started.iso}">${started.text}</time>`
   }
   <span class="ms">${Number.isFinite(ms) ? duration(ms) : "? ms"}</span>
-  ${renderTrigger(field(result, "trigger"), field(result, "triggers"))}</div>${
+  ${renderTrigger(result.trigger, result.triggers)}</div>${
     [
       ...lines.filter((l) => l !== ""),
       ...(notes.length === 0
@@ -329,14 +334,17 @@ function renderPass(result: unknown): string {
 }
 
 /** `triggered by signal`, and `(3 requests: signal 2, http 1)` for several. */
-function renderTrigger(trigger: unknown, triggers: unknown): string {
+function renderTrigger(
+  trigger: string,
+  triggers: Record<string, number> | undefined,
+): string {
   let counts = "";
-  const entries = ownEntries(triggers);
+  const entries = Object.entries(triggers ?? {});
   if (entries.length > 0) {
     let total = 0;
-    for (const [, n] of entries) total += typeof n === "number" ? n : NaN;
+    for (const [, n] of entries) total += n;
     const shown = entries.slice(0, MAX_LISTED).map(([kind, n]) =>
-      `${esc(kind)} ${esc(show(n))}`
+      `${esc(kind)} ${esc(n)}`
     );
     if (entries.length > MAX_LISTED) {
       shown.push(`and ${entries.length - MAX_LISTED} more`);
@@ -346,9 +354,7 @@ function renderTrigger(trigger: unknown, triggers: unknown): string {
     })`;
   }
   if (trigger === undefined && counts === "") return "";
-  return `<span class="trigger">triggered by ${
-    esc(show(trigger))
-  }${counts}</span>`;
+  return `<span class="trigger">triggered by ${esc(trigger)}${counts}</span>`;
 }
 
 // A load error as it reads: its first line, then one problem a line.
@@ -364,44 +370,42 @@ function renderLoadError(text: string): string {
 }
 
 /** The digest of the file the pass loaded, if it says. */
-function renderDigest(digest: unknown): string {
+function renderDigest(digest: string | undefined): string {
   return digest === undefined
     ? ""
-    : `<p class="digest">digest <code>${esc(show(digest))}</code></p>`;
+    : `<p class="digest">digest <code>${esc(digest)}</code></p>`;
 }
 
 /** The changed paths, and how many more there were. */
-function renderChanged(changed: unknown, omitted: unknown): string {
-  if (changed === undefined) return "";
-  const paths = list(changed);
+function renderChanged(
+  paths: readonly string[] | undefined,
+  omitted: number | undefined,
+): string {
+  if (paths === undefined) return "";
   const more = Math.max(0, paths.length - MAX_LISTED) +
-    (typeof omitted === "number" && Number.isSafeInteger(omitted) &&
-        omitted > 0
-      ? omitted
-      : 0);
+    (Number.isSafeInteger(omitted) && omitted! > 0 ? omitted! : 0);
   if (paths.length === 0 && more === 0) {
     return `<p class="changed">nothing changed</p>`;
   }
   return `<p class="changed">changed: ${
-    paths.slice(0, MAX_LISTED).map((p) => `<code>${esc(show(p))}</code>`)
+    paths.slice(0, MAX_LISTED).map((p) => `<code>${esc(p)}</code>`)
       .join(", ")
   }${more > 0 ? ` and ${more} more` : ""}</p>`;
 }
 
 /** Every hook's outcome: applied, skipped, or failed with its error. */
-function renderOutcomes(outcomes: unknown[], checks: boolean): string {
+function renderOutcomes(
+  outcomes: readonly HookOutcome[],
+  checks: boolean,
+): string {
   if (outcomes.length === 0) return "";
-  const items = outcomes.map((o) => {
-    const status = show(field(o, "status"));
-    const error = field(o, "error");
+  const items = outcomes.map(({ name, status, error }) => {
     return `<li class="outcome" data-status="${
       esc(status)
-    }"><span class="mark"></span><span class="hook">${
-      esc(show(field(o, "name")))
-    }</span> ${esc(status)}${
-      status === "failed" || error !== undefined
-        ? `: ${esc(show(error ?? ""))}`
-        : ""
+    }"><span class="mark"></span><span class="hook">${esc(name)}</span> ${
+      esc(status)
+    }${
+      status === "failed" || error !== undefined ? `: ${esc(error ?? "")}` : ""
     }</li>`;
   });
   return `<ul class="outcomes" aria-label="${
@@ -411,7 +415,7 @@ function renderOutcomes(outcomes: unknown[], checks: boolean): string {
 
 /** A strict ISO 8601 UTC time, normalized, and as `2026-11-27 03:30:57 UTC`. */
 function time(
-  value: unknown,
+  value: string,
 ): { ms: number; iso: string; text: string } | undefined {
   if (
     typeof value !== "string" ||
@@ -430,55 +434,13 @@ function duration(ms: number): string {
   return `${Math.floor(ms / 60_000)} min ${Math.floor(ms % 60_000 / 1000)} s`;
 }
 
-/** `value[key]` for an object, `undefined` for anything else or a getter that throws. */
-function field(value: unknown, key: string): unknown {
-  if (value === null || typeof value !== "object") return undefined;
-  try {
-    return (value as Record<string, unknown>)[key];
-  } catch {
-    return undefined;
-  }
-}
-
-/** The items of an array (a copy), or none for anything else. */
-function list(value: unknown): unknown[] {
-  try {
-    return Array.isArray(value) ? Array.from(value as unknown[]) : [];
-  } catch {
-    return [];
-  }
-}
-
-/** The own enumerable string-keyed entries of an object, or none. */
-function ownEntries(value: unknown): [string, unknown][] {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    return [];
-  }
-  try {
-    return Object.entries(value);
-  } catch {
-    return [];
-  }
-}
-
 /**
- * Any value as text, never throwing: a string as is, a primitive (symbols
- * included) as `String()` gives it, an object as its `[object Type]` tag.
+ * `text` as HTML text or attribute value: as `String()` gives it, so that
+ * whatever a result holds at run time is escaped (or throws), never
+ * written as markup.
  */
-function show(value: unknown): string {
-  if (typeof value === "string") return value;
-  if (value === null || typeof value !== "object") {
-    return typeof value === "function" ? "[function]" : String(value);
-  }
-  try {
-    return Object.prototype.toString.call(value);
-  } catch {
-    return "[object]"; // a proxy whose toStringTag getter throws
-  }
-}
-
-function esc(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(
+function esc(text: string | number): string {
+  return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(
     />/g,
     "&gt;",
   ).replace(/"/g, "&quot;").replace(/'/g, "&#39;");

@@ -1,18 +1,16 @@
 import { getLogger } from "@logtape/logtape";
-import { hasBearerToken, isBearerToken } from "./auth.ts";
-import type { Coordinator } from "./coordinator.ts";
-import { renderHistoryPage } from "./html.ts";
+import { hasBearerToken, isBearerToken } from "../auth.ts";
 import {
   hostName,
   isAmbiguousPath,
   isLoopbackHost,
-  POST_STATUS,
   rawPath,
   SAFE_HEADERS,
   textResponse,
-} from "./http_common.ts";
-import { metricsText } from "./metrics.ts";
-import { escapeControls, renderError, truncate } from "./render.ts";
+} from "../http_common.ts";
+import { escapeControls, renderError, truncate } from "../render.ts";
+import { type Route, ROUTES } from "./routes.ts";
+import type { ReloadControl, ReloadView } from "./view.ts";
 
 /**
  * Options of {@linkcode reloadHandler}.
@@ -169,6 +167,11 @@ const PREFIX = /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@%]+)*\/?$/;
  * bare 500 and the error is logged. No response carries a config value:
  * results hold rendered errors only.
  *
+ * The handler reads the coordinator only through {@linkcode ReloadView}
+ * and runs passes only through {@linkcode ReloadControl}: any object with
+ * those members can stand in for it (results kept elsewhere, a test), and
+ * one without `reload()` serves the read routes only.
+ *
  * @example Usage
  * ```ts
  * import { AtomicConfig, Coordinator } from "@hup/reload";
@@ -227,8 +230,10 @@ const PREFIX = /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@%]+)*\/?$/;
  * assert.equal(curl.status, 200);
  * ```
  *
- * @typeParam C The config type.
- * @param coordinator The coordinator to serve.
+ * @typeParam C The config type of a coordinator passed as such; unused.
+ * @param coordinator What to serve: a `Coordinator`, or any
+ *   {@linkcode ReloadView} (with `reload()`, a {@linkcode ReloadControl},
+ *   for `POST`; without it, `POST` and `PUT` get 405).
  * @param options Prefix, write access and read access.
  * @returns The handler.
  * @throws {TypeError} If `prefix` is not a path of plain segments, `token`
@@ -236,8 +241,8 @@ const PREFIX = /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@%]+)*\/?$/;
  *   the RFC 6750 `b64token` syntax), `protectReads` is set without a
  *   `token`, or `allowedHosts` is not a list of host names without ports.
  */
-export function reloadHandler<C>(
-  coordinator: Coordinator<C>,
+export function reloadHandler<C = unknown>(
+  coordinator: ReloadView & Partial<ReloadControl>,
   options: ReloadHandlerOptions = {},
 ): (request: Request) => Promise<Response> {
   const rawPrefix = options.prefix ?? "/-/reload";
@@ -272,68 +277,35 @@ export function reloadHandler<C>(
       "www-authenticate": 'Bearer realm="hup-reload"',
     });
 
-  /** Runs `serve` if reads are open or the request carries the token. */
+  // The routes by the path they answer at; POST only when the view can
+  // reload.
+  const control = typeof coordinator.reload === "function"
+    ? coordinator as ReloadControl
+    : undefined;
+  const routes = new Map<string, Route[]>();
+  for (const route of ROUTES) {
+    if (route.access === "write" && control === undefined) continue;
+    const at = prefix + route.path;
+    routes.set(at, [...routes.get(at) ?? [], route]);
+  }
+
+  /** Runs a read route if reads are open or the request carries the token. */
   const read = async (
     request: Request,
-    serve: () => Response,
+    serve: () => Response | Promise<Response>,
   ): Promise<Response> => {
     if (protectReads && !(await hasBearerToken(request, token!))) {
       log.warn("Refused an HTTP read request: bad or missing token");
       return unauthorized();
     }
-    return serve();
+    return await serve();
   };
 
-  const status = (request: Request): Response => {
-    if (prefersHtml(request)) {
-      return new Response(
-        renderHistoryPage({
-          generation: coordinator.generation(),
-          digest: coordinator.digest(),
-          runningFrom: coordinator.runningFrom(),
-          history: coordinator.history(),
-          configPath: coordinator.configPath,
-          url: request.url,
-          drift: coordinator.verification().drift,
-          inProgress: coordinator.inProgress(),
-        }),
-        {
-          headers: {
-            ...SAFE_HEADERS,
-            "content-type": "text/html; charset=utf-8",
-            "content-security-policy":
-              "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-            "vary": "Accept",
-          },
-        },
-      );
-    }
-    return json(
-      {
-        generation: coordinator.generation(),
-        config_digest: coordinator.digest(),
-        running_from: coordinator.runningFrom(),
-        drift: coordinator.verification().drift,
-        in_progress: coordinator.inProgress(),
-        last_result: coordinator.lastResult(),
-      },
-      200,
-      { "vary": "Accept" },
-    );
-  };
-
-  const metrics = (): Response =>
-    new Response(
-      metricsText(coordinator),
-      {
-        headers: {
-          ...SAFE_HEADERS,
-          "content-type": "text/plain; version=0.0.4; charset=utf-8",
-        },
-      },
-    );
-
-  const reload = async (request: Request): Promise<Response> => {
+  /** Runs a write route for a same-origin request with the token. */
+  const write = async (
+    request: Request,
+    serve: () => Promise<Response>,
+  ): Promise<Response> => {
     if (isCrossOrigin(request)) {
       log.warn("Refused an HTTP reload request: it came from another origin");
       return textResponse(403, "Forbidden: cross-origin request");
@@ -349,18 +321,7 @@ export function reloadHandler<C>(
         "Forbidden: reloading over HTTP is disabled (no token is configured)",
       );
     }
-    const dryRun = readDryRun(request.url);
-    if (dryRun === undefined) {
-      return textResponse(
-        400,
-        "Bad Request: dry_run is given more than once, or is not one of 1, true, 0, false",
-      );
-    }
-    log.info(
-      dryRun ? "Dry run requested over HTTP" : "Reload requested over HTTP",
-    );
-    const result = await coordinator.reload({ trigger: "http", dryRun });
-    return json(result, POST_STATUS[result.status]);
+    return await serve();
   };
 
   const route = async (request: Request): Promise<Response> => {
@@ -381,25 +342,20 @@ export function reloadHandler<C>(
         "Misdirected Request: this host name is not served here (a loopback name or one of allowedHosts)",
       );
     }
-    const at = trimSlashes(path);
+    const here = routes.get(trimSlashes(path));
+    if (here === undefined) return textResponse(404, "Not Found");
     const method = request.method;
-    const isRead = method === "GET" || method === "HEAD";
-    if (at === prefix) {
-      return isRead
-        ? await read(request, () => status(request))
-        : method === "POST" || method === "PUT"
-        ? await reload(request)
-        : notAllowed("GET, HEAD, POST, PUT");
+    const chosen = here.find((r) =>
+      (r.methods as readonly string[]).includes(method)
+    );
+    if (chosen === undefined) {
+      return textResponse(405, "Method Not Allowed", {
+        allow: here.flatMap((r) => r.methods).join(", "),
+      });
     }
-    if (at === `${prefix}/metrics`) {
-      return isRead ? await read(request, metrics) : notAllowed("GET, HEAD");
-    }
-    if (at === `${prefix}/history`) {
-      return isRead
-        ? await read(request, () => json(coordinator.history()))
-        : notAllowed("GET, HEAD");
-    }
-    return textResponse(404, "Not Found");
+    return chosen.access === "read"
+      ? await read(request, () => chosen.serve(request, coordinator))
+      : await write(request, () => chosen.serve(request, control!));
   };
 
   return async (request) => {
@@ -502,51 +458,4 @@ function trimSlashes(path: string): string {
   let end = path.length;
   while (end > 0 && path.charCodeAt(end - 1) === 0x2f) end--;
   return path.slice(0, end);
-}
-
-// `?dry_run=1` (or `true`) asks for a dry run, `0`, `false` or none for a
-// pass; anything else, or the parameter twice, is refused (undefined):
-// a request that may have meant a dry run must not run a pass.
-function readDryRun(url: string): boolean | undefined {
-  let values: string[];
-  try {
-    values = new URL(url).searchParams.getAll("dry_run");
-  } catch {
-    return undefined;
-  }
-  if (values.length === 0) return false;
-  if (values.length > 1) return undefined;
-  const value = values[0].toLowerCase();
-  return value === "1" || value === "true"
-    ? true
-    : value === "0" || value === "false"
-    ? false
-    : undefined;
-}
-
-// A browser asks for HTML; `?format=json` asks for the JSON whatever the
-// Accept header says, so the page can link to it.
-function prefersHtml(request: Request): boolean {
-  const accept = request.headers.get("accept") ?? "";
-  return /\btext\/html\b/.test(accept) &&
-    new URL(request.url).searchParams.get("format") !== "json";
-}
-
-function json(
-  body: unknown,
-  status = 200,
-  headers: Record<string, string> = {},
-): Response {
-  return new Response(JSON.stringify(body, null, 2) + "\n", {
-    status,
-    headers: {
-      ...SAFE_HEADERS,
-      "content-type": "application/json; charset=utf-8",
-      ...headers,
-    },
-  });
-}
-
-function notAllowed(allow: string): Response {
-  return textResponse(405, "Method Not Allowed", { allow });
 }
