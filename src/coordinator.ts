@@ -1252,17 +1252,19 @@ export class Coordinator<C> extends EventTarget {
       started_at: startedAt.toISOString(),
       dry_run: dry,
     });
-    this.#log.info(
-      dry
-        ? "Dry run started for {path}, asked for by {trigger}"
-        : "Reload pass started for {path}, asked for by {trigger}",
-      {
-        path: this.#name,
-        trigger: logName(trigger),
-        requests: logNames(Object.fromEntries(requests)),
-        ...(dry && { dryRun: true }),
-      },
-    );
+    if (this.#log.isEnabledFor("info")) {
+      this.#log.info(
+        dry
+          ? "Dry run started for {path}, asked for by {trigger}"
+          : "Reload pass started for {path}, asked for by {trigger}",
+        {
+          path: this.#name,
+          trigger: logName(trigger),
+          requests: logNames(Object.fromEntries(requests)),
+          ...(dry && { dryRun: true }),
+        },
+      );
+    }
     const plan = {
       owner: this,
       name: this.#name,

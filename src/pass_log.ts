@@ -20,6 +20,13 @@ export function logResult(
   result: ReloadResult,
 ): void {
   const dry = result.dry_run === true;
+  // A pass that went well is an info record, with nothing else to say:
+  // when nothing takes info records, its fields need not be built.
+  if (
+    (result.status === ReloadStatus.FullSuccess ||
+      result.status === ReloadStatus.WouldApply) &&
+    result.requires_restart === undefined && !log.isEnabledFor("info")
+  ) return;
   const props = {
     path,
     status: result.status,

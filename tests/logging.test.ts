@@ -1,11 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  configure,
   getAnsiColorFormatter,
   getJsonLinesFormatter,
   getLogfmtFormatter,
   getTextFormatter,
   type LogRecord,
+  reset,
 } from "@logtape/logtape";
 import {
   AtomicConfig,
@@ -342,5 +344,39 @@ test("Coordinator logs the counts of a pass that answered several triggers by th
     assert.ok(
       !LINE_BREAK.test(getTextFormatter()(record).replace(/\n$/, "")),
     );
+  }
+});
+
+test("a sink that takes only warnings still gets a pass's restart warnings, and no info record", async () => {
+  const records: LogRecord[] = [];
+  await configure({
+    reset: true,
+    sinks: { memory: (record) => void records.push(record) },
+    loggers: [
+      { category: ["hup-reload"], sinks: ["memory"], lowestLevel: "warning" },
+      { category: ["logtape", "meta"], sinks: [], lowestLevel: "error" },
+    ],
+  });
+  try {
+    let port = 8080;
+    const coordinator = new Coordinator({
+      configPath: "c.yaml",
+      config: new AtomicConfig({ port: 8080, level: "info" }),
+      load: () => ({ port: ++port, level: "info" }),
+      nonReloadable: ["port"],
+      hooks: [],
+    });
+    const result = await coordinator.reload();
+    assert.equal(result.status, "full_success");
+    assert.deepEqual(result.requires_restart, ["port"]);
+    assert.deepEqual(
+      records.map((r) => [r.level, r.rawMessage]),
+      [[
+        "warning",
+        "Field {field} changed but takes effect only after a restart",
+      ]],
+    );
+  } finally {
+    await reset();
   }
 });
