@@ -3,10 +3,15 @@ import { ITEMS_PER_STEP } from "./slices.ts";
 /**
  * The most values {@linkcode unchangedSteps} looks at before it leaves the
  * question to the full comparison: twice what a loaded file of a million
- * nodes holds, so that only a config that shares nodes (a custom loader's
- * DAG, a cycle) gets there.
+ * nodes holds, so that only a config that shares nodes many times over (a
+ * schema's output built as a DAG) gets there.
  */
 export const MAX_UNCHANGED_VALUES = 2_000_000;
+
+// What one step found.
+const GOING = 0;
+const SAME = 1;
+const DIFFERENT = 2;
 
 // Plain data only: anything else (a Date, a Map, a class instance, an
 // array of another prototype) is left to the full comparison.
@@ -18,10 +23,10 @@ const plainMapping = (proto: unknown) =>
  * the one in effect (as the comparison of `diff.ts` would find: mappings
  * by their own keys and values whatever their prototype, sequences by
  * length and items, scalars with `Object.is`), freezing each mapping and
- * sequence of `after` as it goes. It answers `true` only when every value
- * of `after` was reached, so every one of them is frozen; `false` when a
- * difference was found, or when it cannot tell cheaply (a node both sides
- * share, a value that is not plain data, more than
+ * sequence of `after` once its items are looked at. It answers `true` only
+ * when every value of `after` was reached, so every one of them is frozen;
+ * `false` when a difference was found, or when it cannot tell cheaply (a
+ * node both sides share, a value that is not plain data, more than
  * {@linkcode MAX_UNCHANGED_VALUES} values): the caller then freezes and
  * compares in full, as without it. One step per
  * {@linkcode ITEMS_PER_STEP} values.
@@ -38,63 +43,105 @@ export function* unchangedSteps(
     before === null || typeof before !== "object" || after === null ||
     typeof after !== "object" || before === after
   ) return false;
-  const stack: unknown[] = [before, after];
-  let values = 0;
-  let step = 0;
-  while (stack.length > 0) {
-    const b = stack.pop() as object;
-    const a = stack.pop() as object;
+  const walk = new UnchangedWalk(before, after);
+  for (;;) {
+    const found = walk.step();
+    if (found !== GOING) return found === SAME;
+    yield;
+  }
+}
+
+// The walk's state between steps: pairs to compare, and the pair whose
+// items are being compared (`keys` null for two sequences).
+class UnchangedWalk {
+  readonly #stack: unknown[];
+  #a: Record<string, unknown> | unknown[] | null = null;
+  #b: Record<string, unknown> | unknown[] | null = null;
+  #keys: string[] | null = null;
+  #i = 0;
+  #n = 0;
+  #values = 0;
+
+  constructor(before: object, after: object) {
+    this.#stack = [before, after];
+  }
+
+  // Compares up to a step's worth of values.
+  step(): number {
+    let budget = ITEMS_PER_STEP;
+    const stack = this.#stack;
+    while (budget > 0) {
+      if (this.#a === null) {
+        if (stack.length === 0) return SAME;
+        const b = stack.pop() as object;
+        const a = stack.pop() as object;
+        if (!this.#open(a, b)) return DIFFERENT;
+        budget--;
+        continue;
+      }
+      const a = this.#a as Record<string, unknown>;
+      const b = this.#b as Record<string, unknown>;
+      const keys = this.#keys;
+      const end = Math.min(this.#n, this.#i + budget);
+      budget -= end - this.#i;
+      for (let i = this.#i; i < end; i++) {
+        let x: unknown;
+        let y: unknown;
+        if (keys === null) {
+          x = (a as unknown as unknown[])[i];
+          y = (b as unknown as unknown[])[i];
+        } else {
+          const key = keys[i];
+          if (!Object.hasOwn(b, key)) return DIFFERENT;
+          x = a[key];
+          y = b[key];
+        }
+        if (x === null || typeof x !== "object") {
+          if (!Object.is(x, y)) return DIFFERENT;
+        } else if (y === null || typeof y !== "object" || x === y) {
+          // A node both sides hold (a custom loader's) is left to the full
+          // walk, which knows whether it is frozen all the way down.
+          return DIFFERENT;
+        } else {
+          stack.push(x, y);
+        }
+      }
+      this.#i = end;
+      if (end === this.#n) {
+        Object.freeze(b);
+        this.#a = this.#b = this.#keys = null;
+      }
+    }
+    return GOING;
+  }
+
+  // Starts comparing the items of a pair; false when they differ in kind,
+  // length or keys (or cannot be told apart cheaply).
+  #open(a: object, b: object): boolean {
+    let n: number;
+    let keys: string[] | null = null;
     if (Array.isArray(a)) {
       if (
         !Array.isArray(b) || Object.getPrototypeOf(a) !== Array.prototype ||
         Object.getPrototypeOf(b) !== Array.prototype || a.length !== b.length
       ) return false;
-      for (let i = 0; i < a.length; i++) {
-        if (!same(a[i], b[i], stack)) return false;
-        if (++step >= ITEMS_PER_STEP) {
-          step = 0;
-          yield;
-        }
-      }
-      values += a.length + 1;
+      n = a.length;
     } else {
       if (
         Array.isArray(b) || !plainMapping(Object.getPrototypeOf(a)) ||
         !plainMapping(Object.getPrototypeOf(b))
       ) return false;
-      const keys = Object.keys(a);
+      keys = Object.keys(a);
       if (keys.length !== Object.keys(b).length) return false;
-      const x = a as Record<string, unknown>;
-      const y = b as Record<string, unknown>;
-      for (let i = 0; i < keys.length; i++) {
-        const key = keys[i];
-        if (!Object.hasOwn(y, key) || !same(x[key], y[key], stack)) {
-          return false;
-        }
-        if (++step >= ITEMS_PER_STEP) {
-          step = 0;
-          yield;
-        }
-      }
-      values += keys.length + 1;
+      n = keys.length;
     }
-    Object.freeze(b);
-    if (values > MAX_UNCHANGED_VALUES) return false;
-    if (++step >= ITEMS_PER_STEP) {
-      step = 0;
-      yield;
-    }
+    this.#values += n + 1;
+    if (this.#values > MAX_UNCHANGED_VALUES) return false;
+    this.#a = a as Record<string, unknown>;
+    this.#b = b as Record<string, unknown>;
+    this.#keys = keys;
+    this.#i = 0;
+    this.#n = n;
+    return true;
   }
-  return true;
-}
-
-// Whether two values held at the same place may be equal: scalars are
-// compared here, two objects are pushed to be compared in turn.
-function same(x: unknown, y: unknown, stack: unknown[]): boolean {
-  if (x === null || typeof x !== "object") return Object.is(x, y);
-  // A node both sides hold (a custom loader's) is left to the full walk,
-  // which knows whether it is frozen all the way down.
-  if (y === null || typeof y !== "object" || x === y) return false;
-  stack.push(x, y);
-  return true;
 }
