@@ -58,6 +58,7 @@ class UnchangedWalk {
   #a: Record<string, unknown> | unknown[] | null = null;
   #b: Record<string, unknown> | unknown[] | null = null;
   #keys: string[] | null = null;
+  #keysB: string[] | null = null;
   #i = 0;
   #n = 0;
   #values = 0;
@@ -82,6 +83,7 @@ class UnchangedWalk {
       const a = this.#a as Record<string, unknown>;
       const b = this.#b as Record<string, unknown>;
       const keys = this.#keys;
+      const keysB = this.#keysB!;
       const end = Math.min(this.#n, this.#i + budget);
       budget -= end - this.#i;
       for (let i = this.#i; i < end; i++) {
@@ -92,7 +94,8 @@ class UnchangedWalk {
           y = (b as unknown as unknown[])[i];
         } else {
           const key = keys[i];
-          if (!Object.hasOwn(b, key)) return DIFFERENT;
+          // Keys in the same order (a file read twice) need no lookup.
+          if (keysB[i] !== key && !Object.hasOwn(b, key)) return DIFFERENT;
           x = a[key];
           y = b[key];
         }
@@ -109,7 +112,11 @@ class UnchangedWalk {
       this.#i = end;
       if (end === this.#n) {
         Object.freeze(b);
-        this.#a = this.#b = this.#keys = null;
+        this.#a =
+          this.#b =
+          this.#keys =
+          this.#keysB =
+            null;
       }
     }
     return GOING;
@@ -120,6 +127,7 @@ class UnchangedWalk {
   #open(a: object, b: object): boolean {
     let n: number;
     let keys: string[] | null = null;
+    let keysB: string[] | null = null;
     if (Array.isArray(a)) {
       if (
         !Array.isArray(b) || Object.getPrototypeOf(a) !== Array.prototype ||
@@ -132,7 +140,8 @@ class UnchangedWalk {
         !plainMapping(Object.getPrototypeOf(b))
       ) return false;
       keys = Object.keys(a);
-      if (keys.length !== Object.keys(b).length) return false;
+      keysB = Object.keys(b);
+      if (keys.length !== keysB.length) return false;
       n = keys.length;
     }
     this.#values += n + 1;
@@ -140,6 +149,7 @@ class UnchangedWalk {
     this.#a = a as Record<string, unknown>;
     this.#b = b as Record<string, unknown>;
     this.#keys = keys;
+    this.#keysB = keysB;
     this.#i = 0;
     this.#n = n;
     return true;

@@ -68,6 +68,9 @@ test("the unchanged walk leaves to the full comparison a node both sides share, 
   assert.equal(run({ m: new Map() }, { m: new Map() }).same, false);
   const config = { a: 1 };
   assert.equal(run(config, config).same, false);
+  // Keys in another order are the same keys; other keys are not.
+  assert.equal(run({ m: { a: 1, b: 2 } }, { m: { b: 2, a: 1 } }).same, true);
+  assert.equal(run({ m: { a: 1, b: 2 } }, { m: { b: 2, c: 1 } }).same, false);
   // A mapping of either plain prototype equals the other, as in diff.ts.
   const bare = Object.assign(Object.create(null), { a: 1 });
   assert.equal(run({ m: { a: 1 } }, { m: bare }).same, true);
