@@ -525,6 +525,22 @@ describe("config formats", () => {
     );
   });
 
+  test("a TOML schema issue is placed past a multi-line string whose lines look like keys with escapes", async () => {
+    const schema: ConfigSchema<unknown> = {
+      "~standard": {
+        version: 1,
+        vendor: "test",
+        validate: () => ({ issues: [{ message: "Wrong", path: ["t", "x"] }] }),
+      },
+    };
+    // In a literal string a backslash is text: `"\\q"` is no key.
+    const text = "s = '''\n\"\\q\" = 1\n'''\n[t]\nx = 1\n";
+    assert.match(
+      (await failure("c.toml", text, { schema })).message,
+      /line 5, column 1 field t\.x: Wrong/,
+    );
+  });
+
   test("schema issues name the field and its line in JSON and TOML too", async () => {
     const schema: ConfigSchema<{ server: { port: number } }> = {
       "~standard": {

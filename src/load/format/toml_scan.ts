@@ -1,3 +1,4 @@
+import { parse } from "smol-toml";
 import { tooDeep, tooManyNodes } from "./limits.ts";
 import type { FormatLimits } from "./types.ts";
 
@@ -145,27 +146,18 @@ export function tomlKeyLines(
 }
 
 const BARE_KEY = /[A-Za-z0-9_-]+/y;
-const ESCAPE =
-  /\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|x([0-9A-Fa-f]{2})|(.))/g;
-const ESCAPED: Record<string, string> = {
-  b: "\b",
-  t: "\t",
-  n: "\n",
-  f: "\f",
-  r: "\r",
-  e: "\u001b",
-};
 
-// The text of a basic string's body: its escapes (valid, as the file
-// parsed) turned into what they stand for.
-const unescape = (body: string) =>
-  body.replace(
-    ESCAPE,
-    (_, u4, u8, x2, c: string) =>
-      u4 ?? u8 ?? x2
-        ? String.fromCodePoint(parseInt(u4 ?? u8 ?? x2, 16))
-        : ESCAPED[c] ?? c,
-  );
+// A "basic" key part as the parser reads it: its escapes are the parser's
+// to turn into what they stand for. Undefined for a line that only looks
+// like a key (inside a multi-line string) and does not parse as one.
+function basicKey(quoted: string): string | undefined {
+  if (!quoted.includes("\\")) return quoted.slice(1, -1);
+  try {
+    return Object.keys(parse(`${quoted} = 0`))[0];
+  } catch {
+    return undefined;
+  }
+}
 
 // Reads a dotted key (bare, "basic" or 'literal' parts) from `at` in one
 // line, in one pass: its parts, as the parser reads them, and where the
@@ -197,7 +189,9 @@ function splitKey(
         while (text[close - 1 - escapes] === "\\") escapes++;
         if (escapes % 2 === 0) break;
       }
-      parts.push(unescape(text.slice(i + 1, close)));
+      const part = basicKey(text.slice(i, close + 1));
+      if (part === undefined) return undefined;
+      parts.push(part);
       i = close + 1;
     } else {
       BARE_KEY.lastIndex = i;
