@@ -194,9 +194,13 @@ const pathOf = (frame: Frame): string[] => {
   return path.reverse();
 };
 
-const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-const leap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-const DATE = /(\d{4})-(\d\d)-(\d\d)/g;
+const DATE = /\d{4}-\d\d-\d\d/g;
+// A date the calendar does not have: the platform's Date does not give it
+// back as written (it rolls it over, or refuses it).
+function impossible(date: string): boolean {
+  const day = new Date(`${date}T00:00:00Z`);
+  return isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== date;
+}
 // A decimal number or float literal, as TOML writes one (`_` between
 // digits), and not part of a longer word, date or key.
 const DECIMAL =
@@ -220,9 +224,7 @@ function refuseRolled(
   const ends: number[] = [];
   DATE.lastIndex = 0;
   for (let m; found.dates && (m = DATE.exec(text)) !== null;) {
-    const [year, month, day] = [+m[1], +m[2], +m[3]];
-    if (month < 1 || month > 12 || day < 1 || day > 31) continue;
-    if (day <= (month === 2 && !leap(year) ? 28 : DAYS[month - 1])) continue;
+    if (!impossible(m[0])) continue;
     ends.push(m.index + m[0].length);
     suspects.set(m.index, [m.index, "invalid date"]);
   }
