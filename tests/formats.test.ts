@@ -426,6 +426,17 @@ describe("config formats", () => {
     });
   });
 
+  test("loadConfig() refuses the first of an impossible TOML date and a float too large, in the order of the file", async () => {
+    assert.match(
+      (await failure("c.toml", "f = 1e400\nday = 2023-02-30\n")).message,
+      /line 1, column 5: a number is too large/,
+    );
+    assert.match(
+      (await failure("c.toml", "day = 2023-02-30\nf = 1e400\n")).message,
+      /line 1, column 7: invalid date/,
+    );
+  });
+
   test("loadConfig() takes an impossible date in a TOML string, comment or key for text, beside the date it would roll to", async () => {
     const text = "# renewed 2023-02-30\n" +
       'note = "2023-02-30"\n' +
@@ -511,6 +522,22 @@ describe("config formats", () => {
         // is: the field names its parent, placed at the key.
         "line 8, column 1 field d: Wrong",
       ],
+    );
+  });
+
+  test("a TOML schema issue is placed past a multi-line string whose lines look like keys with escapes", async () => {
+    const schema: ConfigSchema<unknown> = {
+      "~standard": {
+        version: 1,
+        vendor: "test",
+        validate: () => ({ issues: [{ message: "Wrong", path: ["t", "x"] }] }),
+      },
+    };
+    // In a literal string a backslash is text: `"\\q"` is no key.
+    const text = "s = '''\n\"\\q\" = 1\n'''\n[t]\nx = 1\n";
+    assert.match(
+      (await failure("c.toml", text, { schema })).message,
+      /line 5, column 1 field t\.x: Wrong/,
     );
   });
 

@@ -6,6 +6,8 @@ import {
   type FormatLimits,
   type Parsed,
 } from "./types.ts";
+import { setOwn, tooDeep, tooManyNodes } from "./limits.ts";
+import { pathKey, placesOf } from "./locate.ts";
 
 // What each of the scanner's error codes means, quoting nothing.
 const REASONS: Record<string, string> = {
@@ -59,34 +61,14 @@ function parseJson(text: string, limits: FormatLimits): Parsed {
   let nodes = 0;
   // Plain assignment, but for `__proto__`, which would set the prototype.
   const put = (value: unknown, offset: number) => {
-    if (++nodes > limits.maxNodes) {
-      throw new FormatError(
-        `the document has more than ${limits.maxNodes} nodes`,
-        "",
-        offset,
-      );
-    }
+    if (++nodes > limits.maxNodes) throw tooManyNodes(limits, offset);
     const top = containers[containers.length - 1];
     if (top === undefined) root = value;
     else if (Array.isArray(top)) top.push(value);
-    else if (key !== "__proto__") top[key] = value;
-    else {
-      Object.defineProperty(top, key, {
-        value,
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      });
-    }
+    else setOwn(top, key, value);
   };
   const open = (value: Record<string, unknown> | unknown[], offset: number) => {
-    if (containers.length >= limits.maxDepth) {
-      throw new FormatError(
-        `the document nests deeper than ${limits.maxDepth} levels`,
-        "",
-        offset,
-      );
-    }
+    if (containers.length >= limits.maxDepth) throw tooDeep(limits, offset);
     put(value, offset);
     containers.push(value);
   };
@@ -136,11 +118,8 @@ function parseJson(text: string, limits: FormatLimits): Parsed {
   return { value: root, shared: false };
 }
 
-const SEP = "\u0000";
-const keyOf = (path: FieldPath) => path.map(String).join(SEP);
-
 interface Open {
-  /** The container's path, as `keyOf` writes it. */
+  /** The container's path, as `pathKey` writes it. */
   path: string;
   /** Whether it is the top level, whose children's paths have no prefix. */
   top: boolean;
@@ -157,9 +136,9 @@ function locateJsonPaths(
   text: string,
   paths: readonly FieldPath[],
 ): (number | undefined)[] {
-  const wanted = new Set(paths.map(keyOf));
+  const wanted = new Set(paths.map(pathKey));
   const through = new Set(
-    paths.flatMap((path) => path.map((_, n) => keyOf(path.slice(0, n)))),
+    paths.flatMap((path) => path.map((_, n) => pathKey(path.slice(0, n)))),
   );
   const found = new Map<string, number>();
   const open: Open[] = [];
@@ -168,7 +147,7 @@ function locateJsonPaths(
     if (wanted.has(path) && !found.has(path)) found.set(path, offset);
   };
   const child = (parent: Open, name: string) =>
-    parent.top ? name : `${parent.path}${SEP}${name}`;
+    parent.top ? name : pathKey([parent.path, name]);
   // The path of the value that starts at `offset`, placed if it is an item
   // (or the top level).
   const start = (offset: number): string => {
@@ -201,5 +180,5 @@ function locateJsonPaths(
       start(offset);
     },
   }, OPTIONS);
-  return paths.map((path) => found.get(keyOf(path)));
+  return placesOf(paths, found, false);
 }

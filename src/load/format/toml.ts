@@ -1,7 +1,9 @@
 import { parse, TomlDate, TomlError } from "smol-toml";
+import { setOwn, tooDeep, tooManyNodes } from "./limits.ts";
+import { pathKey, placesOf } from "./locate.ts";
+import { prescanToml, tomlKeyLines } from "./toml_scan.ts";
 import {
   type ConfigFormat,
-  type FieldPath,
   FormatError,
   type FormatLimits,
   type Parsed,
@@ -46,6 +48,8 @@ const RENAMED: Record<string, string> = {
     "an integer is beyond 2^53, which a number does not hold exactly",
 };
 const PREFIX = "Invalid TOML document: ";
+const INVALID = "the file is not valid TOML";
+const OVERFLOW = "a number is too large for a double (write inf for infinity)";
 
 /** TOML 1.0 (and 1.1), with smol-toml. */
 export const tomlFormat: ConfigFormat = {
@@ -53,26 +57,22 @@ export const tomlFormat: ConfigFormat = {
   label: "TOML",
   extensions: [".toml"],
   parse: parseToml,
-  locate: locateTomlPaths,
+  locate: (text, paths) => placesOf(paths, keyPlaces(text), true),
 };
 
 function parseToml(text: string, limits: FormatLimits): Parsed {
-  prescan(text, limits);
+  prescanToml(text, limits);
   let root: Record<string, unknown>;
   try {
     root = parse(text, options(limits)) as Record<string, unknown>;
   } catch (error) {
-    if (error instanceof TomlError) {
+    if (!(error instanceof TomlError)) {
       throw new FormatError(
-        "the file is not valid TOML",
-        reasonOf(error),
-        offsetOf(text, error.line, error.column),
+        "the TOML parser failed",
+        error instanceof Error ? error.name : "unknown error",
       );
     }
-    throw new FormatError(
-      "the TOML parser failed",
-      error instanceof Error ? error.name : "unknown error",
-    );
+    throw new FormatError(INVALID, reasonOf(error), offsetOf(text, error));
   }
   if (Object.keys(root).length === 0) {
     throw new FormatError(
@@ -80,8 +80,7 @@ function parseToml(text: string, limits: FormatLimits): Parsed {
     );
   }
   const found = normalize(root, text, limits);
-  if (found.dates) refuseImpossibleDates(text, limits);
-  if (found.infinite) refuseOverflow(text, limits);
+  refuseRolled(text, limits, found);
   return { value: found.root, shared: false };
 }
 
@@ -95,104 +94,6 @@ const options = (limits: FormatLimits) => ({
   unsafeKeyBehaviour: "keep",
 } as const);
 
-// Characters other than those of bare keys and blanks.
-const SPECIAL = /[^A-Za-z0-9_\- \t]/g;
-
-// The bounds that hold before smol-toml builds the document, which it does
-// whole before the walk can count it, building a table for each part of a
-// dotted key (16 MiB of `a.a.a…` took 17 s and 3.9 GB, of `[[a]]` 3.5 s
-// and 1.4 GB). A key or header of more than maxDepth parts nests deeper
-// than that; and each `=`, each `[[table]]` and each comma in an array is
-// a node of its own, so more of them than maxNodes are more nodes. One
-// pass, skipping strings and comments, for a text that is TOML: in one
-// that is not, the parser finds what is wrong.
-function prescan(text: string, limits: FormatLimits): void {
-  let nodes = 0;
-  let dots = 0;
-  let chain = 0; // where the run of dotted key parts began
-  const open: number[] = []; // the brackets open in a value: [ or {
-  SPECIAL.lastIndex = 0;
-  for (let m; (m = SPECIAL.exec(text)) !== null;) {
-    const i = m.index;
-    const c = text.charCodeAt(i);
-    if (c === 0x2e) { // "."
-      if (++dots >= limits.maxDepth) {
-        while (text[chain] === " " || text[chain] === "\t") chain++;
-        throw new FormatError(
-          `the document nests deeper than ${limits.maxDepth} levels`,
-          "",
-          chain,
-        );
-      }
-      continue;
-    }
-    if (c === 0x22 || c === 0x27) { // a quoted key part, or a string value
-      SPECIAL.lastIndex = endOfString(text, i);
-      continue;
-    }
-    dots = 0;
-    chain = i + 1;
-    if (c === 0x23) { // "#": a comment, up to the line's end
-      const end = text.indexOf("\n", i);
-      SPECIAL.lastIndex = end === -1 ? text.length : end;
-    } else if (c === 0x3d) { // "="
-      nodes++;
-    } else if (c === 0x2c) { // ","
-      if (open[open.length - 1] === 0x5b) nodes++;
-    } else if (c === 0x5b || c === 0x7b) { // "[" or "{"
-      let j = i - 1;
-      while (text[j] === " " || text[j] === "\t") j--;
-      const header = c === 0x5b && open.length === 0 &&
-        (j < 0 || text[j] === "\n");
-      // A header's key is placed at the header, as schema issues are.
-      if (header) chain = i;
-      if (header && text[i + 1] === "[") {
-        nodes++;
-        SPECIAL.lastIndex = i + 2;
-      }
-      // Deeper brackets are the parser's to refuse.
-      if (!header && open.push(c) > limits.maxDepth) return;
-    } else if (c === 0x5d || c === 0x7d) { // "]" or "}"
-      open.pop();
-    }
-    if (nodes > limits.maxNodes) {
-      throw new FormatError(
-        `the document has more than ${limits.maxNodes} nodes`,
-      );
-    }
-  }
-}
-
-// Where the string that starts at `at` ends: after its closing quote(s),
-// or at the line's end for a one-line string left open.
-function endOfString(text: string, at: number): number {
-  const q = text[at];
-  if (text[at + 1] === q && text[at + 2] === q) {
-    for (let from = at + 3;;) {
-      const close = text.indexOf(q + q + q, from);
-      if (close === -1) return text.length;
-      let escapes = 0;
-      while (q === '"' && text[close - 1 - escapes] === "\\") escapes++;
-      if (escapes % 2 === 1) {
-        from = close + 1;
-        continue;
-      }
-      // Up to two more quotes belong to the string.
-      let end = close + 3;
-      if (text[end] === q) end++;
-      if (text[end] === q) end++;
-      return end;
-    }
-  }
-  for (let i = at + 1; i < text.length; i++) {
-    const c = text[i];
-    if (c === q) return i + 1;
-    if (c === "\n") return i;
-    if (c === "\\" && q === '"') i++;
-  }
-  return text.length;
-}
-
 function reasonOf(error: TomlError): string {
   const end = error.message.indexOf("\n\n");
   const raw = error.message.startsWith(PREFIX)
@@ -202,7 +103,7 @@ function reasonOf(error: TomlError): string {
 }
 
 // smol-toml counts 1-based lines split at \n and columns in UTF-16 units.
-function offsetOf(text: string, line: number, column: number): number {
+function offsetOf(text: string, { line, column }: TomlError): number {
   let start = 0;
   for (let l = 1; l < line; l++) {
     const newline = text.indexOf("\n", start);
@@ -233,21 +134,17 @@ function normalize(
     const frame = stack.pop()!;
     const { node, depth } = frame;
     if (depth > limits.maxDepth) {
-      throw new FormatError(
-        `the document nests deeper than ${limits.maxDepth} levels`,
-        "",
-        deepestLine(text, pathOf(frame)),
+      // Where the document goes furthest along the path that is too deep.
+      throw tooDeep(
+        limits,
+        placesOf([pathOf(frame)], keyPlaces(text), true)[0],
       );
     }
     // Indexes or keys, without a pair allocated for each entry.
     const keys = Array.isArray(node) ? undefined : Object.keys(node);
     const count = keys?.length ?? (node as unknown[]).length;
     nodes += count;
-    if (nodes > limits.maxNodes) {
-      throw new FormatError(
-        `the document has more than ${limits.maxNodes} nodes`,
-      );
-    }
+    if (nodes > limits.maxNodes) throw tooManyNodes(limits);
     for (let i = 0; i < count; i++) {
       const key = keys === undefined ? i : keys[i];
       const value = (node as Record<string | number, unknown>)[key];
@@ -278,16 +175,7 @@ function normalize(
 // A table as a plain object, a `__proto__` key kept as an own key.
 function plainTable(table: Record<string, unknown>): Record<string, unknown> {
   const plain: Record<string, unknown> = {};
-  for (const key of Object.keys(table)) {
-    if (key === "__proto__") {
-      Object.defineProperty(plain, key, {
-        value: table[key],
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } else plain[key] = table[key];
-  }
+  for (const key of Object.keys(table)) setOwn(plain, key, table[key]);
   return plain;
 }
 
@@ -306,45 +194,51 @@ const pathOf = (frame: Frame): string[] => {
   return path.reverse();
 };
 
-const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-const leap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+const DATE = /\d{4}-\d\d-\d\d/g;
+// A date the calendar does not have: the platform's Date does not give it
+// back as written (it rolls it over, or refuses it).
+function impossible(date: string): boolean {
+  const day = new Date(`${date}T00:00:00Z`);
+  return isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== date;
+}
+// A decimal number or float literal, as TOML writes one (`_` between
+// digits), and not part of a longer word, date or key.
+const DECIMAL =
+  /(?<![\w.:+-])[+-]?\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?\d[\d_]*)?(?![\w.:-])/g;
 
 // smol-toml lets a JS Date roll an impossible date over (Feb 30 becomes
-// Mar 2, on V8). Each text that looks like such a date is made malformed,
-// its last digit turned into "x" (offsets stay), and the text parsed again:
-// only where it is a date value does that fail, and there the date is
-// refused; in a string, a comment or a bare key the change is harmless.
-function refuseImpossibleDates(text: string, limits: FormatLimits): void {
+// Mar 2, on V8), and reads a float too large for a double (`1e400`) as
+// Infinity, which TOML writes `inf`. When the walk met a date or an
+// infinity, each text that looks like such a date or number is made
+// malformed, its last character turned into "x" (offsets stay), and the
+// text parsed again: the parser judges. Only where it is a value does that
+// fail (a date at its start, a number at the "x"), and there it is refused;
+// in a string, a comment or a key the change is harmless.
+function refuseRolled(
+  text: string,
+  limits: FormatLimits,
+  found: { dates: boolean; infinite: boolean },
+): void {
+  // By the offset where the probe fails: where the value starts, and why.
+  const suspects = new Map<number, [number, string]>();
   const ends: number[] = [];
-  const starts = new Map<number, number>();
-  const date = /(\d{4})-(\d\d)-(\d\d)/g;
-  for (let m; (m = date.exec(text)) !== null;) {
-    const [year, month, day] = [+m[1], +m[2], +m[3]];
-    if (month < 1 || month > 12 || day < 1 || day > 31) continue;
-    const last = month === 2 && !leap(year) ? 28 : DAYS[month - 1];
-    if (day <= last) continue;
+  DATE.lastIndex = 0;
+  for (let m; found.dates && (m = DATE.exec(text)) !== null;) {
+    if (!impossible(m[0])) continue;
+    ends.push(m.index + m[0].length);
+    suspects.set(m.index, [m.index, "invalid date"]);
+  }
+  DECIMAL.lastIndex = 0;
+  for (let m; found.infinite && (m = DECIMAL.exec(text)) !== null;) {
+    if (Number.isFinite(Number(m[0].replaceAll("_", "")))) continue;
     const end = m.index + m[0].length;
     ends.push(end);
-    starts.set(m.index, m.index);
+    suspects.set(end - 1, [m.index, OVERFLOW]);
   }
-  const offset = probeFailure(text, ends, limits);
-  if (offset !== undefined && starts.has(offset)) {
-    throw new FormatError("the file is not valid TOML", "invalid date", offset);
-  }
-}
-
-// Where the text, with the last character before each of `ends` turned
-// into "x" (offsets stay), fails to parse; undefined when it parses, or
-// when nothing was marked.
-function probeFailure(
-  text: string,
-  ends: readonly number[],
-  limits: FormatLimits,
-): number | undefined {
-  if (ends.length === 0) return undefined;
+  if (ends.length === 0) return;
   const parts: string[] = [];
   let copied = 0;
-  for (const end of ends) {
+  for (const end of ends.sort((a, b) => a - b)) {
     parts.push(text.slice(copied, end - 1), "x");
     copied = end;
   }
@@ -353,182 +247,18 @@ function probeFailure(
   try {
     parse(probe, options(limits));
   } catch (error) {
-    if (error instanceof TomlError) {
-      return offsetOf(probe, error.line, error.column);
-    }
-  }
-  return undefined;
-}
-
-// A decimal number or float literal, as TOML writes one (`_` between
-// digits), and not part of a longer word, date or key.
-const DECIMAL =
-  /(?<![\w.:+-])[+-]?\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?\d[\d_]*)?(?![\w.:-])/g;
-
-// smol-toml reads a float too large for a double (`1e400`) as Infinity,
-// which TOML writes `inf`. Each literal that would overflow is made
-// malformed, its last character turned into "x" (offsets stay), and the
-// text parsed again: only where it is a number value does that fail, and
-// there it is refused, at its start; in a string, a comment or a key the
-// change is harmless. Only run when the document holds an infinity.
-function refuseOverflow(text: string, limits: FormatLimits): void {
-  const ends: number[] = [];
-  const starts = new Map<number, number>();
-  DECIMAL.lastIndex = 0;
-  for (let m; (m = DECIMAL.exec(text)) !== null;) {
-    if (Number.isFinite(Number(m[0].replaceAll("_", "")))) continue;
-    const end = m.index + m[0].length;
-    ends.push(end);
-    starts.set(end - 1, m.index);
-  }
-  const offset = probeFailure(text, ends, limits);
-  const start = offset === undefined ? undefined : starts.get(offset);
-  if (start !== undefined) {
-    throw new FormatError(
-      "the file is not valid TOML",
-      "a number is too large for a double (write inf for infinity)",
-      start,
-    );
+    if (!(error instanceof TomlError)) return;
+    const suspect = suspects.get(offsetOf(probe, error));
+    if (suspect) throw new FormatError(INVALID, suspect[1], suspect[0]);
   }
 }
 
-// Each `[table]` and `[[array]]` header and each `key = ` line, in order:
-// the full path it names (array tables by their index) and where it is.
-// Keys inside inline tables and arrays are not seen. One pass over the
-// lines.
-function keyLines(
-  text: string,
-  visit: (path: readonly string[], at: number) => void,
-): void {
-  const counts = new Map<string, number>();
-  let table: string[] = [];
-  let start = 0;
-  for (const line of text.split("\n")) {
-    const indent = line.length - line.trimStart().length;
-    const at = start + indent;
-    start += line.length + 1;
-    const rest = line.slice(indent);
-    if (rest.startsWith("[")) {
-      const array = rest.startsWith("[[");
-      const key = splitKey(rest, array ? 2 : 1);
-      if (key === undefined) continue;
-      table = key.parts;
-      if (array) {
-        const name = table.join(SEP);
-        const index = counts.get(name) ?? 0;
-        counts.set(name, index + 1);
-        table = [...table, String(index)];
-      }
-      visit(table, at);
-    } else {
-      const key = splitKey(rest, 0);
-      if (key === undefined || rest[key.end] !== "=") continue;
-      visit([...table, ...key.parts], at);
-    }
-  }
-}
-
-// Where keys are set, by path: a path inside an inline table or array is
-// placed at its nearest parent that is found.
-function locateTomlPaths(
-  text: string,
-  paths: readonly FieldPath[],
-): (number | undefined)[] {
+// Where each header and key line is, by the path it names: the first one.
+function keyPlaces(text: string): Map<string, number> {
   const places = new Map<string, number>();
-  keyLines(text, (path, at) => {
-    const key = path.join(SEP);
+  tomlKeyLines(text, (path, at) => {
+    const key = pathKey(path);
     if (!places.has(key)) places.set(key, at);
   });
-  return paths.map((path) => {
-    for (let n = path.length; n > 0; n--) {
-      const at = places.get(path.slice(0, n).map(String).join(SEP));
-      if (at !== undefined) return at;
-    }
-    return undefined;
-  });
-}
-
-// The first header or key line that goes furthest along `path`: where the
-// document nests too deep.
-function deepestLine(
-  text: string,
-  path: readonly string[],
-): number | undefined {
-  let best = 0;
-  let found: number | undefined;
-  keyLines(text, (parts, at) => {
-    let n = 0;
-    while (n < parts.length && n < path.length && parts[n] === path[n]) n++;
-    if (n > best) [best, found] = [n, at];
-  });
-  return found;
-}
-
-const SEP = "\u0000";
-
-const BARE_KEY = /[A-Za-z0-9_-]+/y;
-const ESCAPE =
-  /\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|x([0-9A-Fa-f]{2})|(.))/g;
-const ESCAPED: Record<string, string> = {
-  b: "\b",
-  t: "\t",
-  n: "\n",
-  f: "\f",
-  r: "\r",
-  e: "\u001b",
-};
-
-// The text of a basic string's body: its escapes (valid, as the file
-// parsed) turned into what they stand for.
-const unescape = (body: string) =>
-  body.replace(
-    ESCAPE,
-    (_, u4, u8, x2, c: string) =>
-      u4 ?? u8 ?? x2
-        ? String.fromCodePoint(parseInt(u4 ?? u8 ?? x2, 16))
-        : ESCAPED[c] ?? c,
-  );
-
-// Reads a dotted key (bare, "basic" or 'literal' parts) from `at` in one
-// line, in one pass: its parts, as the parser reads them, and where the
-// text after it (and any blanks) starts.
-function splitKey(
-  text: string,
-  at: number,
-): { parts: string[]; end: number } | undefined {
-  const parts: string[] = [];
-  let i = at;
-  const blanks = () => {
-    while (text[i] === " " || text[i] === "\t") i++;
-  };
-  for (;;) {
-    blanks();
-    const quote = text[i];
-    if (quote === "'") {
-      const close = text.indexOf("'", i + 1);
-      if (close === -1) return undefined;
-      parts.push(text.slice(i + 1, close));
-      i = close + 1;
-    } else if (quote === '"') {
-      // The first quote not escaped by an odd run of backslashes.
-      let close = i;
-      for (;;) {
-        close = text.indexOf('"', close + 1);
-        if (close === -1) return undefined;
-        let escapes = 0;
-        while (text[close - 1 - escapes] === "\\") escapes++;
-        if (escapes % 2 === 0) break;
-      }
-      parts.push(unescape(text.slice(i + 1, close)));
-      i = close + 1;
-    } else {
-      BARE_KEY.lastIndex = i;
-      if (!BARE_KEY.test(text)) return undefined;
-      parts.push(text.slice(i, BARE_KEY.lastIndex));
-      i = BARE_KEY.lastIndex;
-    }
-    blanks();
-    if (text[i] !== ".") return { parts, end: i };
-    i++;
-  }
+  return places;
 }
