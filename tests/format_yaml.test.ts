@@ -2,11 +2,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadConfig } from "hup-reload";
 import { tempConfig } from "./_helpers.ts";
+import { yamlFormat } from "../src/load/format/yaml.ts";
 import {
   locateYamlPaths,
   unclosedBefore,
-  yamlFormat,
-} from "../src/load/format/yaml.ts";
+} from "../src/load/format/yaml_locate.ts";
 
 const TEXT = [
   "# comment",

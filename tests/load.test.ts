@@ -12,7 +12,7 @@ import {
 import { envOf, tempConfig } from "./_helpers.ts";
 import fc from "fast-check";
 import { coarseTimestamps, settleDelay } from "../src/load/file_source.ts";
-import { leadingSequence } from "../src/load/format/yaml.ts";
+import { leadingSequence } from "../src/load/format/yaml_scan.ts";
 import { runtime } from "../src/runtime/mod.ts";
 
 const SECRET = "s3cr3t-Value-Do-Not-Print";
