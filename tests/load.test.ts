@@ -624,20 +624,30 @@ describe("loadConfig()", () => {
 
   test("runtime().readRegularFile() reads a regular file through one open handle", async () => {
     await using file = await tempConfig("a: 1\n");
-    const read = await runtime().readRegularFile(file.path, 100);
+    const read = await runtime().readRegularFile(file.path, 100, {
+      recheck: true,
+    });
     assert.equal(read.before.kind, "file");
     assert.equal(read.before.size, 5);
     assert.deepEqual(read.after, read.before);
     assert.equal(new TextDecoder().decode(read.bytes), "a: 1\n");
+    // The look after the read only when asked for: one fstat suffices for
+    // the bytes alone.
+    const once = await runtime().readRegularFile(file.path, 100);
+    assert.equal(new TextDecoder().decode(once.bytes), "a: 1\n");
+    assert.equal(once.after, undefined);
     // Not read when too large or not ready.
     assert.equal(
       (await runtime().readRegularFile(file.path, 4)).bytes,
       undefined,
     );
     const seen: number[] = [];
-    const notReady = await runtime().readRegularFile(file.path, 100, (info) => {
-      seen.push(info.size);
-      return false;
+    const notReady = await runtime().readRegularFile(file.path, 100, {
+      ready: (info) => {
+        seen.push(info.size);
+        return false;
+      },
+      recheck: true,
     });
     assert.deepEqual(seen, [5]);
     assert.equal(notReady.bytes, undefined);
@@ -650,10 +660,13 @@ describe("loadConfig()", () => {
 
   test("runtime().readRegularFile() reads at most maxBytes + 1 bytes of a file that grows", async () => {
     await using file = await tempConfig("a: 1\n");
-    const read = await runtime().readRegularFile(file.path, 1000, () => {
-      // Grows between the look and the read.
-      appendFileSync(file.path, "#".repeat(100_000));
-      return true;
+    const read = await runtime().readRegularFile(file.path, 1000, {
+      ready: () => {
+        // Grows between the look and the read.
+        appendFileSync(file.path, "#".repeat(100_000));
+        return true;
+      },
+      recheck: true,
     });
     assert.equal(read.before.size, 5);
     assert.equal(read.bytes?.length, 1001);

@@ -290,14 +290,17 @@ export async function readSettled(
       // read it only once it has been quiet for `settle` ms, and only keep
       // a read during which it did not change.
       let wait = 0;
-      const read = await runtime().readRegularFile(path, maxBytes, (info) => {
-        wait = settleDelay(
-          info.mtimeMs,
-          Date.now(),
-          settle,
-          coarseTimestamps(path, info),
-        );
-        return wait === 0;
+      const read = await runtime().readRegularFile(path, maxBytes, {
+        ready: (info) => {
+          wait = settleDelay(
+            info.mtimeMs,
+            Date.now(),
+            settle,
+            coarseTimestamps(path, info),
+          );
+          return wait === 0;
+        },
+        recheck: true,
       });
       const { before, bytes, after } = read;
       if (before.kind === "directory") {
