@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { appendFileSync } from "node:fs";
-import { mkdir, symlink, utimes } from "node:fs/promises";
+import { mkdir, rename, symlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type ConfigSchema,
@@ -11,7 +11,12 @@ import {
 } from "hup-reload";
 import { envOf, tempConfig } from "./_helpers.ts";
 import fc from "fast-check";
-import { coarseTimestamps, settleDelay } from "../src/load/file_source.ts";
+import {
+  coarseTimestamps,
+  readSettled,
+  renamedWhole,
+  settleDelay,
+} from "../src/load/file_source.ts";
 import { leadingSequence } from "../src/load/format/yaml.ts";
 import { runtime } from "../src/runtime/mod.ts";
 
@@ -613,6 +618,77 @@ describe("loadConfig()", () => {
       coarseTimestamps(`${path}.other`, info(1_700_000_000_000)),
       true,
     );
+  });
+
+  test("renamedWhole() takes only another file, not empty, whose ctime is past its mtime", () => {
+    const info = (
+      id: string | undefined,
+      size: number,
+      mtimeMs: number | null,
+      ctimeMs: number | null,
+    ) => ({ kind: "file" as const, id, size, mtimeMs, ctimeMs });
+    const t = 1_700_000_000_500;
+    assert.equal(renamedWhole(info("1:2", 10, t, t + 4), "1:1"), true);
+    // The file read last: written in place, maybe half-written.
+    assert.equal(renamedWhole(info("1:1", 10, t, t + 4), "1:1"), false);
+    // Written since its last status change: created at the path and being
+    // written, or renamed in and written again.
+    assert.equal(renamedWhole(info("1:2", 10, t, t), "1:1"), false);
+    assert.equal(renamedWhole(info("1:2", 10, t + 4, t), "1:1"), false);
+    // Empty: created, not written yet.
+    assert.equal(renamedWhole(info("1:2", 0, t, t + 4), "1:1"), false);
+    // Nothing read before, or no inode or times to tell.
+    assert.equal(renamedWhole(info("1:2", 10, t, t + 4), undefined), false);
+    assert.equal(renamedWhole(info(undefined, 10, t, t + 4), "1:1"), false);
+    assert.equal(renamedWhole(info("1:2", 10, null, t + 4), "1:1"), false);
+    assert.equal(renamedWhole(info("1:2", 10, t, null), "1:1"), false);
+    assert.equal(
+      renamedWhole({ ...info("1:2", 10, t, t + 4), kind: "other" }, "1:1"),
+      false,
+    );
+  });
+
+  test("readSettled() reads a file renamed over the path after its last write without the settle wait, and not one written after", async () => {
+    await using file = await tempConfig("a: 0\n");
+    // A settle wait longer than the guard below; the first file is older.
+    const SETTLE = 5000;
+    const past = new Date(Date.now() - 2 * SETTLE);
+    await utimes(file.path, past, past);
+    const first = await readSettled(file.path, 1000, SETTLE);
+    assert.ok(first.info.id, "the runtime gives the file's inode");
+    // Written 1.5 s ago (so recent for this settle), renamed in now: its
+    // ctime is past its mtime even where ctimes are whole seconds (Deno).
+    const temp = join(file.dir, "config.yaml.tmp");
+    await writeFile(temp, "a: 1\n");
+    const written = new Date(Date.now() - 1500);
+    await utimes(temp, written, written);
+    await rename(temp, file.path);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const guard = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error("waited for the settle time")),
+        SETTLE / 2,
+      );
+    });
+    try {
+      const renamed = await Promise.race([
+        readSettled(file.path, 1000, SETTLE, first.info.id),
+        guard,
+      ]);
+      assert.equal(new TextDecoder().decode(renamed.bytes), "a: 1\n");
+      assert.notEqual(renamed.info.id, first.info.id);
+      // Written in place after the rename (a writer that renames an
+      // unfinished file in): no longer whole by construction.
+      appendFileSync(file.path, "b: 2\n");
+      const { before } = await runtime().readRegularFile(file.path, 0, {
+        ready: () => false,
+      });
+      assert.equal(before.id, renamed.info.id);
+      assert.equal(renamedWhole(before, first.info.id), false);
+      assert.equal(renamedWhole(before, renamed.info.id), false);
+    } finally {
+      clearTimeout(timer);
+    }
   });
 
   test("loadConfig() reads a file whose mtime is far in the future at once", async () => {

@@ -4,6 +4,7 @@ import { stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { realTimers, type Timers } from "../deadline.ts";
 import { sha256 } from "../digest.ts";
+import { renamedWhole } from "../load/file_source.ts";
 import { renderError } from "../render.ts";
 import { runtime } from "../runtime/mod.ts";
 import { linkChain } from "./link_chain.ts";
@@ -184,7 +185,9 @@ export interface ConfigFileWatcher {
  * `ln -sfn releases/v2 current` on the way to `current/config.yaml` is
  * seen) and the one holding the final file, whose own watch reports its
  * replacement by another directory. After any
- * event there and `options.debounce` ms of quiet, it reads the file and
+ * event there and `options.debounce` ms of quiet (at once, as well, when
+ * the event brought another file renamed over the path after its last
+ * write, which the loader too reads without waiting), it reads the file and
  * compares the SHA-256 of its bytes with the last content seen: `onChange`
  * runs only when they differ, so a burst of events is one call, a `touch`
  * or an identical rewrite is none, and a deleted file is reported when it
@@ -296,6 +299,8 @@ class FileWatch implements ConfigFileWatcher {
   #closed = false;
   /** The digest of the last content seen; null before any. */
   #last: string | null = null;
+  /** Which file (`<device>:<inode>`) the last content seen was read from. */
+  #file: string | undefined = undefined;
   /** The digest when `onChange` was last called, or the first one seen. */
   #reported: string | null = null;
   #quiet: unknown = undefined;
@@ -357,7 +362,8 @@ class FileWatch implements ConfigFileWatcher {
 
   /**
    * A directory event: compare once the directory has been quiet, and at
-   * least every ten debounce periods while it never is.
+   * least every ten debounce periods while it never is; at once, as well,
+   * when another file was renamed over the path whole.
    */
   #onEvent = (): void => {
     if (this.#closed) return;
@@ -367,7 +373,33 @@ class FileWatch implements ConfigFileWatcher {
       this.#deadlineOver,
       this.#debounce * 10,
     );
+    this.#lookForRename();
   };
+
+  /**
+   * Compares now if the file at the path is another one than the one last
+   * seen, renamed in after its last write (see `renamedWhole`): it is
+   * whole, and the loader reads it without waiting, so the debounce would
+   * only add to the latency. The quiet timer stays armed, so a comparison
+   * still follows the last event of the burst. A file written in place, or
+   * created at the path and written there, waits for the debounce. One
+   * open and fstat, synchronous like every look at the open file.
+   */
+  #lookForRename(): void {
+    const known = this.#file;
+    if (known === undefined) return;
+    runtime().readRegularFile(this.#path, 0, { ready: () => false }).then(
+      ({ before }) => {
+        if (
+          !this.#closed && this.#file === known && renamedWhole(before, known)
+        ) {
+          void this.#check();
+        }
+      },
+      // Missing or unreadable: the comparison after the debounce says so.
+      () => {},
+    );
+  }
 
   #quietOver = (): void => {
     this.#quiet = undefined;
@@ -516,6 +548,7 @@ class FileWatch implements ConfigFileWatcher {
         this.#report("The config file is not a regular file: {path}");
         return null;
       }
+      this.#file = before.id;
       if (bytes === undefined || bytes.length > MAX_HASHED_BYTES) {
         return `stat:${before.size}:${before.mtimeMs}:${before.ctimeMs}`;
       }
