@@ -628,22 +628,38 @@ describe("loadConfig()", () => {
       ctimeMs: number | null,
     ) => ({ kind: "file" as const, id, size, mtimeMs, ctimeMs });
     const t = 1_700_000_000_500;
-    assert.equal(renamedWhole(info("1:2", 10, t, t + 4), "1:1"), true);
+    assert.equal(renamedWhole(info("1:2", 10, t, t + 4), "1:1", false), true);
+    // Timestamps that may be whole seconds: the mtime may predate a write
+    // in the same second.
+    assert.equal(renamedWhole(info("1:2", 10, t, t + 4), "1:1", true), false);
     // The file read last: written in place, maybe half-written.
-    assert.equal(renamedWhole(info("1:1", 10, t, t + 4), "1:1"), false);
+    assert.equal(renamedWhole(info("1:1", 10, t, t + 4), "1:1", false), false);
     // Written since its last status change: created at the path and being
     // written, or renamed in and written again.
-    assert.equal(renamedWhole(info("1:2", 10, t, t), "1:1"), false);
-    assert.equal(renamedWhole(info("1:2", 10, t + 4, t), "1:1"), false);
+    assert.equal(renamedWhole(info("1:2", 10, t, t), "1:1", false), false);
+    assert.equal(renamedWhole(info("1:2", 10, t + 4, t), "1:1", false), false);
     // Empty: created, not written yet.
-    assert.equal(renamedWhole(info("1:2", 0, t, t + 4), "1:1"), false);
+    assert.equal(renamedWhole(info("1:2", 0, t, t + 4), "1:1", false), false);
     // Nothing read before, or no inode or times to tell.
-    assert.equal(renamedWhole(info("1:2", 10, t, t + 4), undefined), false);
-    assert.equal(renamedWhole(info(undefined, 10, t, t + 4), "1:1"), false);
-    assert.equal(renamedWhole(info("1:2", 10, null, t + 4), "1:1"), false);
-    assert.equal(renamedWhole(info("1:2", 10, t, null), "1:1"), false);
     assert.equal(
-      renamedWhole({ ...info("1:2", 10, t, t + 4), kind: "other" }, "1:1"),
+      renamedWhole(info("1:2", 10, t, t + 4), undefined, false),
+      false,
+    );
+    assert.equal(
+      renamedWhole(info(undefined, 10, t, t + 4), "1:1", false),
+      false,
+    );
+    assert.equal(
+      renamedWhole(info("1:2", 10, null, t + 4), "1:1", false),
+      false,
+    );
+    assert.equal(renamedWhole(info("1:2", 10, t, null), "1:1", false), false);
+    assert.equal(
+      renamedWhole(
+        { ...info("1:2", 10, t, t + 4), kind: "other" },
+        "1:1",
+        false,
+      ),
       false,
     );
   });
@@ -684,8 +700,8 @@ describe("loadConfig()", () => {
         ready: () => false,
       });
       assert.equal(before.id, renamed.info.id);
-      assert.equal(renamedWhole(before, first.info.id), false);
-      assert.equal(renamedWhole(before, renamed.info.id), false);
+      assert.equal(renamedWhole(before, first.info.id, false), false);
+      assert.equal(renamedWhole(before, renamed.info.id, false), false);
     } finally {
       clearTimeout(timer);
     }

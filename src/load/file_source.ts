@@ -253,17 +253,23 @@ export function coarseTimestamps(path: string, info: FileInfo): boolean {
  * and being written (an editor that moves the original aside), fails the
  * test and waits for `settle` as any in-place write. So does a rename in
  * the same tick of the file system's clock as the last write (equal
- * times), and the first read of a path, which knows no file before it.
+ * times), the first read of a path, which knows no file before it, and a
+ * file whose timestamps may be whole seconds (a whole-second mtime may be
+ * earlier than a write in the same second).
  *
  * @param info The opened file's facts.
  * @param known Which file the last whole read found, if any.
+ * @param coarse Whether the file's timestamps may be whole seconds (see
+ *   {@linkcode coarseTimestamps}).
  * @returns Whether to read it without waiting.
  */
 export function renamedWhole(
   info: FileInfo,
   known: string | undefined,
+  coarse: boolean,
 ): boolean {
-  return known !== undefined && info.id !== undefined && info.id !== known &&
+  return !coarse && known !== undefined && info.id !== undefined &&
+    info.id !== known &&
     info.kind === "file" && info.size > 0 && info.mtimeMs !== null &&
     info.ctimeMs !== null && info.ctimeMs > info.mtimeMs;
 }
@@ -331,7 +337,7 @@ export async function readSettled(
       const read = await runtime().readRegularFile(path, maxBytes, {
         ready: (info) => {
           const coarse = coarseTimestamps(path, info);
-          if (renamedWhole(info, known)) return true;
+          if (renamedWhole(info, known, coarse)) return true;
           wait = settleDelay(info.mtimeMs, Date.now(), settle, coarse);
           return wait === 0;
         },

@@ -4,7 +4,7 @@ import { stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { realTimers, type Timers } from "../deadline.ts";
 import { sha256 } from "../digest.ts";
-import { renamedWhole } from "../load/file_source.ts";
+import { coarseTimestamps, renamedWhole } from "../load/file_source.ts";
 import { renderError } from "../render.ts";
 import { runtime } from "../runtime/mod.ts";
 import { linkChain } from "./link_chain.ts";
@@ -391,7 +391,8 @@ class FileWatch implements ConfigFileWatcher {
     runtime().readRegularFile(this.#path, 0, { ready: () => false }).then(
       ({ before }) => {
         if (
-          !this.#closed && this.#file === known && renamedWhole(before, known)
+          !this.#closed && this.#file === known &&
+          renamedWhole(before, known, coarseTimestamps(this.#path, before))
         ) {
           void this.#check();
         }
