@@ -41,7 +41,8 @@ const closings = new Map<string, Promise<void>>();
 
 // How a directory is watched: node:fs's watch, or what a test puts in its
 // place to make watches fail as an inotify limit does.
-let fsWatch: (dir: string, listener: () => void) => FSWatcher = watch;
+let fsWatch: (dir: string, listener: (type?: string) => void) => FSWatcher =
+  watch;
 
 /**
  * Replaces how directories are watched, for tests of a watch that cannot
@@ -51,7 +52,7 @@ let fsWatch: (dir: string, listener: () => void) => FSWatcher = watch;
  * @param replacement The function that watches a directory.
  */
 export function setDirectoryWatchForTesting(
-  replacement?: (dir: string, listener: () => void) => FSWatcher,
+  replacement?: (dir: string, listener: (type?: string) => void) => FSWatcher,
 ): void {
   fsWatch = replacement ?? watch;
 }
@@ -363,9 +364,14 @@ class FileWatch implements ConfigFileWatcher {
   /**
    * A directory event: compare once the directory has been quiet, and at
    * least every ten debounce periods while it never is; at once, as well,
-   * when another file was renamed over the path whole.
+   * when another file was renamed over the path whole. Only an event that
+   * says a name came or went can bring another file: looking at the file
+   * on an in-place write's event would cost that save a few milliseconds,
+   * as a file looked at gets exact rather than tick-rounded times on its
+   * next write (Linux's multigrain timestamps), so its mtime no longer
+   * trails the write and the settle wait ends later.
    */
-  #onEvent = (): void => {
+  #onEvent = (type?: string): void => {
     if (this.#closed) return;
     if (this.#quiet !== undefined) this.#timers.clearTimeout(this.#quiet);
     this.#quiet = this.#timers.setTimeout(this.#quietOver, this.#debounce);
@@ -373,7 +379,7 @@ class FileWatch implements ConfigFileWatcher {
       this.#deadlineOver,
       this.#debounce * 10,
     );
-    this.#lookForRename();
+    if (type === "rename") this.#lookForRename();
   };
 
   /**
