@@ -17,6 +17,7 @@ import {
   rm,
   symlink,
   unlink,
+  utimes,
   writeFile,
 } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -124,6 +125,8 @@ interface Watched extends AsyncDisposable {
   readonly passes: Promise<ReloadResult>[];
   /** Lets the timers run until `until()` holds. */
   drive(until: () => boolean): Promise<void>;
+  /** Waits, the timers held, until `until()` holds. */
+  wait(until: () => boolean): Promise<void>;
   /**
    * Runs `op` to completion, lets the timers run until onChange has been
    * called once more, checks that nothing more is to come, and returns the
@@ -154,6 +157,9 @@ async function watched(
     watcher,
     passes,
     drive: (until) => drive(timers, wakeup, until),
+    async wait(until) {
+      while (!until()) await wakeup.wait();
+    },
     async change(op) {
       const before = passes.length;
       await op();
@@ -574,6 +580,29 @@ test("watchConfigFile() rejects bad arguments with a TypeError or RangeError", (
     );
   }
 });
+
+test(
+  "watchConfigFile() compares a file renamed over the path at once, and a write to it in place after the debounce",
+  TIMEOUT,
+  async () => {
+    await using w = await watchedFile("value: zero\n");
+    // Written earlier and renamed in now: whole by construction, as its
+    // ctime past its mtime shows (even where ctimes are whole seconds).
+    const temp = join(w.path, "..", "config.yaml.tmp");
+    await writeFile(temp, "value: one\n");
+    const written = new Date(Date.now() - 1500);
+    await utimes(temp, written, written);
+    await rename(temp, w.path);
+    // No timer runs, so no debounce is over: the rename alone starts it.
+    await w.wait(() => w.passes.length === 1);
+    assertLoaded(w, await w.passes[0], "one");
+    // The writer keeps writing to the file it renamed in: a write in place,
+    // compared once the debounce is over, whose last content is loaded.
+    const result = await w.change(() => writeFile(w.path, "value: two\n"));
+    assertLoaded(w, result, "two");
+    assert.equal(w.passes.length, 2);
+  },
+);
 
 test("watchConfigFile() makes one reload of a burst of in-place writes that the reload read whole", async () => {
   const dir = await mkdtemp(join(tmpdir(), "hup-burst-"));

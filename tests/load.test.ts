@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { appendFileSync } from "node:fs";
-import { mkdir, symlink, utimes } from "node:fs/promises";
+import { mkdir, rename, symlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type ConfigSchema,
@@ -11,7 +11,12 @@ import {
 } from "hup-reload";
 import { envOf, tempConfig } from "./_helpers.ts";
 import fc from "fast-check";
-import { coarseTimestamps, settleDelay } from "../src/load/file_source.ts";
+import {
+  coarseTimestamps,
+  readSettled,
+  renamedWhole,
+  settleDelay,
+} from "../src/load/file_source.ts";
 import { leadingSequence } from "../src/load/format/yaml_scan.ts";
 import { runtime } from "../src/runtime/mod.ts";
 
@@ -615,6 +620,93 @@ describe("loadConfig()", () => {
     );
   });
 
+  test("renamedWhole() takes only another file, not empty, whose ctime is past its mtime", () => {
+    const info = (
+      id: string | undefined,
+      size: number,
+      mtimeMs: number | null,
+      ctimeMs: number | null,
+    ) => ({ kind: "file" as const, id, size, mtimeMs, ctimeMs });
+    const t = 1_700_000_000_500;
+    assert.equal(renamedWhole(info("1:2", 10, t, t + 4), "1:1", false), true);
+    // Timestamps that may be whole seconds: the mtime may predate a write
+    // in the same second.
+    assert.equal(renamedWhole(info("1:2", 10, t, t + 4), "1:1", true), false);
+    // The file read last: written in place, maybe half-written.
+    assert.equal(renamedWhole(info("1:1", 10, t, t + 4), "1:1", false), false);
+    // Written since its last status change: created at the path and being
+    // written, or renamed in and written again.
+    assert.equal(renamedWhole(info("1:2", 10, t, t), "1:1", false), false);
+    assert.equal(renamedWhole(info("1:2", 10, t + 4, t), "1:1", false), false);
+    // Empty: created, not written yet.
+    assert.equal(renamedWhole(info("1:2", 0, t, t + 4), "1:1", false), false);
+    // Nothing read before, or no inode or times to tell.
+    assert.equal(
+      renamedWhole(info("1:2", 10, t, t + 4), undefined, false),
+      false,
+    );
+    assert.equal(
+      renamedWhole(info(undefined, 10, t, t + 4), "1:1", false),
+      false,
+    );
+    assert.equal(
+      renamedWhole(info("1:2", 10, null, t + 4), "1:1", false),
+      false,
+    );
+    assert.equal(renamedWhole(info("1:2", 10, t, null), "1:1", false), false);
+    assert.equal(
+      renamedWhole(
+        { ...info("1:2", 10, t, t + 4), kind: "other" },
+        "1:1",
+        false,
+      ),
+      false,
+    );
+  });
+
+  test("readSettled() reads a file renamed over the path after its last write without the settle wait, and not one written after", async () => {
+    await using file = await tempConfig("a: 0\n");
+    // A settle wait longer than the guard below; the first file is older.
+    const SETTLE = 5000;
+    const past = new Date(Date.now() - 2 * SETTLE);
+    await utimes(file.path, past, past);
+    const first = await readSettled(file.path, 1000, SETTLE);
+    assert.ok(first.info.id, "the runtime gives the file's inode");
+    // Written 1.5 s ago (so recent for this settle), renamed in now: its
+    // ctime is past its mtime even where ctimes are whole seconds (Deno).
+    const temp = join(file.dir, "config.yaml.tmp");
+    await writeFile(temp, "a: 1\n");
+    const written = new Date(Date.now() - 1500);
+    await utimes(temp, written, written);
+    await rename(temp, file.path);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const guard = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error("waited for the settle time")),
+        SETTLE / 2,
+      );
+    });
+    try {
+      const renamed = await Promise.race([
+        readSettled(file.path, 1000, SETTLE, first.info.id),
+        guard,
+      ]);
+      assert.equal(new TextDecoder().decode(renamed.bytes), "a: 1\n");
+      assert.notEqual(renamed.info.id, first.info.id);
+      // Written in place after the rename (a writer that renames an
+      // unfinished file in): no longer whole by construction.
+      appendFileSync(file.path, "b: 2\n");
+      const { before } = await runtime().readRegularFile(file.path, 0, {
+        ready: () => false,
+      });
+      assert.equal(before.id, renamed.info.id);
+      assert.equal(renamedWhole(before, first.info.id, false), false);
+      assert.equal(renamedWhole(before, renamed.info.id, false), false);
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+
   test("loadConfig() reads a file whose mtime is far in the future at once", async () => {
     await using file = await tempConfig("a: 1\n");
     const future = new Date(Date.now() + 3_600_000);
@@ -624,20 +716,30 @@ describe("loadConfig()", () => {
 
   test("runtime().readRegularFile() reads a regular file through one open handle", async () => {
     await using file = await tempConfig("a: 1\n");
-    const read = await runtime().readRegularFile(file.path, 100);
+    const read = await runtime().readRegularFile(file.path, 100, {
+      recheck: true,
+    });
     assert.equal(read.before.kind, "file");
     assert.equal(read.before.size, 5);
     assert.deepEqual(read.after, read.before);
     assert.equal(new TextDecoder().decode(read.bytes), "a: 1\n");
+    // The look after the read only when asked for: one fstat suffices for
+    // the bytes alone.
+    const once = await runtime().readRegularFile(file.path, 100);
+    assert.equal(new TextDecoder().decode(once.bytes), "a: 1\n");
+    assert.equal(once.after, undefined);
     // Not read when too large or not ready.
     assert.equal(
       (await runtime().readRegularFile(file.path, 4)).bytes,
       undefined,
     );
     const seen: number[] = [];
-    const notReady = await runtime().readRegularFile(file.path, 100, (info) => {
-      seen.push(info.size);
-      return false;
+    const notReady = await runtime().readRegularFile(file.path, 100, {
+      ready: (info) => {
+        seen.push(info.size);
+        return false;
+      },
+      recheck: true,
     });
     assert.deepEqual(seen, [5]);
     assert.equal(notReady.bytes, undefined);
@@ -650,10 +752,13 @@ describe("loadConfig()", () => {
 
   test("runtime().readRegularFile() reads at most maxBytes + 1 bytes of a file that grows", async () => {
     await using file = await tempConfig("a: 1\n");
-    const read = await runtime().readRegularFile(file.path, 1000, () => {
-      // Grows between the look and the read.
-      appendFileSync(file.path, "#".repeat(100_000));
-      return true;
+    const read = await runtime().readRegularFile(file.path, 1000, {
+      ready: () => {
+        // Grows between the look and the read.
+        appendFileSync(file.path, "#".repeat(100_000));
+        return true;
+      },
+      recheck: true,
     });
     assert.equal(read.before.size, 5);
     assert.equal(read.bytes?.length, 1001);

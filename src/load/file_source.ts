@@ -40,7 +40,8 @@ export interface FileSourceOptions {
    * is read, and the read is kept only if the file did not change during it:
    * a file being rewritten in place is never parsed half-written. A file
    * that keeps changing through 10 tries fails to load; a file replaced by
-   * rename is always read whole.
+   * rename is always read whole, and without this wait when the rename is
+   * seen to have come after its last write (see {@linkcode renamedWhole}).
    *
    * @default {15}
    */
@@ -120,6 +121,8 @@ class FileSource implements ConfigSource {
   readonly #optional: boolean;
   readonly #format: FormatName | undefined;
   readonly #settle: number;
+  /** Which file (`<device>:<inode>`) the last whole read found. */
+  #read: string | undefined = undefined;
 
   constructor(path: string, options: FileSourceOptions) {
     if (typeof path !== "string" || path === "") {
@@ -152,7 +155,12 @@ class FileSource implements ConfigSource {
   async read(options: SourceReadOptions): Promise<SourceContent | undefined> {
     let read: { bytes: Uint8Array; info: FileInfo };
     try {
-      read = await readSettled(this.file, options.maxBytes, this.#settle);
+      read = await readSettled(
+        this.file,
+        options.maxBytes,
+        this.#settle,
+        this.#read,
+      );
     } catch (error) {
       if (!(error instanceof FileReadError)) throw error;
       if (this.#optional && isMissing(error)) return undefined;
@@ -163,6 +171,7 @@ class FileSource implements ConfigSource {
       );
     }
     const { bytes, info } = read;
+    this.#read = info.id;
     return {
       bytes,
       ...(info.mtimeMs !== null &&
@@ -235,6 +244,36 @@ export function coarseTimestamps(path: string, info: FileInfo): boolean {
   return false;
 }
 
+/**
+ * Whether the file, as opened, was renamed over the path whole: another
+ * file (device and inode) than the one read before, not empty, and not
+ * written since its last status change (its ctime is later than its
+ * mtime). A rename changes the ctime only; every write sets both, so a
+ * file written in place after it was renamed in, or created at the path
+ * and being written (an editor that moves the original aside), fails the
+ * test and waits for `settle` as any in-place write. So does a rename in
+ * the same tick of the file system's clock as the last write (equal
+ * times), the first read of a path, which knows no file before it, and a
+ * file whose timestamps may be whole seconds (a whole-second mtime may be
+ * earlier than a write in the same second).
+ *
+ * @param info The opened file's facts.
+ * @param known Which file the last whole read found, if any.
+ * @param coarse Whether the file's timestamps may be whole seconds (see
+ *   {@linkcode coarseTimestamps}).
+ * @returns Whether to read it without waiting.
+ */
+export function renamedWhole(
+  info: FileInfo,
+  known: string | undefined,
+  coarse: boolean,
+): boolean {
+  return !coarse && known !== undefined && info.id !== undefined &&
+    info.id !== known &&
+    info.kind === "file" && info.size > 0 && info.mtimeMs !== null &&
+    info.ctimeMs !== null && info.ctimeMs > info.mtimeMs;
+}
+
 // Whether a file looked the same before and after it was read.
 const same = (a: FileInfo, b: FileInfo) =>
   a.kind === b.kind && a.size === b.size && a.mtimeMs === b.mtimeMs &&
@@ -264,12 +303,15 @@ export class FileReadError extends Error {
 
 /**
  * Reads a whole regular file of at most `maxBytes` bytes once it has been
- * left alone for `settle` ms, keeping only a read during which it did not
- * change (at most 10 tries).
+ * left alone for `settle` ms, or at once when it was renamed over the path
+ * whole since `known` was read ({@linkcode renamedWhole}), keeping only a
+ * read during which it did not change (at most 10 tries).
  *
  * @param path The file's path.
  * @param maxBytes The largest file read.
  * @param settle The quiet time wanted, in ms.
+ * @param known Which file (`<device>:<inode>`) the last whole read of the
+ *   path found, if any.
  * @returns The bytes, and the file's facts as read.
  * @throws {FileReadError} If it cannot be read, is not a regular file, is
  *   too large or keeps changing.
@@ -278,6 +320,7 @@ export async function readSettled(
   path: string,
   maxBytes: number,
   settle: number,
+  known?: string,
 ): Promise<{ bytes: Uint8Array; info: FileInfo }> {
   const tooLarge = (size: number) =>
     new FileReadError(`is larger than ${maxBytes} bytes (${size} bytes)`);
@@ -288,16 +331,17 @@ export async function readSettled(
       // never end, and a huge file would be read whole before its size
       // could be refused. A file written in place may be half-written:
       // read it only once it has been quiet for `settle` ms, and only keep
-      // a read during which it did not change.
+      // a read during which it did not change. A file renamed in after its
+      // last write is whole already.
       let wait = 0;
-      const read = await runtime().readRegularFile(path, maxBytes, (info) => {
-        wait = settleDelay(
-          info.mtimeMs,
-          Date.now(),
-          settle,
-          coarseTimestamps(path, info),
-        );
-        return wait === 0;
+      const read = await runtime().readRegularFile(path, maxBytes, {
+        ready: (info) => {
+          const coarse = coarseTimestamps(path, info);
+          if (renamedWhole(info, known, coarse)) return true;
+          wait = settleDelay(info.mtimeMs, Date.now(), settle, coarse);
+          return wait === 0;
+        },
+        recheck: true,
       });
       const { before, bytes, after } = read;
       if (before.kind === "directory") {

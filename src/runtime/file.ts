@@ -6,7 +6,7 @@ import {
   read,
   readSync,
 } from "node:fs";
-import type { FileInfo, FileRead } from "./types.ts";
+import type { FileInfo, FileRead, ReadRegularFileOptions } from "./types.ts";
 
 // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer
 // (in a worker thread on Node.js and Deno, on the event loop itself on Bun).
@@ -23,6 +23,8 @@ function facts(fd: number): FileInfo {
     size: stats.size,
     mtimeMs: time(stats.mtimeMs),
     ctimeMs: time(stats.ctimeMs),
+    // Deno gives no inode on some platforms (null or 0).
+    ...(stats.ino ? { id: `${stats.dev}:${stats.ino}` } : {}),
   };
 }
 
@@ -51,22 +53,30 @@ const SYNC_READ_MAX = 65536;
  * Opening without blocking and looking at the open file take microseconds
  * on a local disk, far less than the scheduling of an asynchronous call, so
  * they are synchronous; so is the read of a small file (under 64 KiB), and
- * a larger one is read asynchronously.
+ * a larger one is read asynchronously. The second look, after the read,
+ * is made only when asked for: the loader needs it to keep only a read
+ * during which the file did not change, while the watch and secret files
+ * use the bytes alone.
  *
  * @param path The file's path.
  * @param maxBytes The most bytes wanted; one more is read at most.
- * @param ready Whether to read, given the open file's facts.
+ * @param options Whether to read, given the open file's facts, and whether
+ *   to look at it again once read.
  * @returns What was found and read.
  */
 export async function readRegularFile(
   path: string,
   maxBytes: number,
-  ready: (before: FileInfo) => boolean = () => true,
+  options: ReadRegularFileOptions = {},
 ): Promise<FileRead> {
+  const { ready, recheck = false } = options;
   const fd = openSync(path, FLAGS);
   try {
     const before = facts(fd);
-    if (before.kind !== "file" || before.size > maxBytes || !ready(before)) {
+    if (
+      before.kind !== "file" || before.size > maxBytes ||
+      (ready !== undefined && !ready(before))
+    ) {
       return { before };
     }
     // Room for the size seen plus one byte, to notice a file that grew;
@@ -87,7 +97,8 @@ export async function readRegularFile(
       bigger.set(buffer);
       buffer = bigger;
     }
-    return { before, bytes: buffer.subarray(0, length), after: facts(fd) };
+    const bytes = buffer.subarray(0, length);
+    return recheck ? { before, bytes, after: facts(fd) } : { before, bytes };
   } finally {
     closeSync(fd);
   }

@@ -35,6 +35,11 @@ export interface FileInfo {
   mtimeMs: number | null;
   /** Last status change time in milliseconds since the epoch, if known. */
   ctimeMs: number | null;
+  /**
+   * Which file this is, `<device>:<inode>`, if known: a file renamed over
+   * the path is another one than the file read before.
+   */
+  id?: string;
 }
 
 /** What {@linkcode Runtime.readRegularFile} found and read. */
@@ -47,8 +52,28 @@ export interface FileRead {
    * At most `maxBytes + 1` bytes, so a file that grew is seen to have grown.
    */
   bytes?: Uint8Array;
-  /** The same open file once read; set with `bytes`. */
+  /**
+   * The same open file once read, to tell whether it changed during the
+   * read; only when asked for (`recheck`), and set with `bytes`.
+   */
   after?: FileInfo;
+}
+
+/** How {@linkcode Runtime.readRegularFile} reads. */
+export interface ReadRegularFileOptions {
+  /**
+   * Whether to read, given the open file's facts.
+   *
+   * @default {always}
+   */
+  ready?: (before: FileInfo) => boolean;
+  /**
+   * Whether to look at the open file again once read (`after`), for a
+   * caller that keeps a read only if the file did not change during it.
+   *
+   * @default {false}
+   */
+  recheck?: boolean;
 }
 
 /**
@@ -64,20 +89,22 @@ export interface Runtime extends SignalSource {
    * Opens `path` (following links) once, without ever blocking (a FIFO
    * with no writer opens at once), looks at the open file and reads it
    * only if it is a regular file of at most `maxBytes` bytes and
-   * `ready(before)` returns true; then looks at it again and closes it.
+   * `ready(before)` returns true; then, if asked to, looks at it again;
+   * and closes it.
    * Every check is made on the file that is read, not on the path, so a
    * path swapped to a pipe or device between the checks cannot block or
    * feed a pass without end.
    *
    * @param path The file's path.
    * @param maxBytes The most bytes wanted; one more is read at most.
-   * @param ready Whether to read, given the open file's facts.
+   * @param options Whether to read, given the open file's facts, and
+   *   whether to look at it again once read.
    * @returns What was found and read.
    */
   readRegularFile(
     path: string,
     maxBytes: number,
-    ready?: (before: FileInfo) => boolean,
+    options?: ReadRegularFileOptions,
   ): Promise<FileRead>;
   /** Reads one environment variable; `undefined` when unset. */
   getEnv(name: string): string | undefined;
