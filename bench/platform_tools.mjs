@@ -17,7 +17,7 @@
 //   GC, as the long-lived signal keeps what `AbortSignal.any()` made.
 // Each case runs in a fresh process (`--case=<name>`), so that the timers
 // and signals one case leaves behind do not slow the next; the median of
-// the rounds is printed.
+// the rounds is printed. `--only=deadline,token,combine` picks the kinds.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
@@ -155,12 +155,14 @@ const cases = [
   "token:webcrypto",
   "combine:hand",
   "combine:any",
-];
+].filter((name) =>
+  opts.only === undefined || opts.only.split(",").includes(name.split(":")[0])
+);
 const labels = {
   "deadline:ours": "withDeadline()",
   "deadline:platform": "AbortSignal.timeout()",
-  "token:ours": "hasBearerToken(): node:crypto, timingSafeEqual",
-  "token:webcrypto": "Web Crypto digest(), XOR loop",
+  "token:ours": "hasBearerToken() of this tree",
+  "token:webcrypto": "the same on Web Crypto digest(), XOR loop",
   "combine:hand": "add/removeEventListener",
   "combine:any": "AbortSignal.any()",
 };
