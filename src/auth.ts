@@ -1,3 +1,5 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+
 /**
  * The RFC 6750 `b64token` syntax: the only tokens an `Authorization: Bearer`
  * header can carry.
@@ -19,28 +21,26 @@ export function isBearerToken(token: unknown): token is string {
 
 /**
  * Whether the request carries `Authorization: Bearer <token>`, compared in
- * constant time: both sides are hashed with SHA-256 first, so neither the
- * token's content nor its length shows in the timing.
+ * constant time: both sides are hashed with SHA-256 first and the digests,
+ * of equal length, compared with `node:crypto`'s `timingSafeEqual`, so
+ * neither the token's content nor its length shows in the timing.
  *
  * @param request The request.
  * @param token The expected token.
  * @returns Whether it matches.
  */
-export async function hasBearerToken(
-  request: Request,
-  token: string,
-): Promise<boolean> {
+export function hasBearerToken(request: Request, token: string): boolean {
   const header = request.headers.get("authorization") ?? "";
   const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
-  const given = match?.[1] ?? "";
-  const [a, b] = await Promise.all([hash(given), hash(token)]);
-  let diff = match === null ? 1 : 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
-  return diff === 0;
+  // Compared even without a match, so a malformed header takes as long.
+  const same = timingSafeEqual(digest(match?.[1] ?? ""), digest(token));
+  return same && match !== null;
 }
 
-async function hash(text: string): Promise<Uint8Array> {
-  return new Uint8Array(
-    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)),
-  );
+/**
+ * SHA-256 with `node:crypto` (in Deno, Node.js and Bun): synchronous, and
+ * several times cheaper per request than Web Crypto's `digest()`.
+ */
+function digest(text: string): Uint8Array {
+  return createHash("sha256").update(text).digest();
 }

@@ -53,6 +53,13 @@ export function withDeadline<T>(
   options: { ms: number; timers: Timers; what: string },
 ): Promise<T> {
   const { ms, timers, what } = options;
+  // Not `AbortSignal.timeout(ms)`: it runs on the platform's clock, so the
+  // injected `timers` (fake time in tests) cannot drive it; it cannot be
+  // cleared, so every hook call would leave a timer pending until `ms`
+  // passes (on Deno one that keeps the process alive); and it must exist
+  // before the hook runs, where ours arms a timer only for a hook that
+  // returned a promise. On Node.js it cost 2-20x ours per hook call and
+  // held about 1 KB until it fired (bench/platform_tools.mjs).
   // The signal is made when the task first reads it: most hooks never do,
   // and an AbortController per hook and pass is a cost on every pass.
   let controller: AbortController | undefined;

@@ -139,6 +139,12 @@ export function nodeListener(
       "Cannot bridge the handler as the body limit is not a whole number from 0: options.maxBodyBytes",
     );
   }
+  // Not built on `@remix-run/node-fetch-server` or `@hono/node-server`:
+  // both build the URL from the raw target (dot segments and absolute form
+  // included), read bodies without a limit, answer TRACE with 500, keep the
+  // connection open behind an unread chunked body and need a real
+  // `IncomingMessage`; what would remain of this file on top of either is
+  // most of it, for a runtime dependency more.
   return (req, res) => void bridge(handler, req, res, limit);
 }
 

@@ -963,7 +963,10 @@ describe("HttpSource.watch()", () => {
     const server = await serve(() => {}); // never answers
     const clock = fakeTimers();
     try {
-      const source = httpSource(`${server.origin}/config.yaml`);
+      // A timeout far off, so that only stop() can end the request.
+      const source = httpSource(`${server.origin}/config.yaml`, {
+        timeout: 600_000,
+      });
       let calls = 0;
       const stop = source.watch(() => Promise.resolve(void calls++), {
         timers: clock.timers,
@@ -973,7 +976,17 @@ describe("HttpSource.watch()", () => {
       const request = await arrived;
       const aborted = new Promise((resolve) => request.on("close", resolve));
       stop();
-      await aborted; // the client closed the connection
+      // The client closed the connection; the guard fires only on failure.
+      let guard: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        aborted,
+        new Promise((_, reject) => {
+          guard = setTimeout(
+            () => reject(new Error("stop() did not abort the request")),
+            5_000,
+          );
+        }),
+      ]).finally(() => clearTimeout(guard));
       assert.equal(clock.pending.size, 0);
       stop(); // again: nothing
       assert.equal(calls, 0);

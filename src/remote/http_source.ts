@@ -478,17 +478,21 @@ class HttpConfigSource implements HttpSource {
     // came with, whatever another request recorded meanwhile.
     const held = this.#held;
     const { timeout } = this.#settings;
-    const controller = new AbortController();
+    // A timer of our own, not `AbortSignal.timeout()`: it is cleared when
+    // the request ends, where the platform's stays pending (on Deno keeping
+    // the process alive) until the timeout passes.
+    const deadline = new AbortController();
     let timedOut = false;
     const timer = realTimers.setTimeout(() => {
       timedOut = true;
-      controller.abort();
+      deadline.abort();
     }, timeout);
-    const stop = () => controller.abort();
-    signal?.addEventListener("abort", stop, { once: true });
+    const aborted = signal === undefined
+      ? deadline.signal
+      : AbortSignal.any([signal, deadline.signal]);
     try {
       if (signal?.aborted) throw new Stopped();
-      const response = await this.#fetch(held, controller.signal);
+      const response = await this.#fetch(held, aborted);
       if (response.status === 304) {
         await discard(response);
         if (held === null) {
@@ -531,7 +535,6 @@ class HttpConfigSource implements HttpSource {
       throw this.#error(networkFailure(error));
     } finally {
       realTimers.clearTimeout(timer);
-      signal?.removeEventListener("abort", stop);
     }
   }
 
