@@ -1,63 +1,68 @@
-// The runtime adapters, driven with fake Deno and process objects.
+// The platform layer, driven with a fake process object.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
-import { denoRuntime } from "../src/runtime/deno.ts";
-import { nodeRuntime } from "../src/runtime/node.ts";
-import { runtime } from "../src/runtime/mod.ts";
+import { processRuntime, runtime } from "../src/runtime/mod.ts";
+import { deferred } from "./_helpers.ts";
 
-test("runtime() picks the adapter of the runtime it runs on", () => {
+test("runtime() names the runtime it runs on, once", () => {
   const expected = "Deno" in globalThis
     ? "deno"
     : process.versions.bun !== undefined
     ? "bun"
     : "node";
   assert.equal(runtime().name, expected);
-  assert.equal(runtime(), runtime(), "chosen once");
+  assert.equal(runtime(), runtime(), "made once");
 });
 
-test("denoRuntime() maps SIGHUP listeners to Deno.addSignalListener and refuses on Windows", () => {
-  const calls: string[] = [];
-  const fake = (os: string) => ({
-    build: { os },
-    env: { get: (name: string) => name === "X" ? "1" : undefined },
-    readFile: () => Promise.resolve(new Uint8Array()),
-    addSignalListener: (signal: string) => void calls.push(`add ${signal}`),
-    removeSignalListener: (signal: string) =>
-      void calls.push(`remove ${signal}`),
-  });
-  const linux = denoRuntime(fake("linux"));
-  const listener = () => {};
-  linux.addSignalListener("SIGHUP", listener);
-  linux.removeSignalListener("SIGHUP", listener);
-  assert.deepEqual(calls, ["add SIGHUP", "remove SIGHUP"]);
-  assert.equal(linux.getEnv("X"), "1");
-  assert.throws(
-    () => denoRuntime(fake("windows")).addSignalListener("SIGHUP", listener),
-    /Cannot listen for SIGHUP as this platform \(windows\) has no such signal/,
-  );
+test("runtime() reads the environment through node:process, on every runtime", () => {
+  const name = "HUP_RELOAD_RUNTIME_TEST";
+  process.env[name] = "set";
+  try {
+    assert.equal(runtime().getEnv(name), "set");
+  } finally {
+    delete process.env[name];
+  }
+  assert.equal(runtime().getEnv(name), undefined);
 });
 
-test("nodeRuntime() maps SIGHUP listeners to process.on/off, names Bun, and refuses on Windows", () => {
+test("processRuntime() maps SIGHUP listeners to process.on/off, and refuses on Windows", () => {
   const calls: string[] = [];
-  const fake = (platform: string, bun?: string) => ({
+  const fake = (platform: string) => ({
     platform,
-    versions: { node: "20.0.0", bun },
+    versions: { node: "20.0.0" },
     env: { X: "1" },
     on: (signal: string) => void calls.push(`on ${signal}`),
     off: (signal: string) => void calls.push(`off ${signal}`),
   });
-  const node = nodeRuntime(fake("linux"));
+  const linux = processRuntime(fake("linux"));
   const listener = () => {};
-  node.addSignalListener("SIGHUP", listener);
-  node.removeSignalListener("SIGHUP", listener);
+  linux.addSignalListener("SIGHUP", listener);
+  linux.removeSignalListener("SIGHUP", listener);
   assert.deepEqual(calls, ["on SIGHUP", "off SIGHUP"]);
-  assert.equal(node.name, "node");
-  assert.equal(nodeRuntime(fake("linux", "1.4.5")).name, "bun");
-  assert.equal(node.getEnv("X"), "1");
-  assert.equal(node.getEnv("Y"), undefined);
+  assert.equal(linux.getEnv("X"), "1");
+  assert.equal(linux.getEnv("Y"), undefined);
   assert.throws(
-    () => nodeRuntime(fake("win32")).addSignalListener("SIGHUP", listener),
-    /platform \(win32\) has no such signal/,
+    () => processRuntime(fake("win32")).addSignalListener("SIGHUP", listener),
+    /Cannot listen for SIGHUP as this platform \(win32\) has no such signal/,
   );
+  processRuntime(fake("win32")).removeSignalListener("SIGHUP", listener);
+  assert.deepEqual(calls, ["on SIGHUP", "off SIGHUP"], "nothing to remove");
+});
+
+test("runtime() delivers a real SIGHUP to its listener, on every runtime", async () => {
+  if (process.platform === "win32") return;
+  const got = deferred();
+  const listener = () => got.resolve();
+  runtime().addSignalListener("SIGHUP", listener);
+  // A signal listener does not keep the event loop alive; this does, until
+  // the signal comes (or the test runner's own timeout).
+  const alive = setInterval(() => {}, 1000);
+  try {
+    process.kill(process.pid, "SIGHUP");
+    await got.promise;
+  } finally {
+    clearInterval(alive);
+    runtime().removeSignalListener("SIGHUP", listener);
+  }
 });

@@ -77,14 +77,13 @@ export interface ReadRegularFileOptions {
 }
 
 /**
- * What the module needs from the runtime it runs on; one implementation per
- * runtime, chosen once.
+ * What the module needs from the runtime it runs on. Deno, Node.js and Bun
+ * all give it through `node:process` and `node:fs`, so there is one
+ * implementation; `name` is for the few places where they behave apart.
  */
 export interface Runtime extends SignalSource {
   /** `deno`, `node` or `bun`. */
   readonly name: "deno" | "node" | "bun";
-  /** Reads a whole file. */
-  readFile(path: string): Promise<Uint8Array>;
   /**
    * Opens `path` (following links) once, without ever blocking (a FIFO
    * with no writer opens at once), looks at the open file and reads it
