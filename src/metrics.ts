@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256Hex } from "./digest.ts";
 import type { Coordinator } from "./coordinator.ts";
 import type { ReloadView } from "./http/view.ts";
 import type { SourceStats } from "./load/source.ts";
@@ -243,7 +243,7 @@ function boundLabel(value: string): string {
     "\uFFFD",
   );
   if (text.length <= MAX_LABEL_VALUE) return text;
-  const hash = createHash("sha256").update(text).digest("hex").slice(0, 16);
+  const hash = sha256Hex(text).slice(0, 16);
   return `${truncate(text, MAX_LABEL_VALUE - hash.length)}${hash}`;
 }
 

@@ -1,5 +1,5 @@
-import { createHash, scrypt } from "node:crypto";
-import { sha256 } from "../digest.ts";
+import { scrypt } from "node:crypto";
+import { sha256, sha256Hex } from "../digest.ts";
 
 // A deliberately slow hash of the secret files' contents: the digest is
 // public (results, metrics), and a fast hash of a short secret could be
@@ -39,9 +39,7 @@ export async function configDigest(
     lines.push(`layer ${i} ${digest ?? "absent"}`);
   });
   if (secrets.length > 0) {
-    const fast = createHash("sha256");
-    for (const digest of secrets) fast.update(digest).update("\n");
-    const key = fast.digest("hex");
+    const key = sha256Hex(secrets.map((digest) => `${digest}\n`).join(""));
     let hash = slow.get(key);
     if (hash === undefined) {
       hash = await new Promise<string>((resolve, reject) =>
