@@ -858,10 +858,11 @@ export class Coordinator<C> extends EventTarget {
    * import assert from "node:assert/strict";
    *
    * let release = () => {};
+   * const released = new Promise<void>((resolve) => release = resolve);
    * const coordinator = new Coordinator({
    *   configPath: "c.yaml",
    *   config: new AtomicConfig({ n: 1 }),
-   *   load: () => new Promise<{ n: number }>((resolve) => release = () => resolve({ n: 2 })),
+   *   load: () => released.then(() => ({ n: 2 })),
    * });
    * assert.equal(coordinator.inProgress(), null);
    * const pass = coordinator.reload({ trigger: "deploy" });

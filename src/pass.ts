@@ -8,7 +8,7 @@ import { insidePass, type PassScope, runInPass } from "./pass_scope.ts";
 import { type KeyShower, keyShower, Redactor, stringsIn } from "./redact.ts";
 import { cutName, logName, MAX_HOOK_ERROR, renderError } from "./render.ts";
 import type { HookOutcome } from "./result.ts";
-import { runSliced } from "./slices.ts";
+import { runSliced, shortTurn } from "./slices.ts";
 import { HookStatus, isHookStatus, ReloadStatus } from "./status.ts";
 import { unchangedSteps } from "./unchanged.ts";
 
@@ -200,6 +200,10 @@ async function run<C>(
   let requiresRestart: string[];
   let changes: Changes;
   let showKey: (key: string) => boolean;
+  // One turn first, so that passes awaited back to back leave room for
+  // everything else (timers, I/O) even when a pass would finish without
+  // waiting for anything.
+  await shortTurn();
   const old = plan.holder.load() as C;
   try {
     loaded = await plan.load();
