@@ -28,8 +28,9 @@ import { logNames, logResult } from "./pass_log.ts";
 import { changedPathsSliced } from "./paths.ts";
 import { cutName, logName, renderError, truncate } from "./render.ts";
 import { buildResult, type ReloadResult, type ResultFields } from "./result.ts";
-import { runtime, type SignalSource } from "./runtime/mod.ts";
+import type { SignalSource } from "./runtime/mod.ts";
 import type { ConfigSchema } from "./schema.ts";
+import { sighup } from "./sighup.ts";
 import { type ReloadStats, StatsRecorder } from "./stats.ts";
 import { loadAtStart, type RunningFrom } from "./startup.ts";
 import { ReloadStatus } from "./status.ts";
@@ -361,7 +362,8 @@ export class Coordinator<C> extends EventTarget {
   readonly #startup: C;
   readonly #nonReloadable: CoordinatorOptions<C>["nonReloadable"];
   readonly #lookup: ((name: string) => unknown) | undefined;
-  readonly #signals: SignalSource | undefined;
+  // The triggers watch() starts: its own (SIGHUP), then those given.
+  readonly #ownTriggers: readonly ReloadTrigger[];
   readonly #triggers: readonly ReloadTrigger[];
   readonly #timers: Timers;
   readonly #now: () => Date;
@@ -387,7 +389,7 @@ export class Coordinator<C> extends EventTarget {
   #waitingPass: Waiting | null = null;
   #waitingDry: Waiting | null = null;
   #current: PassInProgress | null = null;
-  #listener: (() => void) | null = null;
+  #watching = false;
   #stops: (() => void)[] = [];
   readonly #verifier: SourceVerifier;
   readonly #verifyEvery: number;
@@ -583,7 +585,7 @@ export class Coordinator<C> extends EventTarget {
     this.#startup = startup;
     this.#nonReloadable = deps.nonReloadable;
     this.#lookup = deps.lookup;
-    this.#signals = deps.signals;
+    this.#ownTriggers = [sighup(deps.signals)];
     this.#triggers = [...(deps.triggers ?? [])];
     this.#timers = deps.timers ?? realTimers;
     this.#now = deps.now ?? (() => new Date());
@@ -702,38 +704,24 @@ export class Coordinator<C> extends EventTarget {
    * @throws {Error} If the platform has no SIGHUP (Windows).
    */
   watch(): void {
-    if (this.#listener !== null) return;
-    const listener = () => {
-      this.#log.info("Received SIGHUP: reloading {path}", {
-        path: this.#name,
-        trigger: "signal",
-      });
-      this.#fireAndForget("signal");
-    };
-    (this.#signals ?? runtime()).addSignalListener("SIGHUP", listener);
-    this.#listener = listener;
-    this.#stops.push(this.#verifier.start(this.#verifyEvery));
-    const loader = this.#loader;
+    if (this.#watching) return;
+    // The coordinator's own triggers first: one that cannot start (no
+    // SIGHUP on Windows) makes watch() throw, with nothing left running.
+    const own: (() => void)[] = [];
+    try {
+      for (const trigger of this.#ownTriggers) {
+        own.push(trigger.start(this.#triggerContext(trigger)));
+      }
+    } catch (error) {
+      for (const stop of own) stop();
+      throw error;
+    }
+    this.#watching = true;
+    this.#stops.push(...own, this.#verifier.start(this.#verifyEvery));
+    // The triggers given: one that cannot start is logged, the others run.
     for (const trigger of this.#triggers) {
-      const context: TriggerContext = {
-        configPath: this.#name,
-        digest: () => this.#digest,
-        reload: () => this.reload({ trigger: trigger.name }),
-        sources: () => loader?.dependencies() ?? this.#sources,
-        digestOf: (source) => loader?.digestOf(source),
-        onPass: (listener) => {
-          const call = () =>
-            callListener(listener, {
-              category: ["coordinator"],
-              message: "A trigger's pass listener failed: {error}",
-              properties: { path: this.#name },
-            });
-          this.#passListeners.add(call);
-          return () => this.#passListeners.delete(call);
-        },
-      };
       try {
-        this.#stops.push(trigger.start(context));
+        this.#stops.push(trigger.start(this.#triggerContext(trigger)));
       } catch (error) {
         this.#log.error("Cannot start the {trigger} trigger: {error}", {
           // As its passes' results will name it (see reload()).
@@ -745,6 +733,29 @@ export class Coordinator<C> extends EventTarget {
         });
       }
     }
+  }
+
+  // What a trigger is given: the config's name, what it depends on, and a
+  // way to ask for passes under the trigger's name.
+  #triggerContext(trigger: ReloadTrigger): TriggerContext {
+    const loader = this.#loader;
+    return {
+      configPath: this.#name,
+      digest: () => this.#digest,
+      reload: () => this.reload({ trigger: trigger.name }),
+      sources: () => loader?.dependencies() ?? this.#sources,
+      digestOf: (source) => loader?.digestOf(source),
+      onPass: (listener) => {
+        const call = () =>
+          callListener(listener, {
+            category: ["coordinator"],
+            message: "A trigger's pass listener failed: {error}",
+            properties: { path: this.#name },
+          });
+        this.#passListeners.add(call);
+        return () => this.#passListeners.delete(call);
+      },
+    };
   }
 
   /**
@@ -1200,11 +1211,7 @@ export class Coordinator<C> extends EventTarget {
    * @returns A promise that settles once no pass is running.
    */
   async shutdown(): Promise<void> {
-    const listener = this.#listener;
-    if (listener !== null) {
-      this.#listener = null;
-      (this.#signals ?? runtime()).removeSignalListener("SIGHUP", listener);
-    }
+    this.#watching = false;
     const stops = this.#stops;
     this.#stops = [];
     this.#passListeners.clear();
@@ -1219,16 +1226,6 @@ export class Coordinator<C> extends EventTarget {
     // Ends the parsers' workers; a later reload() starts new ones.
     this.#loader?.close();
     this.#dryLoader?.close();
-  }
-
-  // For triggers nobody awaits (SIGHUP).
-  #fireAndForget(trigger: string): void {
-    this.reload({ trigger }).catch((error) =>
-      this.#log.error("A reload could not be started: {error}", {
-        path: this.#name,
-        error: renderError(error),
-      })
-    );
   }
 
   #refuseReentry(): Promise<never> {

@@ -10,6 +10,7 @@ import {
   type ReloadEvent,
   type ReloadResult,
   ReloadStatus,
+  type SignalSource,
   type TriggerContext,
 } from "hup-reload";
 import { logLevelHook, LogLevelVar } from "hup-reload/log-level";
@@ -517,6 +518,44 @@ describe("Coordinator", () => {
     assert.equal(await applied.promise, 1);
     await coordinator.shutdown();
     assert.equal(coordinator.lastResult()?.status, "full_success");
+  });
+
+  test("Coordinator.watch() throws and starts no trigger where SIGHUP cannot be listened for", async () => {
+    let refuse = true;
+    const signals = new ManualSignals();
+    const windowsLike: SignalSource = {
+      addSignalListener(signal, listener) {
+        if (refuse) {
+          throw new Error(
+            "Cannot listen for SIGHUP as Windows has no such signal",
+          );
+        }
+        signals.addSignalListener(signal, listener);
+      },
+      removeSignalListener: (s, l) => signals.removeSignalListener(s, l),
+    };
+    let started = 0;
+    const coordinator = new Coordinator<Config>({
+      configPath: "c.yaml",
+      config: new AtomicConfig(cfg(0)),
+      load: () => cfg(1),
+      signals: windowsLike,
+      verifyEvery: 0,
+      triggers: [{ name: "counted", start: () => (started++, () => {}) }],
+    });
+    assert.throws(() => coordinator.watch(), /Windows has no such signal/);
+    assert.equal(started, 0, "no trigger runs when watch() throws");
+    // Nothing half-started: a later watch() starts everything once.
+    refuse = false;
+    coordinator.watch();
+    coordinator.watch();
+    assert.equal(started, 1);
+    assert.equal(signals.listenerCount(), 1);
+    const reloaded = nextReload(coordinator);
+    signals.fire();
+    assert.equal((await reloaded).trigger, "signal");
+    await coordinator.shutdown();
+    assert.equal(signals.listenerCount(), 0);
   });
 
   test("Coordinator.shutdown() removes the listener, waits for the running pass and is idempotent", async () => {
