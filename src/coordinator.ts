@@ -1,9 +1,8 @@
 import { getLogger, type Logger } from "@logtape/logtape";
 import { AtomicConfig, type ConfigReader } from "./atomic.ts";
 import { realTimers, type Timers } from "./deadline.ts";
-import { ReloadEvent, type ReloadEventListener } from "./events.ts";
+import type { ReloadEventListener } from "./events.ts";
 import { deepFreeze } from "./freeze.ts";
-import { Ring } from "./history.ts";
 import type { Hook } from "./hook.ts";
 import { lastGoodPath, writeLastGood } from "./last_good.ts";
 import { callListener } from "./listeners.ts";
@@ -24,14 +23,15 @@ import {
   registerHooks,
   runPass,
 } from "./pass.ts";
-import { logNames, logResult } from "./pass_log.ts";
+import { logNames } from "./pass_log.ts";
 import { changedPathsSliced } from "./paths.ts";
 import { cutName, logName, renderError, truncate } from "./render.ts";
-import { buildResult, type ReloadResult, type ResultFields } from "./result.ts";
+import { type PassFields, PassRecorder } from "./recorder.ts";
+import type { ReloadResult } from "./result.ts";
 import type { SignalSource } from "./runtime/mod.ts";
 import type { ConfigSchema } from "./schema.ts";
 import { sighup } from "./sighup.ts";
-import { type ReloadStats, StatsRecorder } from "./stats.ts";
+import type { ReloadStats } from "./stats.ts";
 import { loadAtStart, type RunningFrom } from "./startup.ts";
 import { ReloadStatus } from "./status.ts";
 import type { ReloadTrigger, TriggerContext } from "./trigger.ts";
@@ -368,11 +368,10 @@ export class Coordinator<C> extends EventTarget {
   readonly #timers: Timers;
   readonly #now: () => Date;
   readonly #log: Logger = getLogger(["hup-reload", "coordinator"]);
-  readonly #history: Ring<ReloadResult>;
-  #stats = new StatsRecorder();
+  // Where finished passes go: last result, history, counters, digest,
+  // log, events.
+  readonly #recorder: PassRecorder;
   readonly #wrapped = new WeakMap<object, EventListener>();
-  #last: ReloadResult | null = null;
-  #digest: string | null = null;
   // When the coordinator started: its generation counts from 0 then.
   #startedAt: Date;
   // Values from secret files in the config in effect: hidden from messages.
@@ -380,7 +379,6 @@ export class Coordinator<C> extends EventTarget {
   // Which keys of the config in effect may be shown, when it was loaded
   // here: a key the next config removes is shown as this allows.
   #showKey: ((key: string) => boolean) | undefined;
-  readonly #passListeners = new Set<() => void>();
   // The last pass or dry run asked for (running or waiting); null when
   // none is: the next one waits for it, so that none overlap.
   #tail: Promise<ReloadResult> | null = null;
@@ -502,14 +500,14 @@ export class Coordinator<C> extends EventTarget {
     } finally {
       handover = undefined;
     }
-    coordinator.#digest = loaded.digest ?? null;
+    coordinator.#recorder.inEffect(loaded.digest);
     coordinator.#secrets = loaded.secrets ?? [];
     coordinator.#showKey = loaded.showKey;
     coordinator.#lastGood = lastGood;
     coordinator.#runningFrom = from;
     const startedAt = coordinator.#safeNow();
     coordinator.#startedAt = startedAt;
-    coordinator.#stats = new StatsRecorder(startedAt);
+    coordinator.#recorder.startedAt(startedAt);
     if (from === "source") {
       coordinator.#verifier.loaded(startedAt);
       await coordinator.#keepLastGood();
@@ -576,10 +574,17 @@ export class Coordinator<C> extends EventTarget {
       deps.hookTimeout ?? HOOK_TIMEOUT,
       "deps.hooks",
     );
-    this.#history = new Ring(deps.historySize ?? 32);
+    this.#name = sourcesName(sources);
+    this.#recorder = new PassRecorder({
+      name: this.#name,
+      historySize: deps.historySize ?? 32,
+      target: this,
+      generation: () => this.generation(),
+      now: () => this.#safeNow(),
+      passed: (result) => this.#verifier.passed(result),
+    });
     // Readers and hooks share the start-up config: nobody may change it.
     deepFreeze(startup);
-    this.#name = sourcesName(sources);
     this.#sources = sources;
     this.#holder = deps.config;
     this.#startup = startup;
@@ -609,7 +614,7 @@ export class Coordinator<C> extends EventTarget {
     this.#verifier = new SourceVerifier({
       loader: this.#loader as ConfigLoader<unknown> | undefined,
       name: this.#name,
-      running: () => this.#digest,
+      running: () => this.#recorder.digest,
       busy: () => this.#tail,
       reload: (trigger) => this.reload({ trigger }),
       now: () => this.#safeNow(),
@@ -741,20 +746,11 @@ export class Coordinator<C> extends EventTarget {
     const loader = this.#loader;
     return {
       configPath: this.#name,
-      digest: () => this.#digest,
+      digest: () => this.#recorder.digest,
       reload: () => this.reload({ trigger: trigger.name }),
       sources: () => loader?.dependencies() ?? this.#sources,
       digestOf: (source) => loader?.digestOf(source),
-      onPass: (listener) => {
-        const call = () =>
-          callListener(listener, {
-            category: ["coordinator"],
-            message: "A trigger's pass listener failed: {error}",
-            properties: { path: this.#name },
-          });
-        this.#passListeners.add(call);
-        return () => this.#passListeners.delete(call);
-      },
+      onPass: (listener) => this.#recorder.onPass(listener),
     };
   }
 
@@ -904,7 +900,7 @@ export class Coordinator<C> extends EventTarget {
    * @returns The result, or `null` before the first pass has finished.
    */
   lastResult(): ReloadResult | null {
-    return this.#last;
+    return this.#recorder.last;
   }
 
   /**
@@ -944,7 +940,7 @@ export class Coordinator<C> extends EventTarget {
    * @returns A new array of the (frozen) results.
    */
   history(): ReloadResult[] {
-    return this.#history.newestFirst();
+    return this.#recorder.history();
   }
 
   /**
@@ -965,7 +961,7 @@ export class Coordinator<C> extends EventTarget {
    * @returns The digest, or `null`.
    */
   digest(): string | null {
-    return this.#digest;
+    return this.#recorder.digest;
   }
 
   /**
@@ -1029,7 +1025,7 @@ export class Coordinator<C> extends EventTarget {
    * @returns A copy of the counters.
    */
   stats(): ReloadStats {
-    return this.#stats.snapshot();
+    return this.#recorder.stats();
   }
 
   /**
@@ -1214,7 +1210,7 @@ export class Coordinator<C> extends EventTarget {
     this.#watching = false;
     const stops = this.#stops;
     this.#stops = [];
-    this.#passListeners.clear();
+    this.#recorder.clearPassListeners();
     for (const stop of stops) {
       callListener(stop, {
         category: ["coordinator"],
@@ -1304,7 +1300,7 @@ export class Coordinator<C> extends EventTarget {
           report.status === ReloadStatus.FullSuccess ||
           report.status === ReloadStatus.PartialApplied
         ) {
-          this.#digest = report.digest ?? null;
+          this.#recorder.inEffect(report.digest);
           this.#secrets = report.secrets ?? [];
           this.#showKey = report.showKey;
           if (this.#runningFrom === "last_good") {
@@ -1340,60 +1336,15 @@ export class Coordinator<C> extends EventTarget {
     return pass;
   }
 
-  // Records a finished pass everywhere it is read: last result, history,
-  // stats, log, events. Nothing here throws.
-  #finish(
-    fields: Omit<ResultFields, "generation" | "endedAt">,
-  ): ReloadResult {
+  // The pass has ended: the recorder says who hears of it.
+  #finish(fields: PassFields): ReloadResult {
     this.#current = null;
-    const result = buildResult({
-      ...fields,
-      generation: this.#safeGeneration(),
-      endedAt: this.#safeNow(),
-    });
-    this.#last = result;
-    this.#history.push(result);
-    this.#stats.record(result);
-    try {
-      logResult(this.#log, this.#name, result);
-    } catch {
-      // A sink that throws must not cost the pass its result.
-    }
-    this.#verifier.passed(result);
-    this.dispatchEvent(new ReloadEvent(result));
-    for (const listener of this.#passListeners) listener();
-    return result;
+    return this.#recorder.pass(fields);
   }
 
-  // Records a finished dry run where it is read: its counter and the log.
-  // Nothing a pass records (last result, history, stats, verification,
-  // events, triggers' pass listeners) hears of it. Nothing here throws.
-  #finishDry(
-    fields: Omit<ResultFields, "generation" | "endedAt" | "dryRun">,
-  ): ReloadResult {
+  #finishDry(fields: Omit<PassFields, "dryRun">): ReloadResult {
     this.#current = null;
-    const result = buildResult({
-      ...fields,
-      dryRun: true,
-      generation: this.#safeGeneration(),
-      endedAt: this.#safeNow(),
-    });
-    this.#stats.recordDryRun(result.status);
-    try {
-      logResult(this.#log, this.#name, result);
-    } catch {
-      // A sink that throws must not cost the dry run its result.
-    }
-    return result;
-  }
-
-  // The generation in effect, even from a holder whose snapshot throws.
-  #safeGeneration(): number {
-    try {
-      return this.generation();
-    } catch {
-      return this.#last?.generation ?? 0;
-    }
+    return this.#recorder.dryRun(fields);
   }
 
   // Writes the texts of the config just put into effect to the last
