@@ -4,11 +4,10 @@ import { realTimers, type Timers } from "./deadline.ts";
 import type { ReloadEventListener } from "./events.ts";
 import { deepFreeze } from "./freeze.ts";
 import type { Hook } from "./hook.ts";
-import { lastGoodPath, writeLastGood } from "./last_good.ts";
 import { callListener } from "./listeners.ts";
 import type { ConfigObject, LoadOptions } from "./load/options.ts";
 import {
-  ConfigLoader,
+  type ConfigLoader,
   type ConfigPaths,
   sourcesName,
   toSources,
@@ -23,6 +22,7 @@ import {
   registerHooks,
   runPass,
 } from "./pass.ts";
+import { type LoaderOptions, PassLoader } from "./pass_loader.ts";
 import { logNames } from "./pass_log.ts";
 import { changedPathsSliced } from "./paths.ts";
 import { cutName, logName, renderError, truncate } from "./render.ts";
@@ -32,7 +32,7 @@ import type { SignalSource } from "./runtime/mod.ts";
 import type { ConfigSchema } from "./schema.ts";
 import { sighup } from "./sighup.ts";
 import type { ReloadStats } from "./stats.ts";
-import { loadAtStart, type RunningFrom } from "./startup.ts";
+import type { RunningFrom } from "./startup.ts";
 import { ReloadStatus } from "./status.ts";
 import type { ReloadTrigger, TriggerContext } from "./trigger.ts";
 import { type Drift, SourceVerifier, type VerifyResult } from "./verify.ts";
@@ -305,9 +305,10 @@ export type Deps<C> =
     )
   );
 
-// The loader that Coordinator.create() made (and loaded the start-up
-// config with), handed to the constructor it calls.
-let handover: ConfigLoader<unknown> | undefined;
+// Where Coordinator.create() puts, in the options it gives the
+// constructor, the loader that loaded the start-up config: the passes load
+// with it (and its worker) from then on. Nobody else can name the key.
+const GIVEN_LOADER: unique symbol = Symbol("loader");
 
 // The hooks' deadline when neither the coordinator nor the hook sets one.
 const HOOK_TIMEOUT = 10_000;
@@ -350,15 +351,9 @@ export class Coordinator<C> extends EventTarget {
   readonly #name: string;
   readonly #holder: AtomicConfig<C>;
   readonly #hooks: readonly RegisteredHook<C>[];
-  // Loads the config for a pass: the pipeline, or a custom `load`.
-  readonly #loader: ConfigLoader<C> | undefined;
-  readonly #load: () => Promise<Loaded<C>>;
-  // Loads for a dry run: a loader of its own, so that what a dry run reads
-  // is never taken for what a pass read (the file watch and the
-  // verification compare the sources with the pass's loader).
-  readonly #dryLoad: () => Promise<Loaded<C>>;
-  #dryLoader: ConfigLoader<C> | undefined;
-  readonly #sources: readonly ConfigSource[];
+  // Loads the config for passes and dry runs; owns the parsers' workers
+  // and the last known-good file.
+  readonly #loader: PassLoader<C>;
   readonly #startup: C;
   readonly #nonReloadable: CoordinatorOptions<C>["nonReloadable"];
   readonly #lookup: ((name: string) => unknown) | undefined;
@@ -391,8 +386,6 @@ export class Coordinator<C> extends EventTarget {
   #stops: (() => void)[] = [];
   readonly #verifier: SourceVerifier;
   readonly #verifyEvery: number;
-  // Where the texts of the config in effect are kept (`lastGood`), if set.
-  #lastGood: string | undefined;
   #runningFrom: RunningFrom = "source";
 
   /**
@@ -455,62 +448,52 @@ export class Coordinator<C> extends EventTarget {
     options: CreateOptions<C> & { schema: ConfigSchema<C> },
   ): Promise<Coordinator<C>>;
   static async create<C>(options: CreateOptions<C>): Promise<Coordinator<C>> {
-    const sources = toSources(
-      options?.configPath,
-      options?.source,
-      options ?? {},
+    // The passes' loader: the start-up load already parses a large file
+    // in the worker that the reloads will use.
+    const loader = PassLoader.of<C>(
+      { ...options, load: undefined },
       "options",
+      options?.lastGood,
     );
-    const lastGood = lastGoodPath(options.lastGood);
-    // Checked before anything is read; the constructor reads them again.
-    checkTimeout(options.hookTimeout, "deps.hookTimeout");
-    const hooks = registerHooks(
-      options.hooks ?? [],
-      options.hookTimeout ?? HOOK_TIMEOUT,
-      "deps.hooks",
-    );
-    // The start-up load already parses a large file in the worker that the
-    // reloads will use.
-    const loader = new ConfigLoader<C>(sources, options, true);
-    loader.keepTexts = lastGood !== undefined;
     let loaded: Loaded<C>;
     let from: RunningFrom;
     try {
-      ({ loaded, from } = await loadAtStart({
-        loader,
-        options,
+      // Checked before anything is read; the constructor reads them again.
+      checkTimeout(options.hookTimeout, "deps.hookTimeout");
+      const hooks = registerHooks(
+        options.hooks ?? [],
+        options.hookTimeout ?? HOOK_TIMEOUT,
+        "deps.hooks",
+      );
+      ({ loaded, from } = await loader.atStart(
         hooks,
-        timers: options.timers ?? realTimers,
-        ...(lastGood !== undefined && { lastGood }),
-      }));
+        options.timers ?? realTimers,
+      ));
     } catch (error) {
       loader.close();
       throw error;
     }
-    handover = loader as ConfigLoader<unknown>;
     let coordinator: Coordinator<C>;
     try {
       coordinator = new Coordinator<C>({
         ...options,
         config: new AtomicConfig(loaded.config),
+        [GIVEN_LOADER]: loader,
       } as Deps<C>);
     } catch (error) {
       loader.close();
       throw error;
-    } finally {
-      handover = undefined;
     }
     coordinator.#recorder.inEffect(loaded.digest);
     coordinator.#secrets = loaded.secrets ?? [];
     coordinator.#showKey = loaded.showKey;
-    coordinator.#lastGood = lastGood;
     coordinator.#runningFrom = from;
     const startedAt = coordinator.#safeNow();
     coordinator.#startedAt = startedAt;
     coordinator.#recorder.startedAt(startedAt);
     if (from === "source") {
       coordinator.#verifier.loaded(startedAt);
-      await coordinator.#keepLastGood();
+      await loader.keepLastGood();
     } else {
       // The sources hold something else than what runs: that is drift,
       // shown from the start. Only compared: no pass is started from here.
@@ -553,8 +536,8 @@ export class Coordinator<C> extends EventTarget {
    */
   constructor(deps: Deps<C>) {
     super();
-    const given = handover as ConfigLoader<C> | undefined;
-    handover = undefined;
+    const given = (deps as { [GIVEN_LOADER]?: PassLoader<C> } | undefined)
+      ?.[GIVEN_LOADER];
     const sources = given?.sources ??
       toSources(
         deps?.configPath,
@@ -585,7 +568,6 @@ export class Coordinator<C> extends EventTarget {
     });
     // Readers and hooks share the start-up config: nobody may change it.
     deepFreeze(startup);
-    this.#sources = sources;
     this.#holder = deps.config;
     this.#startup = startup;
     this.#nonReloadable = deps.nonReloadable;
@@ -595,24 +577,10 @@ export class Coordinator<C> extends EventTarget {
     this.#timers = deps.timers ?? realTimers;
     this.#now = deps.now ?? (() => new Date());
     this.#verifyEvery = checkVerifyEvery(deps.verifyEvery);
-    const { load } = deps;
-    if (load !== undefined) {
-      const name = this.#name;
-      this.#loader = undefined;
-      this.#load = async () => ({ config: await load(name) });
-      this.#dryLoad = this.#load;
-    } else {
-      const options = deps as LoadOptions<C>;
-      const loader = given ?? new ConfigLoader<C>(sources, options, true);
-      this.#loader = loader;
-      this.#load = () => loader.load();
-      // Built at the first dry run; its worker starts with a large text.
-      this.#dryLoad = () =>
-        (this.#dryLoader ??= new ConfigLoader<C>(loader.sources, options, true))
-          .load();
-    }
+    this.#loader = given ??
+      new PassLoader<C>(sources, deps as LoaderOptions<C>);
     this.#verifier = new SourceVerifier({
-      loader: this.#loader as ConfigLoader<unknown> | undefined,
+      loader: this.#loader.pipeline as ConfigLoader<unknown> | undefined,
       name: this.#name,
       running: () => this.#recorder.digest,
       busy: () => this.#tail,
@@ -676,7 +644,7 @@ export class Coordinator<C> extends EventTarget {
    * ```
    */
   get sources(): readonly ConfigSource[] {
-    return this.#sources;
+    return this.#loader.sources;
   }
 
   /**
@@ -748,8 +716,8 @@ export class Coordinator<C> extends EventTarget {
       configPath: this.#name,
       digest: () => this.#recorder.digest,
       reload: () => this.reload({ trigger: trigger.name }),
-      sources: () => loader?.dependencies() ?? this.#sources,
-      digestOf: (source) => loader?.digestOf(source),
+      sources: () => loader.dependencies(),
+      digestOf: (source) => loader.digestOf(source),
       onPass: (listener) => this.#recorder.onPass(listener),
     };
   }
@@ -1220,8 +1188,7 @@ export class Coordinator<C> extends EventTarget {
     }
     while (this.#tail !== null) await this.#tail;
     // Ends the parsers' workers; a later reload() starts new ones.
-    this.#loader?.close();
-    this.#dryLoader?.close();
+    this.#loader.close();
   }
 
   #refuseReentry(): Promise<never> {
@@ -1270,7 +1237,11 @@ export class Coordinator<C> extends EventTarget {
       timers: this.#timers,
     };
     if (dry) {
-      return runPass<C>({ ...plan, load: this.#dryLoad, dryRun: true })
+      return runPass<C>({
+        ...plan,
+        load: () => this.#loader.dryLoad(),
+        dryRun: true,
+      })
         .then(({ secrets: _s, showKey: _k, ...fields }) =>
           this.#finishDry({ ...fields, startedAt, trigger, requests })
         )
@@ -1293,7 +1264,7 @@ export class Coordinator<C> extends EventTarget {
     }
     const pass: Promise<ReloadResult> = runPass<C>({
       ...plan,
-      load: this.#load,
+      load: () => this.#loader.load(),
     })
       .then(async (report) => {
         if (
@@ -1307,10 +1278,10 @@ export class Coordinator<C> extends EventTarget {
             this.#runningFrom = "source";
             this.#log.info(
               "Running from the config's sources again, no longer from the last known-good config: {path}",
-              { path: this.#name, lastGood: this.#lastGood },
+              { path: this.#name, lastGood: this.#loader.lastGood },
             );
           }
-          await this.#keepLastGood();
+          await this.#loader.keepLastGood();
         }
         const { secrets: _secrets, showKey: _showKey, ...fields } = report;
         return this.#finish({ ...fields, startedAt, trigger, requests });
@@ -1345,23 +1316,6 @@ export class Coordinator<C> extends EventTarget {
   #finishDry(fields: Omit<PassFields, "dryRun">): ReloadResult {
     this.#current = null;
     return this.#recorder.dryRun(fields);
-  }
-
-  // Writes the texts of the config just put into effect to the last
-  // known-good file, if there is one. A failure is logged: the config is
-  // in effect all the same.
-  async #keepLastGood(): Promise<void> {
-    const path = this.#lastGood;
-    const texts = this.#loader?.lastTexts;
-    if (path === undefined || texts == null) return;
-    try {
-      await writeLastGood(path, texts);
-    } catch (error) {
-      this.#log.warn(
-        "Cannot write the last known-good config as the file system refused: {lastGood}: {error}",
-        { path: this.#name, lastGood: path, error: renderError(error) },
-      );
-    }
   }
 
   // The injected clock may fail; a pass still needs its times.
