@@ -1,5 +1,6 @@
 import { getLogger, type Logger } from "@logtape/logtape";
 import { AtomicConfig, type ConfigReader } from "./atomic.ts";
+import { safeClock } from "./clock.ts";
 import { realTimers, type Timers } from "./deadline.ts";
 import type { ReloadEventListener } from "./events.ts";
 import { deepFreeze } from "./freeze.ts";
@@ -13,6 +14,7 @@ import {
   toSources,
 } from "./load/pipeline.ts";
 import type { ConfigSource } from "./load/source.ts";
+import { type NonReloadable, requiresRestart } from "./non_reloadable.ts";
 import {
   checkTimeout,
   insidePass,
@@ -24,11 +26,11 @@ import {
 } from "./pass.ts";
 import { type LoaderOptions, PassLoader } from "./pass_loader.ts";
 import { logNames } from "./pass_log.ts";
-import { changedPathsSliced } from "./paths.ts";
 import { cutName, logName, renderError, truncate } from "./render.ts";
 import { type PassFields, PassRecorder } from "./recorder.ts";
 import type { ReloadResult } from "./result.ts";
 import type { SignalSource } from "./runtime/mod.ts";
+import { SafeListeners } from "./safe_listeners.ts";
 import type { ConfigSchema } from "./schema.ts";
 import { sighup } from "./sighup.ts";
 import type { ReloadStats } from "./stats.ts";
@@ -355,18 +357,19 @@ export class Coordinator<C> extends EventTarget {
   // and the last known-good file.
   readonly #loader: PassLoader<C>;
   readonly #startup: C;
-  readonly #nonReloadable: CoordinatorOptions<C>["nonReloadable"];
+  readonly #nonReloadable: NonReloadable<C> | undefined;
   readonly #lookup: ((name: string) => unknown) | undefined;
   // The triggers watch() starts: its own (SIGHUP), then those given.
   readonly #ownTriggers: readonly ReloadTrigger[];
   readonly #triggers: readonly ReloadTrigger[];
   readonly #timers: Timers;
+  // The clock for `started_at` and `ended_at`; it never throws.
   readonly #now: () => Date;
   readonly #log: Logger = getLogger(["hup-reload", "coordinator"]);
   // Where finished passes go: last result, history, counters, digest,
   // log, events.
   readonly #recorder: PassRecorder;
-  readonly #wrapped = new WeakMap<object, EventListener>();
+  readonly #listeners = new SafeListeners(this);
   // When the coordinator started: its generation counts from 0 then.
   #startedAt: Date;
   // Values from secret files in the config in effect: hidden from messages.
@@ -488,7 +491,7 @@ export class Coordinator<C> extends EventTarget {
     coordinator.#secrets = loaded.secrets ?? [];
     coordinator.#showKey = loaded.showKey;
     coordinator.#runningFrom = from;
-    const startedAt = coordinator.#safeNow();
+    const startedAt = coordinator.#now();
     coordinator.#startedAt = startedAt;
     coordinator.#recorder.startedAt(startedAt);
     if (from === "source") {
@@ -563,7 +566,7 @@ export class Coordinator<C> extends EventTarget {
       historySize: deps.historySize ?? 32,
       target: this,
       generation: () => this.generation(),
-      now: () => this.#safeNow(),
+      now: () => this.#now(),
       passed: (result) => this.#verifier.passed(result),
     });
     // Readers and hooks share the start-up config: nobody may change it.
@@ -575,7 +578,7 @@ export class Coordinator<C> extends EventTarget {
     this.#ownTriggers = [sighup(deps.signals)];
     this.#triggers = [...(deps.triggers ?? [])];
     this.#timers = deps.timers ?? realTimers;
-    this.#now = deps.now ?? (() => new Date());
+    this.#now = safeClock(deps.now);
     this.#verifyEvery = checkVerifyEvery(deps.verifyEvery);
     this.#loader = given ??
       new PassLoader<C>(sources, deps as LoaderOptions<C>);
@@ -585,7 +588,7 @@ export class Coordinator<C> extends EventTarget {
       running: () => this.#recorder.digest,
       busy: () => this.#tail,
       reload: (trigger) => this.reload({ trigger }),
-      now: () => this.#safeNow(),
+      now: () => this.#now(),
       timers: this.#timers,
     });
     // Coordinator.create() sets it from `now` once the start-up config is
@@ -1095,28 +1098,7 @@ export class Coordinator<C> extends EventTarget {
     options?: boolean | AddEventListenerOptions,
   ): void {
     if (listener === null) return;
-    let wrapped = this.#wrapped.get(listener);
-    if (wrapped === undefined) {
-      // Typed loosely: Deno's and Node's declarations of Event differ.
-      const target = listener as
-        | ((event: unknown) => unknown)
-        | { handleEvent(event: unknown): unknown };
-      const safe = (event: { type: string }) =>
-        callListener(
-          () =>
-            typeof target === "function"
-              ? target.call(this, event)
-              : target.handleEvent(event),
-          {
-            category: ["events"],
-            message: "A {type} event listener failed: {error}",
-            properties: { type: event.type },
-          },
-        );
-      wrapped = safe as unknown as EventListener;
-      this.#wrapped.set(listener, wrapped);
-    }
-    super.addEventListener(type, wrapped, options);
+    super.addEventListener(type, this.#listeners.wrap(listener), options);
   }
 
   /**
@@ -1146,11 +1128,7 @@ export class Coordinator<C> extends EventTarget {
     options?: boolean | EventListenerOptions,
   ): void {
     if (listener === null) return;
-    super.removeEventListener(
-      type,
-      this.#wrapped.get(listener) ?? null,
-      options,
-    );
+    super.removeEventListener(type, this.#listeners.wrapped(listener), options);
   }
 
   /**
@@ -1205,7 +1183,7 @@ export class Coordinator<C> extends EventTarget {
   }
 
   #start(requests: Map<string, number>, dry: boolean): Promise<ReloadResult> {
-    const startedAt = this.#safeNow();
+    const startedAt = this.#now();
     const trigger = requests.keys().next().value ?? "call";
     this.#current = Object.freeze({
       trigger,
@@ -1232,7 +1210,8 @@ export class Coordinator<C> extends EventTarget {
       ...(this.#showKey !== undefined && { showKey: this.#showKey }),
       hooks: this.#hooks,
       holder: this.#holder,
-      requiresRestart: (next: C) => this.#requiresRestart(next),
+      requiresRestart: (next: C) =>
+        requiresRestart(this.#nonReloadable, this.#startup, next),
       lookup: this.#lookup,
       timers: this.#timers,
     };
@@ -1316,32 +1295,6 @@ export class Coordinator<C> extends EventTarget {
   #finishDry(fields: Omit<PassFields, "dryRun">): ReloadResult {
     this.#current = null;
     return this.#recorder.dryRun(fields);
-  }
-
-  // The injected clock may fail; a pass still needs its times.
-  #safeNow(): Date {
-    try {
-      const now = this.#now();
-      if (now instanceof Date && !Number.isNaN(now.getTime())) return now;
-    } catch {
-      // Fall through to the runtime's clock.
-    }
-    return new Date();
-  }
-
-  #requiresRestart(next: C): string[] | Promise<string[]> {
-    const rule = this.#nonReloadable;
-    if (rule === undefined) return [];
-    if (typeof rule === "function") {
-      const paths = rule(this.#startup, next);
-      if (!Array.isArray(paths) || paths.some((p) => typeof p !== "string")) {
-        throw new TypeError(
-          "Cannot compare non-reloadable fields as deps.nonReloadable did not return an array of strings",
-        );
-      }
-      return [...paths];
-    }
-    return changedPathsSliced(rule, this.#startup, next);
   }
 }
 
