@@ -5,6 +5,7 @@ import {
   type ApplyContext,
   AtomicConfig,
   Coordinator,
+  type Deps,
   type Hook,
   HookStatus,
   type ReloadEvent,
@@ -1019,4 +1020,38 @@ test("Coordinator.create() resolves a relative configPath once: a later chdir ch
     `the error names the absolute path: ${bad.load_error}`,
   );
   await coordinator.shutdown();
+});
+
+test("Deps makes a typed config without schema or load, and schema with load or loader options, a type error", () => {
+  interface Typed {
+    port: number;
+  }
+  const config = new AtomicConfig<Typed>({ port: 1 });
+  const load = (): Typed => ({ port: 2 });
+  const schema = {
+    "~standard": {
+      version: 1 as const,
+      vendor: "test",
+      validate: (value: unknown) => ({ value: value as Typed }),
+    },
+  };
+  // What is allowed: a schema, or a custom load, for a typed config.
+  const withSchema: Deps<Typed> = { configPath: "c.yaml", config, schema };
+  const withLoad: Deps<Typed> = { configPath: "c.yaml", config, load };
+  // A typed config that nothing checks: a reload could swap in anything.
+  // @ts-expect-error: a typed config needs `schema` or `load`
+  const unchecked: Deps<Typed> = { configPath: "c.yaml", config };
+  // @ts-expect-error: `schema` and `load` are alternatives
+  const both: Deps<Typed> = { configPath: "c.yaml", config, schema, load };
+  const loadWithEnv: Deps<Typed> = {
+    configPath: "c.yaml",
+    config,
+    load,
+    // @ts-expect-error: the pipeline's options mean nothing to a custom load
+    env: () => undefined,
+  };
+  // The rule is the type's: at run time the constructor takes what it gets.
+  for (const deps of [withSchema, withLoad, unchecked, both, loadWithEnv]) {
+    assert.equal(new Coordinator(deps).configPath, resolve("c.yaml"));
+  }
 });
