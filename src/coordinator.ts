@@ -11,8 +11,8 @@ import { realTimers, type Timers } from "./deadline.ts";
 import type { ReloadEventListener } from "./events.ts";
 import { deepFreeze } from "./freeze.ts";
 import { callListener } from "./listeners.ts";
-import type { ConfigObject, LoadOptions } from "./load/options.ts";
-import { type ConfigLoader, sourcesName, toSources } from "./load/pipeline.ts";
+import type { ConfigObject } from "./load/options.ts";
+import type { ConfigLoader } from "./load/pipeline.ts";
 import type { ConfigSource } from "./load/source.ts";
 import { type NonReloadable, requiresRestart } from "./non_reloadable.ts";
 import {
@@ -285,15 +285,11 @@ export class Coordinator<C> extends EventTarget {
    */
   constructor(deps: Deps<C>) {
     super();
-    const given = (deps as { [GIVEN_LOADER]?: PassLoader<C> } | undefined)
-      ?.[GIVEN_LOADER];
-    const sources = given?.sources ??
-      toSources(
-        deps?.configPath,
-        deps?.source,
-        (deps ?? {}) as Pick<LoadOptions, "format" | "settle">,
-        "deps",
-      );
+    // The loader Coordinator.create() loaded the start-up config with, or
+    // one for `deps` (it reads nothing, and starts no worker, until a pass).
+    const loader = (deps as { [GIVEN_LOADER]?: PassLoader<C> } | undefined)?.[
+      GIVEN_LOADER
+    ] ?? PassLoader.of<C>(deps as LoaderOptions<C>, "deps");
     const startup = deps.config?.load();
     if (startup === undefined) {
       throw new TypeError(
@@ -306,7 +302,7 @@ export class Coordinator<C> extends EventTarget {
       deps.hookTimeout ?? HOOK_TIMEOUT,
       "deps.hooks",
     );
-    this.#name = sourcesName(sources);
+    this.#name = loader.name;
     this.#recorder = new PassRecorder({
       name: this.#name,
       historySize: deps.historySize ?? 32,
@@ -326,8 +322,7 @@ export class Coordinator<C> extends EventTarget {
     this.#timers = deps.timers ?? realTimers;
     this.#now = safeClock(deps.now);
     this.#verifyEvery = checkVerifyEvery(deps.verifyEvery);
-    this.#loader = given ??
-      new PassLoader<C>(sources, deps as LoaderOptions<C>);
+    this.#loader = loader;
     this.#verifier = new SourceVerifier({
       loader: this.#loader.pipeline as ConfigLoader<unknown> | undefined,
       name: this.#name,
