@@ -1,20 +1,20 @@
 import { getLogger, type Logger } from "@logtape/logtape";
 import { AtomicConfig, type ConfigReader } from "./atomic.ts";
+import { safeClock } from "./clock.ts";
+import type {
+  CreateOptions,
+  Deps,
+  PassInProgress,
+  ReloadOptions,
+} from "./coordinator_options.ts";
 import { realTimers, type Timers } from "./deadline.ts";
-import { ReloadEvent, type ReloadEventListener } from "./events.ts";
+import type { ReloadEventListener } from "./events.ts";
 import { deepFreeze } from "./freeze.ts";
-import { Ring } from "./history.ts";
-import type { Hook } from "./hook.ts";
-import { lastGoodPath, writeLastGood } from "./last_good.ts";
 import { callListener } from "./listeners.ts";
-import type { ConfigObject, LoadOptions } from "./load/options.ts";
-import {
-  ConfigLoader,
-  type ConfigPaths,
-  sourcesName,
-  toSources,
-} from "./load/pipeline.ts";
+import type { ConfigObject } from "./load/options.ts";
+import type { ConfigLoader } from "./load/pipeline.ts";
 import type { ConfigSource } from "./load/source.ts";
+import { type NonReloadable, requiresRestart } from "./non_reloadable.ts";
 import {
   checkTimeout,
   insidePass,
@@ -24,189 +24,27 @@ import {
   registerHooks,
   runPass,
 } from "./pass.ts";
-import { logNames, logResult } from "./pass_log.ts";
-import { changedPathsSliced } from "./paths.ts";
+import { type LoaderOptions, PassLoader } from "./pass_loader.ts";
+import { logNames } from "./pass_log.ts";
 import { cutName, logName, renderError, truncate } from "./render.ts";
-import { buildResult, type ReloadResult, type ResultFields } from "./result.ts";
-import { runtime, type SignalSource } from "./runtime/mod.ts";
+import { type PassFields, PassRecorder } from "./recorder.ts";
+import type { ReloadResult } from "./result.ts";
+import { SafeListeners } from "./safe_listeners.ts";
 import type { ConfigSchema } from "./schema.ts";
-import { type ReloadStats, StatsRecorder } from "./stats.ts";
-import { loadAtStart, type RunningFrom } from "./startup.ts";
+import { sighup } from "./sighup.ts";
+import type { ReloadStats } from "./stats.ts";
+import type { RunningFrom } from "./startup.ts";
 import { ReloadStatus } from "./status.ts";
 import type { ReloadTrigger, TriggerContext } from "./trigger.ts";
 import { type Drift, SourceVerifier, type VerifyResult } from "./verify.ts";
 
-/**
- * How a {@linkcode Coordinator} runs passes, whichever way it was built.
- *
- * @example Usage
- * ```ts
- * import type { CoordinatorOptions } from "@hup/reload";
- *
- * const options: CoordinatorOptions<{ port: number }> = {
- *   configPath: "/etc/app/config.yaml",
- *   nonReloadable: ["port"],
- *   hookTimeout: 5_000,
- * };
- * ```
- *
- * @typeParam C The config type.
- */
-export interface CoordinatorOptions<C> {
-  /**
-   * The config file a pass reloads, or its layers, base first: each a path
-   * or `{ path, optional, format, settle }`. Later layers override earlier
-   * ones, mapping by mapping; sequences and scalars replace. Give this or
-   * `source`, not both.
-   *
-   * @default {undefined}
-   */
-  configPath?: ConfigPaths;
-  /**
-   * Where a pass reads the config from, instead of `configPath`: a
-   * {@linkcode ConfigSource} (`fileSource()`, `httpSource()` from
-   * `@hup/reload/remote`, `etcdSource()` from `@hup/reload/etcd`, your
-   * own), or a list of them as layers, base first.
-   *
-   * @default {undefined}
-   */
-  source?: ConfigSource | readonly ConfigSource[];
-  /**
-   * The hooks a pass runs, in order. A result lists exactly these.
-   *
-   * @default {[]}
-   */
-  hooks?: readonly Hook<C>[];
-  /**
-   * Fields (dotted paths, `a.b.0.c`) that a reload cannot change, or a
-   * function that lists the changed ones given the start-up config and the
-   * new one. Those that differ from start-up are reported in
-   * `requires_restart`.
-   *
-   * @default {[]}
-   */
-  nonReloadable?: readonly string[] | ((oldCfg: C, newCfg: C) => string[]);
-  /**
-   * Looks up optional subsystems by name for hooks
-   * ({@linkcode ApplyContext.lookup}).
-   *
-   * @default {() => undefined}
-   */
-  lookup?: (name: string) => unknown;
-  /**
-   * Where `watch()` listens for SIGHUP; inject a fake in tests.
-   *
-   * @default {the runtime's signals}
-   */
-  signals?: SignalSource;
-  /**
-   * What else asks for reloads once `watch()` is called (and stops at
-   * `shutdown()`), e.g. `fileChanges()` to reload when the file changes.
-   *
-   * @default {[]}
-   */
-  triggers?: readonly ReloadTrigger[];
-  /**
-   * How many results {@linkcode Coordinator.history} keeps.
-   *
-   * @default {32}
-   */
-  historySize?: number;
-  /**
-   * How long one hook's `check` or `apply` may take, in milliseconds, before
-   * the pass gives up on it (the outcome is `failed`, the apply signal is
-   * aborted) and goes on; `Infinity` for no limit. A hook's own `timeout`
-   * takes precedence.
-   *
-   * @default {10000}
-   */
-  hookTimeout?: number;
-  /**
-   * How often, in milliseconds, the sources are compared with the config in
-   * effect once `watch()` is called (see {@linkcode Coordinator.verify}):
-   * a difference is the drift that status, metrics and the page show, and
-   * a change that no pass has read starts one (trigger `verify`), so a lost
-   * file event costs at most this long. `0` turns it off.
-   *
-   * @default {30000}
-   */
-  verifyEvery?: number;
-  /**
-   * The timers for hook deadlines and the verification; inject fake ones
-   * in tests.
-   *
-   * @default {globalThis.setTimeout and clearTimeout}
-   */
-  timers?: Timers;
-  /**
-   * The clock for `started_at` and `ended_at`.
-   *
-   * @default {() => new Date()}
-   */
-  now?: () => Date;
-}
-
-/**
- * Options of {@linkcode Coordinator.reload}.
- *
- * @example Usage
- * ```ts
- * import type { ReloadOptions } from "@hup/reload";
- *
- * const options: ReloadOptions = { trigger: "deploy" };
- * ```
- */
-export interface ReloadOptions {
-  /**
-   * What asks for the pass, as the result's `trigger` and the logs say:
-   * `signal`, `http`, `file`, or a name of the caller's: a longer one is
-   * cut to 64 UTF-16 code units, never inside a surrogate pair, and logs
-   * show its control characters escaped (`\u{a}`).
-   *
-   * @default {"call"}
-   */
-  trigger?: string;
-  /**
-   * Runs a dry run instead of a pass: load and validate the sources, run
-   * every hook's `check` with the config in effect as the old one, then
-   * give every hook whose check passed `discard`; no `apply`, no swap. The
-   * result has `dry_run: true` and the status `would_apply`,
-   * `validation_failed` or `load_failed`, with `changed` and
-   * `requires_restart` as a pass would report them. It changes nothing a
-   * pass records: not the generation, the last result, the history, the
-   * pass counters, the digest or the verification's view of the sources;
-   * it dispatches no `"reload"` event. Dry runs wait in line with passes
-   * (never two at once); those asked for while one waits share it, and
-   * never share a pass's.
-   *
-   * @default {false}
-   */
-  dryRun?: boolean;
-}
-
-/**
- * The pass (or dry run) running now, as {@linkcode Coordinator.inProgress}
- * and GET status (`in_progress`) show it.
- *
- * @example Usage
- * ```ts
- * import type { PassInProgress } from "@hup/reload";
- *
- * const running: PassInProgress = {
- *   trigger: "signal",
- *   started_at: "2026-12-06T03:00:00.000Z",
- *   dry_run: false,
- * };
- * ```
- */
-export interface PassInProgress {
-  /** What asked for it first, as its result will say. */
-  readonly trigger: string;
-  /** When it started (ISO 8601). */
-  readonly started_at: string;
-  /** Whether it is a dry run. */
-  readonly dry_run: boolean;
-}
+export type {
+  CoordinatorOptions,
+  CreateOptions,
+  Deps,
+  PassInProgress,
+  ReloadOptions,
+} from "./coordinator_options.ts";
 
 // A pass or dry run asked for while another runs: it starts once the work
 // before it ends, and answers every request that joined it meanwhile.
@@ -215,98 +53,10 @@ interface Waiting {
   readonly promise: Promise<ReloadResult>;
 }
 
-/**
- * Options of {@linkcode Coordinator.create}: how to load the config (the
- * same for the start-up config and every reload) and how to run passes.
- *
- * @example Usage
- * ```ts
- * import type { CreateOptions } from "@hup/reload";
- *
- * const options: CreateOptions = {
- *   configPath: "/etc/app/config.yaml",
- *   env: (name) => ({ PORT: "8080" })[name],
- *   lastGood: "/var/lib/app/config.last-good",
- * };
- * ```
- *
- * @typeParam C The config type, inferred from `schema`.
- */
-export interface CreateOptions<C = ConfigObject>
-  extends CoordinatorOptions<C>, LoadOptions<C> {
-  /**
-   * A file for the last known-good config: after start-up and after every
-   * pass that swaps a config in, the exact texts of every layer that gave
-   * it are written there (atomically, mode 0600; references such as
-   * `${VAR}` and `${file:...}` as written, never their values). When the
-   * sources cannot start the service (they do not load, or a hook's check
-   * refuses them), `create()` starts from this file instead, if it loads
-   * and passes the checks, and says so: a warning, `runningFrom()`
-   * `"last_good"`, on GET status, metrics and the page, until a pass from
-   * the sources succeeds. Without it nothing is written.
-   *
-   * @default {undefined}
-   */
-  lastGood?: string;
-}
-
-/**
- * Everything a coordinator built with `new Coordinator()` reads or changes:
- * the holder, filled at start-up by the caller, and how a pass loads the
- * config: from `configPath` or `source` with the default loader (`schema`,
- * `env` and the limits of {@linkcode LoadOptions}), or with a custom `load`
- * (which `configPath` or `source` then only names). A typed config needs
- * one of `schema` or `load`, so a reload can never swap in an unchecked
- * one.
- *
- * @example Usage
- * ```ts
- * import { AtomicConfig, type Deps } from "@hup/reload";
- *
- * interface Config { server: { listen: string } }
- * const deps: Deps<Config> = {
- *   configPath: "/etc/app/config.yaml",
- *   config: new AtomicConfig<Config>({ server: { listen: ":8080" } }),
- *   load: () => ({ server: { listen: ":8080" } }),
- *   nonReloadable: ["server.listen"],
- * };
- * ```
- *
- * @typeParam C The config type.
- */
-export type Deps<C> =
-  & CoordinatorOptions<C>
-  & {
-    /**
-     * The holder the rest of the process reads; it must already hold the
-     * config in effect.
-     */
-    config: AtomicConfig<C>;
-  }
-  & (
-    | (LoadOptions<C> & {
-      /** Validates (and may transform) every reloaded file. */
-      schema: ConfigSchema<C>;
-      load?: undefined;
-    })
-    | {
-      /**
-       * Replaces the default loader: called with the config's name (its
-       * `configPath`); throwing makes a pass `load_failed`.
-       */
-      load: (path: string) => C | Promise<C>;
-      schema?: undefined;
-    }
-    | (
-      & LoadOptions<ConfigObject>
-      & { schema?: undefined; load?: undefined }
-      & (ConfigObject extends C ? unknown : { schema: ConfigSchema<C> })
-    )
-  );
-
-// The loader that Coordinator.create() made (and loaded the start-up
-// config with), handed to the constructor it calls.
-let handover: ConfigLoader<unknown> | undefined;
+// Where Coordinator.create() puts, in the options it gives the
+// constructor, the loader that loaded the start-up config: the passes load
+// with it (and its worker) from then on. Nobody else can name the key.
+const GIVEN_LOADER: unique symbol = Symbol("loader");
 
 // The hooks' deadline when neither the coordinator nor the hook sets one.
 const HOOK_TIMEOUT = 10_000;
@@ -349,28 +99,23 @@ export class Coordinator<C> extends EventTarget {
   readonly #name: string;
   readonly #holder: AtomicConfig<C>;
   readonly #hooks: readonly RegisteredHook<C>[];
-  // Loads the config for a pass: the pipeline, or a custom `load`.
-  readonly #loader: ConfigLoader<C> | undefined;
-  readonly #load: () => Promise<Loaded<C>>;
-  // Loads for a dry run: a loader of its own, so that what a dry run reads
-  // is never taken for what a pass read (the file watch and the
-  // verification compare the sources with the pass's loader).
-  readonly #dryLoad: () => Promise<Loaded<C>>;
-  #dryLoader: ConfigLoader<C> | undefined;
-  readonly #sources: readonly ConfigSource[];
+  // Loads the config for passes and dry runs; owns the parsers' workers
+  // and the last known-good file.
+  readonly #loader: PassLoader<C>;
   readonly #startup: C;
-  readonly #nonReloadable: CoordinatorOptions<C>["nonReloadable"];
+  readonly #nonReloadable: NonReloadable<C> | undefined;
   readonly #lookup: ((name: string) => unknown) | undefined;
-  readonly #signals: SignalSource | undefined;
+  // The triggers watch() starts: its own (SIGHUP), then those given.
+  readonly #ownTriggers: readonly ReloadTrigger[];
   readonly #triggers: readonly ReloadTrigger[];
   readonly #timers: Timers;
+  // The clock for `started_at` and `ended_at`; it never throws.
   readonly #now: () => Date;
   readonly #log: Logger = getLogger(["hup-reload", "coordinator"]);
-  readonly #history: Ring<ReloadResult>;
-  #stats = new StatsRecorder();
-  readonly #wrapped = new WeakMap<object, EventListener>();
-  #last: ReloadResult | null = null;
-  #digest: string | null = null;
+  // Where finished passes go: last result, history, counters, digest,
+  // log, events.
+  readonly #recorder: PassRecorder;
+  readonly #listeners = new SafeListeners(this);
   // When the coordinator started: its generation counts from 0 then.
   #startedAt: Date;
   // Values from secret files in the config in effect: hidden from messages.
@@ -378,7 +123,6 @@ export class Coordinator<C> extends EventTarget {
   // Which keys of the config in effect may be shown, when it was loaded
   // here: a key the next config removes is shown as this allows.
   #showKey: ((key: string) => boolean) | undefined;
-  readonly #passListeners = new Set<() => void>();
   // The last pass or dry run asked for (running or waiting); null when
   // none is: the next one waits for it, so that none overlap.
   #tail: Promise<ReloadResult> | null = null;
@@ -387,12 +131,10 @@ export class Coordinator<C> extends EventTarget {
   #waitingPass: Waiting | null = null;
   #waitingDry: Waiting | null = null;
   #current: PassInProgress | null = null;
-  #listener: (() => void) | null = null;
+  #watching = false;
   #stops: (() => void)[] = [];
   readonly #verifier: SourceVerifier;
   readonly #verifyEvery: number;
-  // Where the texts of the config in effect are kept (`lastGood`), if set.
-  #lastGood: string | undefined;
   #runningFrom: RunningFrom = "source";
 
   /**
@@ -455,62 +197,52 @@ export class Coordinator<C> extends EventTarget {
     options: CreateOptions<C> & { schema: ConfigSchema<C> },
   ): Promise<Coordinator<C>>;
   static async create<C>(options: CreateOptions<C>): Promise<Coordinator<C>> {
-    const sources = toSources(
-      options?.configPath,
-      options?.source,
-      options ?? {},
+    // The passes' loader: the start-up load already parses a large file
+    // in the worker that the reloads will use.
+    const loader = PassLoader.of<C>(
+      { ...options, load: undefined },
       "options",
+      options?.lastGood,
     );
-    const lastGood = lastGoodPath(options.lastGood);
-    // Checked before anything is read; the constructor reads them again.
-    checkTimeout(options.hookTimeout, "deps.hookTimeout");
-    const hooks = registerHooks(
-      options.hooks ?? [],
-      options.hookTimeout ?? HOOK_TIMEOUT,
-      "deps.hooks",
-    );
-    // The start-up load already parses a large file in the worker that the
-    // reloads will use.
-    const loader = new ConfigLoader<C>(sources, options, true);
-    loader.keepTexts = lastGood !== undefined;
     let loaded: Loaded<C>;
     let from: RunningFrom;
     try {
-      ({ loaded, from } = await loadAtStart({
-        loader,
-        options,
+      // Checked before anything is read; the constructor reads them again.
+      checkTimeout(options.hookTimeout, "deps.hookTimeout");
+      const hooks = registerHooks(
+        options.hooks ?? [],
+        options.hookTimeout ?? HOOK_TIMEOUT,
+        "deps.hooks",
+      );
+      ({ loaded, from } = await loader.atStart(
         hooks,
-        timers: options.timers ?? realTimers,
-        ...(lastGood !== undefined && { lastGood }),
-      }));
+        options.timers ?? realTimers,
+      ));
     } catch (error) {
       loader.close();
       throw error;
     }
-    handover = loader as ConfigLoader<unknown>;
     let coordinator: Coordinator<C>;
     try {
       coordinator = new Coordinator<C>({
         ...options,
         config: new AtomicConfig(loaded.config),
+        [GIVEN_LOADER]: loader,
       } as Deps<C>);
     } catch (error) {
       loader.close();
       throw error;
-    } finally {
-      handover = undefined;
     }
-    coordinator.#digest = loaded.digest ?? null;
+    coordinator.#recorder.inEffect(loaded.digest);
     coordinator.#secrets = loaded.secrets ?? [];
     coordinator.#showKey = loaded.showKey;
-    coordinator.#lastGood = lastGood;
     coordinator.#runningFrom = from;
-    const startedAt = coordinator.#safeNow();
+    const startedAt = coordinator.#now();
     coordinator.#startedAt = startedAt;
-    coordinator.#stats = new StatsRecorder(startedAt);
+    coordinator.#recorder.startedAt(startedAt);
     if (from === "source") {
       coordinator.#verifier.loaded(startedAt);
-      await coordinator.#keepLastGood();
+      await loader.keepLastGood();
     } else {
       // The sources hold something else than what runs: that is drift,
       // shown from the start. Only compared: no pass is started from here.
@@ -553,15 +285,11 @@ export class Coordinator<C> extends EventTarget {
    */
   constructor(deps: Deps<C>) {
     super();
-    const given = handover as ConfigLoader<C> | undefined;
-    handover = undefined;
-    const sources = given?.sources ??
-      toSources(
-        deps?.configPath,
-        deps?.source,
-        (deps ?? {}) as Pick<LoadOptions, "format" | "settle">,
-        "deps",
-      );
+    // The loader Coordinator.create() loaded the start-up config with, or
+    // one for `deps` (it reads nothing, and starts no worker, until a pass).
+    const loader = (deps as { [GIVEN_LOADER]?: PassLoader<C> } | undefined)?.[
+      GIVEN_LOADER
+    ] ?? PassLoader.of<C>(deps as LoaderOptions<C>, "deps");
     const startup = deps.config?.load();
     if (startup === undefined) {
       throw new TypeError(
@@ -574,43 +302,34 @@ export class Coordinator<C> extends EventTarget {
       deps.hookTimeout ?? HOOK_TIMEOUT,
       "deps.hooks",
     );
-    this.#history = new Ring(deps.historySize ?? 32);
+    this.#name = loader.name;
+    this.#recorder = new PassRecorder({
+      name: this.#name,
+      historySize: deps.historySize ?? 32,
+      target: this,
+      generation: () => this.generation(),
+      now: () => this.#now(),
+      passed: (result) => this.#verifier.passed(result),
+    });
     // Readers and hooks share the start-up config: nobody may change it.
     deepFreeze(startup);
-    this.#name = sourcesName(sources);
-    this.#sources = sources;
     this.#holder = deps.config;
     this.#startup = startup;
     this.#nonReloadable = deps.nonReloadable;
     this.#lookup = deps.lookup;
-    this.#signals = deps.signals;
+    this.#ownTriggers = [sighup(deps.signals)];
     this.#triggers = [...(deps.triggers ?? [])];
     this.#timers = deps.timers ?? realTimers;
-    this.#now = deps.now ?? (() => new Date());
+    this.#now = safeClock(deps.now);
     this.#verifyEvery = checkVerifyEvery(deps.verifyEvery);
-    const { load } = deps;
-    if (load !== undefined) {
-      const name = this.#name;
-      this.#loader = undefined;
-      this.#load = async () => ({ config: await load(name) });
-      this.#dryLoad = this.#load;
-    } else {
-      const options = deps as LoadOptions<C>;
-      const loader = given ?? new ConfigLoader<C>(sources, options, true);
-      this.#loader = loader;
-      this.#load = () => loader.load();
-      // Built at the first dry run; its worker starts with a large text.
-      this.#dryLoad = () =>
-        (this.#dryLoader ??= new ConfigLoader<C>(loader.sources, options, true))
-          .load();
-    }
+    this.#loader = loader;
     this.#verifier = new SourceVerifier({
-      loader: this.#loader as ConfigLoader<unknown> | undefined,
+      loader: this.#loader.pipeline as ConfigLoader<unknown> | undefined,
       name: this.#name,
-      running: () => this.#digest,
+      running: () => this.#recorder.digest,
       busy: () => this.#tail,
       reload: (trigger) => this.reload({ trigger }),
-      now: () => this.#safeNow(),
+      now: () => this.#now(),
       timers: this.#timers,
     });
     // Coordinator.create() sets it from `now` once the start-up config is
@@ -669,7 +388,7 @@ export class Coordinator<C> extends EventTarget {
    * ```
    */
   get sources(): readonly ConfigSource[] {
-    return this.#sources;
+    return this.#loader.sources;
   }
 
   /**
@@ -702,38 +421,24 @@ export class Coordinator<C> extends EventTarget {
    * @throws {Error} If the platform has no SIGHUP (Windows).
    */
   watch(): void {
-    if (this.#listener !== null) return;
-    const listener = () => {
-      this.#log.info("Received SIGHUP: reloading {path}", {
-        path: this.#name,
-        trigger: "signal",
-      });
-      this.#fireAndForget("signal");
-    };
-    (this.#signals ?? runtime()).addSignalListener("SIGHUP", listener);
-    this.#listener = listener;
-    this.#stops.push(this.#verifier.start(this.#verifyEvery));
-    const loader = this.#loader;
+    if (this.#watching) return;
+    // The coordinator's own triggers first: one that cannot start (no
+    // SIGHUP on Windows) makes watch() throw, with nothing left running.
+    const own: (() => void)[] = [];
+    try {
+      for (const trigger of this.#ownTriggers) {
+        own.push(trigger.start(this.#triggerContext(trigger)));
+      }
+    } catch (error) {
+      for (const stop of own) stop();
+      throw error;
+    }
+    this.#watching = true;
+    this.#stops.push(...own, this.#verifier.start(this.#verifyEvery));
+    // The triggers given: one that cannot start is logged, the others run.
     for (const trigger of this.#triggers) {
-      const context: TriggerContext = {
-        configPath: this.#name,
-        digest: () => this.#digest,
-        reload: () => this.reload({ trigger: trigger.name }),
-        sources: () => loader?.dependencies() ?? this.#sources,
-        digestOf: (source) => loader?.digestOf(source),
-        onPass: (listener) => {
-          const call = () =>
-            callListener(listener, {
-              category: ["coordinator"],
-              message: "A trigger's pass listener failed: {error}",
-              properties: { path: this.#name },
-            });
-          this.#passListeners.add(call);
-          return () => this.#passListeners.delete(call);
-        },
-      };
       try {
-        this.#stops.push(trigger.start(context));
+        this.#stops.push(trigger.start(this.#triggerContext(trigger)));
       } catch (error) {
         this.#log.error("Cannot start the {trigger} trigger: {error}", {
           // As its passes' results will name it (see reload()).
@@ -745,6 +450,20 @@ export class Coordinator<C> extends EventTarget {
         });
       }
     }
+  }
+
+  // What a trigger is given: the config's name, what it depends on, and a
+  // way to ask for passes under the trigger's name.
+  #triggerContext(trigger: ReloadTrigger): TriggerContext {
+    const loader = this.#loader;
+    return {
+      configPath: this.#name,
+      digest: () => this.#recorder.digest,
+      reload: () => this.reload({ trigger: trigger.name }),
+      sources: () => loader.dependencies(),
+      digestOf: (source) => loader.digestOf(source),
+      onPass: (listener) => this.#recorder.onPass(listener),
+    };
   }
 
   /**
@@ -894,7 +613,7 @@ export class Coordinator<C> extends EventTarget {
    * @returns The result, or `null` before the first pass has finished.
    */
   lastResult(): ReloadResult | null {
-    return this.#last;
+    return this.#recorder.last;
   }
 
   /**
@@ -934,7 +653,7 @@ export class Coordinator<C> extends EventTarget {
    * @returns A new array of the (frozen) results.
    */
   history(): ReloadResult[] {
-    return this.#history.newestFirst();
+    return this.#recorder.history();
   }
 
   /**
@@ -955,7 +674,7 @@ export class Coordinator<C> extends EventTarget {
    * @returns The digest, or `null`.
    */
   digest(): string | null {
-    return this.#digest;
+    return this.#recorder.digest;
   }
 
   /**
@@ -1019,7 +738,7 @@ export class Coordinator<C> extends EventTarget {
    * @returns A copy of the counters.
    */
   stats(): ReloadStats {
-    return this.#stats.snapshot();
+    return this.#recorder.stats();
   }
 
   /**
@@ -1121,28 +840,7 @@ export class Coordinator<C> extends EventTarget {
     options?: boolean | AddEventListenerOptions,
   ): void {
     if (listener === null) return;
-    let wrapped = this.#wrapped.get(listener);
-    if (wrapped === undefined) {
-      // Typed loosely: Deno's and Node's declarations of Event differ.
-      const target = listener as
-        | ((event: unknown) => unknown)
-        | { handleEvent(event: unknown): unknown };
-      const safe = (event: { type: string }) =>
-        callListener(
-          () =>
-            typeof target === "function"
-              ? target.call(this, event)
-              : target.handleEvent(event),
-          {
-            category: ["events"],
-            message: "A {type} event listener failed: {error}",
-            properties: { type: event.type },
-          },
-        );
-      wrapped = safe as unknown as EventListener;
-      this.#wrapped.set(listener, wrapped);
-    }
-    super.addEventListener(type, wrapped, options);
+    super.addEventListener(type, this.#listeners.wrap(listener), options);
   }
 
   /**
@@ -1172,11 +870,7 @@ export class Coordinator<C> extends EventTarget {
     options?: boolean | EventListenerOptions,
   ): void {
     if (listener === null) return;
-    super.removeEventListener(
-      type,
-      this.#wrapped.get(listener) ?? null,
-      options,
-    );
+    super.removeEventListener(type, this.#listeners.wrapped(listener), options);
   }
 
   /**
@@ -1201,14 +895,10 @@ export class Coordinator<C> extends EventTarget {
    * @returns A promise that settles once no pass is running.
    */
   async shutdown(): Promise<void> {
-    const listener = this.#listener;
-    if (listener !== null) {
-      this.#listener = null;
-      (this.#signals ?? runtime()).removeSignalListener("SIGHUP", listener);
-    }
+    this.#watching = false;
     const stops = this.#stops;
     this.#stops = [];
-    this.#passListeners.clear();
+    this.#recorder.clearPassListeners();
     for (const stop of stops) {
       callListener(stop, {
         category: ["coordinator"],
@@ -1218,18 +908,7 @@ export class Coordinator<C> extends EventTarget {
     }
     while (this.#tail !== null) await this.#tail;
     // Ends the parsers' workers; a later reload() starts new ones.
-    this.#loader?.close();
-    this.#dryLoader?.close();
-  }
-
-  // For triggers nobody awaits (SIGHUP).
-  #fireAndForget(trigger: string): void {
-    this.reload({ trigger }).catch((error) =>
-      this.#log.error("A reload could not be started: {error}", {
-        path: this.#name,
-        error: renderError(error),
-      })
-    );
+    this.#loader.close();
   }
 
   #refuseReentry(): Promise<never> {
@@ -1246,7 +925,7 @@ export class Coordinator<C> extends EventTarget {
   }
 
   #start(requests: Map<string, number>, dry: boolean): Promise<ReloadResult> {
-    const startedAt = this.#safeNow();
+    const startedAt = this.#now();
     const trigger = requests.keys().next().value ?? "call";
     this.#current = Object.freeze({
       trigger,
@@ -1273,12 +952,17 @@ export class Coordinator<C> extends EventTarget {
       ...(this.#showKey !== undefined && { showKey: this.#showKey }),
       hooks: this.#hooks,
       holder: this.#holder,
-      requiresRestart: (next: C) => this.#requiresRestart(next),
+      requiresRestart: (next: C) =>
+        requiresRestart(this.#nonReloadable, this.#startup, next),
       lookup: this.#lookup,
       timers: this.#timers,
     };
     if (dry) {
-      return runPass<C>({ ...plan, load: this.#dryLoad, dryRun: true })
+      return runPass<C>({
+        ...plan,
+        load: () => this.#loader.dryLoad(),
+        dryRun: true,
+      })
         .then(({ secrets: _s, showKey: _k, ...fields }) =>
           this.#finishDry({ ...fields, startedAt, trigger, requests })
         )
@@ -1301,24 +985,24 @@ export class Coordinator<C> extends EventTarget {
     }
     const pass: Promise<ReloadResult> = runPass<C>({
       ...plan,
-      load: this.#load,
+      load: () => this.#loader.load(),
     })
       .then(async (report) => {
         if (
           report.status === ReloadStatus.FullSuccess ||
           report.status === ReloadStatus.PartialApplied
         ) {
-          this.#digest = report.digest ?? null;
+          this.#recorder.inEffect(report.digest);
           this.#secrets = report.secrets ?? [];
           this.#showKey = report.showKey;
           if (this.#runningFrom === "last_good") {
             this.#runningFrom = "source";
             this.#log.info(
               "Running from the config's sources again, no longer from the last known-good config: {path}",
-              { path: this.#name, lastGood: this.#lastGood },
+              { path: this.#name, lastGood: this.#loader.lastGood },
             );
           }
-          await this.#keepLastGood();
+          await this.#loader.keepLastGood();
         }
         const { secrets: _secrets, showKey: _showKey, ...fields } = report;
         return this.#finish({ ...fields, startedAt, trigger, requests });
@@ -1344,103 +1028,15 @@ export class Coordinator<C> extends EventTarget {
     return pass;
   }
 
-  // Records a finished pass everywhere it is read: last result, history,
-  // stats, log, events. Nothing here throws.
-  #finish(
-    fields: Omit<ResultFields, "generation" | "endedAt">,
-  ): ReloadResult {
+  // The pass has ended: the recorder says who hears of it.
+  #finish(fields: PassFields): ReloadResult {
     this.#current = null;
-    const result = buildResult({
-      ...fields,
-      generation: this.#safeGeneration(),
-      endedAt: this.#safeNow(),
-    });
-    this.#last = result;
-    this.#history.push(result);
-    this.#stats.record(result);
-    try {
-      logResult(this.#log, this.#name, result);
-    } catch {
-      // A sink that throws must not cost the pass its result.
-    }
-    this.#verifier.passed(result);
-    this.dispatchEvent(new ReloadEvent(result));
-    for (const listener of this.#passListeners) listener();
-    return result;
+    return this.#recorder.pass(fields);
   }
 
-  // Records a finished dry run where it is read: its counter and the log.
-  // Nothing a pass records (last result, history, stats, verification,
-  // events, triggers' pass listeners) hears of it. Nothing here throws.
-  #finishDry(
-    fields: Omit<ResultFields, "generation" | "endedAt" | "dryRun">,
-  ): ReloadResult {
+  #finishDry(fields: Omit<PassFields, "dryRun">): ReloadResult {
     this.#current = null;
-    const result = buildResult({
-      ...fields,
-      dryRun: true,
-      generation: this.#safeGeneration(),
-      endedAt: this.#safeNow(),
-    });
-    this.#stats.recordDryRun(result.status);
-    try {
-      logResult(this.#log, this.#name, result);
-    } catch {
-      // A sink that throws must not cost the dry run its result.
-    }
-    return result;
-  }
-
-  // The generation in effect, even from a holder whose snapshot throws.
-  #safeGeneration(): number {
-    try {
-      return this.generation();
-    } catch {
-      return this.#last?.generation ?? 0;
-    }
-  }
-
-  // Writes the texts of the config just put into effect to the last
-  // known-good file, if there is one. A failure is logged: the config is
-  // in effect all the same.
-  async #keepLastGood(): Promise<void> {
-    const path = this.#lastGood;
-    const texts = this.#loader?.lastTexts;
-    if (path === undefined || texts == null) return;
-    try {
-      await writeLastGood(path, texts);
-    } catch (error) {
-      this.#log.warn(
-        "Cannot write the last known-good config as the file system refused: {lastGood}: {error}",
-        { path: this.#name, lastGood: path, error: renderError(error) },
-      );
-    }
-  }
-
-  // The injected clock may fail; a pass still needs its times.
-  #safeNow(): Date {
-    try {
-      const now = this.#now();
-      if (now instanceof Date && !Number.isNaN(now.getTime())) return now;
-    } catch {
-      // Fall through to the runtime's clock.
-    }
-    return new Date();
-  }
-
-  #requiresRestart(next: C): string[] | Promise<string[]> {
-    const rule = this.#nonReloadable;
-    if (rule === undefined) return [];
-    if (typeof rule === "function") {
-      const paths = rule(this.#startup, next);
-      if (!Array.isArray(paths) || paths.some((p) => typeof p !== "string")) {
-        throw new TypeError(
-          "Cannot compare non-reloadable fields as deps.nonReloadable did not return an array of strings",
-        );
-      }
-      return [...paths];
-    }
-    return changedPathsSliced(rule, this.#startup, next);
+    return this.#recorder.dryRun(fields);
   }
 }
 

@@ -5,11 +5,13 @@ import {
   type ApplyContext,
   AtomicConfig,
   Coordinator,
+  type Deps,
   type Hook,
   HookStatus,
   type ReloadEvent,
   type ReloadResult,
   ReloadStatus,
+  type SignalSource,
   type TriggerContext,
 } from "hup-reload";
 import { logLevelHook, LogLevelVar } from "hup-reload/log-level";
@@ -519,6 +521,44 @@ describe("Coordinator", () => {
     assert.equal(coordinator.lastResult()?.status, "full_success");
   });
 
+  test("Coordinator.watch() throws and starts no trigger where SIGHUP cannot be listened for", async () => {
+    let refuse = true;
+    const signals = new ManualSignals();
+    const windowsLike: SignalSource = {
+      addSignalListener(signal, listener) {
+        if (refuse) {
+          throw new Error(
+            "Cannot listen for SIGHUP as Windows has no such signal",
+          );
+        }
+        signals.addSignalListener(signal, listener);
+      },
+      removeSignalListener: (s, l) => signals.removeSignalListener(s, l),
+    };
+    let started = 0;
+    const coordinator = new Coordinator<Config>({
+      configPath: "c.yaml",
+      config: new AtomicConfig(cfg(0)),
+      load: () => cfg(1),
+      signals: windowsLike,
+      verifyEvery: 0,
+      triggers: [{ name: "counted", start: () => (started++, () => {}) }],
+    });
+    assert.throws(() => coordinator.watch(), /Windows has no such signal/);
+    assert.equal(started, 0, "no trigger runs when watch() throws");
+    // Nothing half-started: a later watch() starts everything once.
+    refuse = false;
+    coordinator.watch();
+    coordinator.watch();
+    assert.equal(started, 1);
+    assert.equal(signals.listenerCount(), 1);
+    const reloaded = nextReload(coordinator);
+    signals.fire();
+    assert.equal((await reloaded).trigger, "signal");
+    await coordinator.shutdown();
+    assert.equal(signals.listenerCount(), 0);
+  });
+
   test("Coordinator.shutdown() removes the listener, waits for the running pass and is idempotent", async () => {
     const signals = new ManualSignals();
     const gate: Deferred = deferred();
@@ -980,4 +1020,38 @@ test("Coordinator.create() resolves a relative configPath once: a later chdir ch
     `the error names the absolute path: ${bad.load_error}`,
   );
   await coordinator.shutdown();
+});
+
+test("Deps makes a typed config without schema or load, and schema with load or loader options, a type error", () => {
+  interface Typed {
+    port: number;
+  }
+  const config = new AtomicConfig<Typed>({ port: 1 });
+  const load = (): Typed => ({ port: 2 });
+  const schema = {
+    "~standard": {
+      version: 1 as const,
+      vendor: "test",
+      validate: (value: unknown) => ({ value: value as Typed }),
+    },
+  };
+  // What is allowed: a schema, or a custom load, for a typed config.
+  const withSchema: Deps<Typed> = { configPath: "c.yaml", config, schema };
+  const withLoad: Deps<Typed> = { configPath: "c.yaml", config, load };
+  // A typed config that nothing checks: a reload could swap in anything.
+  // @ts-expect-error: a typed config needs `schema` or `load`
+  const unchecked: Deps<Typed> = { configPath: "c.yaml", config };
+  // @ts-expect-error: `schema` and `load` are alternatives
+  const both: Deps<Typed> = { configPath: "c.yaml", config, schema, load };
+  const loadWithEnv: Deps<Typed> = {
+    configPath: "c.yaml",
+    config,
+    load,
+    // @ts-expect-error: the pipeline's options mean nothing to a custom load
+    env: () => undefined,
+  };
+  // The rule is the type's: at run time the constructor takes what it gets.
+  for (const deps of [withSchema, withLoad, unchecked, both, loadWithEnv]) {
+    assert.equal(new Coordinator(deps).configPath, resolve("c.yaml"));
+  }
 });
