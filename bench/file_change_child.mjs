@@ -22,7 +22,13 @@ import { dirname } from "node:path";
 import process from "node:process";
 import { createInterface } from "node:readline";
 import { configure } from "@logtape/logtape";
-import { loadModule, loadWatch, noopHooks, schema, wallNow } from "./lib.mjs";
+import {
+  loadModule,
+  loadWatch,
+  markedSchema,
+  noopHooks,
+  wallNow,
+} from "./lib.mjs";
 
 const say = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
 
@@ -51,30 +57,10 @@ await configure({
 const { Coordinator, HookStatus } = await loadModule();
 const { fileChanges } = await loadWatch();
 
-// A torn read (an in-place save read half-written) lacks the bottom marker,
-// or carries part of it: the pass fails validation instead of swapping it in.
-const marked = {
-  "~standard": {
-    version: 1,
-    vendor: "hup-reload-bench",
-    validate(value) {
-      if (value?.gen_marker !== value?.gen_marker_end) {
-        return {
-          issues: [{
-            message: "Expected gen_marker_end to equal gen_marker (torn read)",
-            path: ["gen_marker_end"],
-          }],
-        };
-      }
-      return schema["~standard"].validate(value);
-    },
-  },
-};
-
 const path = process.argv[2];
 const coordinator = await Coordinator.create({
   configPath: path,
-  schema: marked,
+  schema: markedSchema,
   hooks: noopHooks(10, HookStatus),
   triggers: [fileChanges()],
 });

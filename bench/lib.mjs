@@ -502,6 +502,30 @@ export const schema = {
   },
 };
 
+/**
+ * {@link schema}, refusing a config whose top marker (`gen_marker`) and
+ * bottom marker (`gen_marker_end`) differ: a torn read (an in-place save
+ * read half-written) lacks the bottom marker, or carries part of it, so the
+ * pass fails validation instead of swapping it in.
+ */
+export const markedSchema = {
+  "~standard": {
+    version: 1,
+    vendor: "hup-reload-bench",
+    validate(value) {
+      if (value?.gen_marker !== value?.gen_marker_end) {
+        return {
+          issues: [{
+            message: "Expected gen_marker_end to equal gen_marker (torn read)",
+            path: ["gen_marker_end"],
+          }],
+        };
+      }
+      return schema["~standard"].validate(value);
+    },
+  },
+};
+
 /** `count` hooks whose check and apply do nothing. */
 export function noopHooks(count, HookStatus) {
   return Array.from({ length: count }, (_, i) => ({

@@ -32,29 +32,11 @@
 import { dirname } from "node:path";
 import process from "node:process";
 import { createInterface } from "node:readline";
-import { loadModule, loadWatch, schema, wallNow } from "./lib.mjs";
+import { loadModule, loadWatch, markedSchema, wallNow } from "./lib.mjs";
 import { c12Options } from "./peer_options.mjs";
 
 const say = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
 const [side, path] = process.argv.slice(2);
-
-const marked = {
-  "~standard": {
-    version: 1,
-    vendor: "hup-reload-bench",
-    validate(value) {
-      if (value?.gen_marker !== value?.gen_marker_end) {
-        return {
-          issues: [{
-            message: "Expected gen_marker_end to equal gen_marker (torn read)",
-            path: ["gen_marker_end"],
-          }],
-        };
-      }
-      return schema["~standard"].validate(value);
-    },
-  },
-};
 
 let stop;
 if (side === "hup") {
@@ -76,7 +58,7 @@ if (side === "hup") {
   const { fileChanges } = await loadWatch();
   const coordinator = await Coordinator.create({
     configPath: path,
-    schema: marked,
+    schema: markedSchema,
     triggers: [fileChanges()],
   });
   coordinator.config.subscribe(({ config }) => {
@@ -107,7 +89,7 @@ if (side === "hup") {
     async onUpdate({ newConfig }) {
       const t = wallNow();
       const { config } = newConfig;
-      const outcome = await marked["~standard"].validate(config);
+      const outcome = await markedSchema["~standard"].validate(config);
       say({
         visible: config.gen_marker,
         end: config.gen_marker_end,
