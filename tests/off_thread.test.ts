@@ -16,6 +16,7 @@ import { Coordinator } from "hup-reload";
 import { LoadError } from "../src/errors.ts";
 import { fileSource } from "../src/load/file_source.ts";
 import { OffThreadParser } from "../src/load/off_thread.ts";
+import { formatFor } from "../src/load/format/mod.ts";
 import { parseText } from "../src/load/parse_text.ts";
 import { ConfigLoader } from "../src/load/pipeline.ts";
 import { writeFile } from "node:fs/promises";
@@ -313,6 +314,8 @@ describe("parsing off the event loop", () => {
           text,
           limits,
         });
+        // The format's parser is imported on first use.
+        await formatFor("", format as keyof typeof texts).prepare?.();
         const on = parseText(format as keyof typeof texts, text, limits, false);
         assert.ok(off.ok && on.ok, format);
         assert.deepStrictEqual(off.value, on.value, format);

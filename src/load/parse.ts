@@ -55,6 +55,14 @@ export async function parseLayer(
   options: ParseOptions,
 ): Promise<ParsedText> {
   const { limits, parser, workerThreshold } = options;
+  try {
+    await format.prepare?.();
+  } catch (error) {
+    throw new LoadError(`the ${format.label} parser cannot be loaded`, [{
+      path: name,
+      reason: (error as Error).message,
+    }]);
+  }
   let outcome: ParseOutcome | undefined;
   let offThread = false;
   if (parser !== undefined && byteLength >= workerThreshold) {

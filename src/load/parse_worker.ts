@@ -4,6 +4,7 @@
 // the next. Started by OffThreadParser; never imported by anything else.
 import type { ParseNext, ParseRequest, ParseResponse } from "./off_thread.ts";
 import type { ParseOutcome } from "./parse_text.ts";
+import { formatFor } from "./format/mod.ts";
 import { parseText } from "./parse_text.ts";
 import { writeTape } from "./pieces.ts";
 import { serveParent } from "../runtime/worker.ts";
@@ -14,13 +15,33 @@ const sending = new Map<number, Iterator<ParseResponse>>();
 
 serveParent((message, reply: (response: ParseResponse) => void) => {
   const request = message as ParseRequest | ParseNext;
-  const answers = "next" in request ? sending.get(request.id) : answer(request);
+  if ("next" in request) {
+    send(request.id, sending.get(request.id), reply);
+    return;
+  }
+  // The format's parser is imported on its first use, here too.
+  const loading = formatFor("", request.format).prepare?.();
+  if (loading === undefined) send(request.id, answer(request), reply);
+  else {
+    loading.then(
+      () => send(request.id, answer(request), reply),
+      (error) => reply({ id: request.id, outcome: failed(error) }),
+    );
+  }
+});
+
+// Sends the next part of an answer, and keeps the rest for the next ask.
+function send(
+  id: number,
+  answers: Iterator<ParseResponse> | undefined,
+  reply: (response: ParseResponse) => void,
+): void {
   if (answers === undefined) return;
   const next = answers.next();
-  if (next.done || "outcome" in next.value) sending.delete(request.id);
-  else sending.set(request.id, answers);
+  if (next.done || "outcome" in next.value) sending.delete(id);
+  else sending.set(id, answers);
   if (!next.done) reply(next.value);
-});
+}
 
 function* answer(request: ParseRequest): Generator<ParseResponse> {
   const { id, format, text, limits } = request;

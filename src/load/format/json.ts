@@ -1,4 +1,6 @@
-import { type JSONVisitor, printParseErrorCode, visit } from "jsonc-parser";
+import type * as Jsonc from "jsonc-parser";
+import type { JSONVisitor } from "jsonc-parser";
+import { type LazyModule, lazyModule } from "./lazy.ts";
 import {
   type ConfigFormat,
   type FieldPath,
@@ -8,6 +10,11 @@ import {
 } from "./types.ts";
 import { setOwn, tooDeep, tooManyNodes } from "./limits.ts";
 import { pathKey, placesOf } from "./locate.ts";
+
+const jsonc: LazyModule<typeof Jsonc> = lazyModule(
+  "JSON",
+  () => import("jsonc-parser"),
+);
 
 // What each of the scanner's error codes means, quoting nothing.
 const REASONS: Record<string, string> = {
@@ -40,6 +47,7 @@ export const jsonFormat: ConfigFormat = {
   name: "json",
   label: "JSON",
   extensions: [".json"],
+  prepare: () => jsonc.prepare(),
   parse: parseJson,
   locate: locateJsonPaths,
 };
@@ -111,10 +119,13 @@ function parseJson(text: string, limits: FormatLimits): Parsed {
       put(value, offset);
     },
     onError(error, offset) {
-      fail(REASONS[printParseErrorCode(error)] ?? "malformed JSON", offset);
+      fail(
+        REASONS[jsonc.get().printParseErrorCode(error)] ?? "malformed JSON",
+        offset,
+      );
     },
   };
-  visit(text, visitor, OPTIONS);
+  jsonc.get().visit(text, visitor, OPTIONS);
   return { value: root, shared: false };
 }
 
@@ -167,7 +178,7 @@ function locateJsonPaths(
     // Nothing wanted inside: the scan goes on without calling back.
     return through.has(path);
   };
-  visit(text, {
+  jsonc.get().visit(text, {
     onObjectBegin: begin(false),
     onArrayBegin: begin(true),
     onObjectEnd: () => void open.pop(),

@@ -1,4 +1,5 @@
-import { parse, TomlDate, TomlError } from "smol-toml";
+import type { TomlError } from "smol-toml";
+import { smolToml } from "./toml_parser.ts";
 import { setOwn, tooDeep, tooManyNodes } from "./limits.ts";
 import { pathKey, placesOf } from "./locate.ts";
 import { prescanToml, tomlKeyLines } from "./toml_scan.ts";
@@ -56,6 +57,7 @@ export const tomlFormat: ConfigFormat = {
   name: "toml",
   label: "TOML",
   extensions: [".toml"],
+  prepare: () => smolToml.prepare(),
   parse: parseToml,
   locate: (text, paths) => placesOf(paths, keyPlaces(text), true),
 };
@@ -64,9 +66,12 @@ function parseToml(text: string, limits: FormatLimits): Parsed {
   prescanToml(text, limits);
   let root: Record<string, unknown>;
   try {
-    root = parse(text, options(limits)) as Record<string, unknown>;
+    root = smolToml.get().parse(text, options(limits)) as Record<
+      string,
+      unknown
+    >;
   } catch (error) {
-    if (!(error instanceof TomlError)) {
+    if (!(error instanceof smolToml.get().TomlError)) {
       throw new FormatError(
         "the TOML parser failed",
         error instanceof Error ? error.name : "unknown error",
@@ -148,7 +153,7 @@ function normalize(
     for (let i = 0; i < count; i++) {
       const key = keys === undefined ? i : keys[i];
       const value = (node as Record<string | number, unknown>)[key];
-      if (value instanceof TomlDate) {
+      if (value instanceof smolToml.get().TomlDate) {
         dates ||= value.isDate() || value.isDateTime();
         (node as Record<string | number, unknown>)[key] = value.toISOString();
       } else if (value !== null && typeof value === "object") {
@@ -245,9 +250,9 @@ function refuseRolled(
   parts.push(text.slice(copied));
   const probe = parts.join("");
   try {
-    parse(probe, options(limits));
+    smolToml.get().parse(probe, options(limits));
   } catch (error) {
-    if (!(error instanceof TomlError)) return;
+    if (!(error instanceof smolToml.get().TomlError)) return;
     const suspect = suspects.get(offsetOf(probe, error));
     if (suspect) throw new FormatError(INVALID, suspect[1], suspect[0]);
   }

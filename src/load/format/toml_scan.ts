@@ -1,4 +1,4 @@
-import { parse } from "smol-toml";
+import { smolToml } from "./toml_parser.ts";
 import { tooDeep, tooManyNodes } from "./limits.ts";
 import type { FormatLimits } from "./types.ts";
 
@@ -153,7 +153,7 @@ const BARE_KEY = /[A-Za-z0-9_-]+/y;
 function basicKey(quoted: string): string | undefined {
   if (!quoted.includes("\\")) return quoted.slice(1, -1);
   try {
-    return Object.keys(parse(`${quoted} = 0`))[0];
+    return Object.keys(smolToml.get().parse(`${quoted} = 0`))[0];
   } catch {
     return undefined;
   }

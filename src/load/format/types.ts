@@ -86,6 +86,11 @@ export interface ConfigFormat {
   /** The file name endings it is chosen for, lower case: `.yaml`. */
   readonly extensions: readonly string[];
   /**
+   * Imports the format's parser on first use; `undefined` when there is
+   * nothing to wait for. `parse` and `locate` need it settled.
+   */
+  prepare?(): Promise<void> | undefined;
+  /**
    * Parses the text.
    *
    * @throws {FormatError} If the text is not valid, or exceeds a limit.
