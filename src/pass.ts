@@ -14,7 +14,6 @@ import { unchangedSteps } from "./unchanged.ts";
 
 export { insidePass };
 
-/** What a loader gives a pass: the config, and the digest of its sources. */
 // What a pass that loaded the config in effect again reports.
 const NO_CHANGES: Changes = Object.freeze({
   shown: [],
@@ -23,6 +22,7 @@ const NO_CHANGES: Changes = Object.freeze({
   changed: () => false,
 });
 
+/** What a loader gives a pass: the config, and the digest of its sources. */
 export interface Loaded<C> {
   /** The config. */
   config: C;
