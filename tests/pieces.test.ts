@@ -17,6 +17,7 @@ import {
   writeTape,
 } from "../src/load/pieces.ts";
 import { parseText } from "../src/load/parse_text.ts";
+import { sharing } from "./_worker.ts";
 
 const runs = Number(process.env.HUP_FUZZ_RUNS ?? 300);
 
@@ -141,25 +142,7 @@ describe("a document written as a tape", () => {
           const { joined } = roundTrip(doc, true, budget);
           assert.ok(isDeepStrictEqual(joined, doc));
           // The same shape of sharing: a node met twice is one object.
-          const identities = (root: object) => {
-            const ids = new Map<object, number>();
-            const out: number[] = [];
-            const walk = (node: object) => {
-              for (const child of Object.values(node)) {
-                if (child === null || typeof child !== "object") continue;
-                const id = ids.get(child);
-                if (id !== undefined) out.push(id);
-                else {
-                  ids.set(child, ids.size);
-                  out.push(-1);
-                  walk(child);
-                }
-              }
-            };
-            walk(root);
-            return out;
-          };
-          assert.deepEqual(identities(joined), identities(doc));
+          assert.deepEqual(sharing(joined), sharing(doc));
         },
       ),
       { numRuns: runs },
