@@ -38,6 +38,27 @@ export interface Deadline {
 }
 
 /**
+ * What a hook is given: `fields`, and the deadline's `signal`, read from
+ * the deadline only when the hook reads it (so that no signal is made for
+ * a hook that never looks at it).
+ *
+ * @param deadline The deadline of the hook's call.
+ * @param fields The rest of the context.
+ * @returns The context.
+ */
+export function hookContext<T extends object>(
+  deadline: Deadline,
+  fields: T,
+): T & { readonly signal: AbortSignal } {
+  return {
+    ...fields,
+    get signal() {
+      return deadline.signal;
+    },
+  };
+}
+
+/**
  * Runs `task` with an `AbortSignal`, giving up after `ms` milliseconds: the
  * signal is then aborted and the returned promise rejects, while a late
  * settlement of `task` is absorbed (never an unhandled rejection).

@@ -1,5 +1,5 @@
 import { getLogger } from "@logtape/logtape";
-import { type Timers, withDeadline } from "./deadline.ts";
+import { hookContext, type Timers, withDeadline } from "./deadline.ts";
 import type { Hook } from "./hook.ts";
 import type { ReloadStatus } from "./status.ts";
 
@@ -37,13 +37,7 @@ export async function discardChecked<C>(plan: DiscardPlan<C>): Promise<void> {
         (deadline) =>
           discard.call(
             hook,
-            {
-              get signal() {
-                return deadline.signal;
-              },
-              changed,
-              status,
-            },
+            hookContext(deadline, { changed, status }),
             old,
             next,
           ),

@@ -1,5 +1,5 @@
 import type { AtomicConfig } from "./atomic.ts";
-import { type Timers, withDeadline } from "./deadline.ts";
+import { hookContext, type Timers, withDeadline } from "./deadline.ts";
 import { type Changes, diffConfigsSliced } from "./diff.ts";
 import { discardChecked } from "./discard.ts";
 import { deepFreezeSliced, markDeeplyFrozen } from "./freeze.ts";
@@ -264,13 +264,7 @@ async function run<C>(
   for (const { hook, timeout } of plan.hooks) {
     try {
       await withDeadline(
-        (deadline) =>
-          hook.check(old, next, {
-            get signal() {
-              return deadline.signal;
-            },
-            changed,
-          }),
+        (deadline) => hook.check(old, next, hookContext(deadline, { changed })),
         {
           ms: timeout,
           timers: plan.timers,
@@ -334,14 +328,11 @@ async function run<C>(
     try {
       const status: unknown = await withDeadline(
         (deadline) => {
-          const ctx: ApplyContext = {
-            get signal() {
-              return deadline.signal;
-            },
+          const ctx: ApplyContext = hookContext(deadline, {
             changed,
             generation,
             lookup: <T>(name: string) => lookup?.(name) as T | undefined,
-          };
+          });
           return hook.apply(ctx, old, next);
         },
         { ms: timeout, timers: plan.timers, what: "apply" },

@@ -1,5 +1,5 @@
 import { getLogger } from "@logtape/logtape";
-import { type Timers, withDeadline } from "./deadline.ts";
+import { hookContext, type Timers, withDeadline } from "./deadline.ts";
 import { readLastGood } from "./last_good.ts";
 import type { LoadOptions } from "./load/options.ts";
 import { ConfigLoader, DEFAULT_MAX_BYTES } from "./load/pipeline.ts";
@@ -101,12 +101,11 @@ export async function checkAtStart<C>(
       await withDeadline(
         // No config is in effect yet: everything is new.
         (deadline) =>
-          hook.check(undefined as C, config, {
-            get signal() {
-              return deadline.signal;
-            },
-            changed: () => true,
-          }),
+          hook.check(
+            undefined as C,
+            config,
+            hookContext(deadline, { changed: () => true }),
+          ),
         { ms: timeout, timers, what: "check" },
       );
     } catch (error) {
