@@ -85,17 +85,23 @@ const coordinator = await Coordinator.create({
   ],
 });
 coordinator.watch();
-await file.replace("greeting: hi\\nlevel: debug\\n");
+// A save, seen by the file trigger.
 const next = nextReload(coordinator);
-signals.fire("SIGHUP");
+await file.replace("greeting: hi\\nlevel: debug\\n");
 const result = await next;
 assert.equal(result.status, "full_success");
+assert.equal(result.trigger, "file");
 assert.equal(coordinator.config.load().greeting, "hi");
 assert.equal(level.level, "debug");
 assert.equal(rotated.length, 1);
+// SIGHUP with the file unchanged: a pass all the same (certificates rotate).
+const signalled = nextReload(coordinator);
+signals.fire("SIGHUP");
+assert.equal((await signalled).trigger, "signal");
+assert.equal(rotated.length, 2);
 const response = await reloadHandler(coordinator)(new Request("http://localhost/-/reload"));
-assert.equal((await response.json()).generation, 1);
-assert.match(metricsText(coordinator), /^hup_reload_generation 1$/m);
+assert.equal((await response.json()).generation, 2);
+assert.match(metricsText(coordinator), /^hup_reload_generation 2$/m);
 await coordinator.shutdown();
 await file[Symbol.asyncDispose]();
 console.log("ok", result.config_digest);

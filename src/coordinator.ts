@@ -463,6 +463,13 @@ export class Coordinator<C> extends EventTarget {
       sources: () => loader.dependencies(),
       digestOf: (source) => loader.digestOf(source),
       onPass: (listener) => this.#recorder.onPass(listener),
+      // A pass asked for later is not waited for, so a steady stream of
+      // passes cannot hold it.
+      settled: () =>
+        (this.#tail ?? Promise.resolve()).then(
+          () => {},
+          () => {},
+        ),
     };
   }
 

@@ -55,6 +55,16 @@ export interface TriggerContext {
    */
   onPass(listener: () => void): () => void;
   /**
+   * Settles once the passes asked for so far have ended (at once when none
+   * runs or waits). A watch that sees new content waits for it before
+   * asking for a pass: when one that something else asked for (SIGHUP, a
+   * call) already read that content ({@linkcode TriggerContext.digestOf}),
+   * another would only repeat it.
+   *
+   * @returns A promise that never rejects.
+   */
+  settled(): Promise<void>;
+  /**
    * Asks for a pass, as `coordinator.reload()` does (never overlapping one
    * that runs); the result's `trigger` is the trigger's name.
    *

@@ -4,7 +4,12 @@ import { AtomicConfig, Coordinator } from "hup-reload";
 import { reloadHandler } from "hup-reload/http";
 import { fileChanges } from "hup-reload/watch";
 import { ManualSignals, nextReload, tempConfig } from "hup-reload/testing";
-import { captureLogs, deferred } from "./_helpers.ts";
+import {
+  captureLogs,
+  deferred,
+  type FakeTimers,
+  fakeTimers,
+} from "./_helpers.ts";
 
 function setup(load: () => object | Promise<object> = () => ({})) {
   const signals = new ManualSignals();
@@ -104,3 +109,72 @@ test("Coordinator results of the fileChanges() trigger say file", async () => {
   assert.deepEqual(result.changed, ["n"]);
   await coordinator.shutdown();
 });
+
+test("fileChanges() asks for no second pass for content that a pass started otherwise already read", async () => {
+  await using file = await tempConfig("n: 1\n");
+  const fake = fakeTimers();
+  const signals = new ManualSignals();
+  // Checks pass at once, but the SIGHUP pass's holds until told, so the
+  // watch compares while it runs.
+  let gate = deferred();
+  gate.resolve();
+  const coordinator = await Coordinator.create({
+    configPath: file.path,
+    triggers: [fileChanges({ timers: fake.timers })],
+    signals,
+    hooks: [{
+      name: "gate",
+      check: () => gate.promise,
+      apply: () => "applied",
+    }],
+  });
+  const compared = deferred();
+  await using _logs = await captureLogs((record) => {
+    if (record.rawMessage === "The config file changed: {path}") {
+      compared.resolve();
+    }
+  });
+  // Changed before the watch starts: its first look finds the change, after
+  // the SIGHUP pass was asked for, and while that pass runs.
+  await file.write("n: 2\n");
+  gate = deferred();
+  const signalled = nextReload(coordinator);
+  coordinator.watch();
+  signals.fire();
+  await compared.promise;
+  gate.resolve();
+  const first = await signalled;
+  assert.equal(first.trigger, "signal");
+  assert.equal(first.generation, 1);
+  // No pass waits behind it: the next one asked for starts on its own.
+  const probe = await coordinator.reload({ trigger: "probe" });
+  assert.equal(probe.trigger, "probe");
+  assert.equal(probe.generation, 2);
+  // And the next change is still seen.
+  const next = nextReload(coordinator);
+  await file.write("n: 3\n");
+  await fireTimersUntil(fake, next);
+  const third = await next;
+  assert.equal(third.trigger, "file");
+  assert.deepEqual(third.changed, ["n"]);
+  assert.equal(third.generation, 3);
+  assert.equal(coordinator.config.load().n, 3);
+  await coordinator.shutdown();
+});
+
+// Fires the watch's timers (its debounce) as they are set, until `done`
+// settles.
+async function fireTimersUntil(
+  fake: FakeTimers,
+  done: Promise<unknown>,
+): Promise<void> {
+  let over = false;
+  const end = done.then(() => over = true, () => over = true);
+  while (!over) {
+    for (const [id, { callback }] of [...fake.pending]) {
+      fake.pending.delete(id);
+      callback();
+    }
+    await Promise.race([end, fake.scheduled()]);
+  }
+}

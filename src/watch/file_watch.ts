@@ -234,7 +234,10 @@ export interface ConfigFileWatcher {
  * @param path The config file; relative paths are resolved against the
  *   current directory once, now.
  * @param onChange Called after each change, e.g.
- *   `() => coordinator.reload()`.
+ *   `() => coordinator.reload()`, with the digest of the content seen
+ *   (`sha256:<hex>` of its bytes; for a file larger than a config may be,
+ *   a fingerprint of its size and times instead), to compare with what a
+ *   reload read.
  * @param options The debounce, polling interval, abort signal and timers.
  * @returns The running watch.
  * @throws {TypeError} If `path` is not a non-empty string or `onChange` is
@@ -244,7 +247,7 @@ export interface ConfigFileWatcher {
  */
 export function watchConfigFile(
   path: string,
-  onChange: () => unknown,
+  onChange: (digest: string) => unknown,
   options: WatchConfigFileOptions = {},
 ): ConfigFileWatcher {
   if (typeof path !== "string" || path === "") {
@@ -290,7 +293,7 @@ class FileWatch implements ConfigFileWatcher {
   readonly ready: Promise<void>;
   readonly #path: string;
   readonly #dir: string;
-  readonly #onChange: () => unknown;
+  readonly #onChange: (digest: string) => unknown;
   readonly #debounce: number;
   readonly #pollInterval: number;
   readonly #signal: AbortSignal | undefined;
@@ -317,7 +320,7 @@ class FileWatch implements ConfigFileWatcher {
 
   constructor(
     path: string,
-    onChange: () => unknown,
+    onChange: (digest: string) => unknown,
     options: {
       debounce: number;
       pollInterval: number;
@@ -483,9 +486,10 @@ class FileWatch implements ConfigFileWatcher {
         this.#timers.clearTimeout(this.#poll);
         this.#poll = undefined;
       }
-      if (this.#last === this.#reported) break;
+      const seen = this.#last;
+      if (seen === this.#reported || seen === null) break;
       const first = this.#reported === null;
-      this.#reported = this.#last;
+      this.#reported = seen;
       // The first content seen is the baseline, not a change: "absent" when
       // the file was missing, so that its first appearance is one.
       if (first) break;
@@ -495,7 +499,7 @@ class FileWatch implements ConfigFileWatcher {
       // What onChange says it handled (the digest a reload loaded) is what
       // counts as reported, so a burst of writes that one reload read whole
       // is one call.
-      const handled = await this.#call();
+      const handled = await this.#call(seen);
       if (handled !== undefined) this.#reported = handled;
       // Events that came meanwhile (after their quiet period) ask for one
       // more look; without any, nothing changed since.
@@ -668,13 +672,14 @@ class FileWatch implements ConfigFileWatcher {
     closings.set(dir, closing);
   }
 
-  // Calls onChange and waits for it; the digest of the content it handled,
-  // when it says (a reload result's config_digest, or a digest string).
-  async #call(): Promise<string | undefined> {
+  // Calls onChange with the digest of the content seen and waits for it;
+  // the digest of the content it handled, when it says (a reload result's
+  // config_digest, or a digest string).
+  async #call(seen: string): Promise<string | undefined> {
     this.#log.info("The config file changed: {path}", { path: this.#path });
     let handled: unknown;
     try {
-      handled = await this.#onChange();
+      handled = await this.#onChange(seen);
     } catch (error) {
       this.#log.error("The config file's onChange failed: {path}: {error}", {
         path: this.#path,

@@ -49,7 +49,10 @@ export function sourceChanges(
  * the Kubernetes ConfigMap and secret volume `..data` swap. A change made
  * between start-up and the watch is caught too; a layer that is optional
  * and missing is reloaded once it appears; `coordinator.shutdown()` closes
- * every watch. Remote sources are left to {@linkcode sourceChanges}.
+ * every watch. A change that a pass started otherwise already read
+ * (SIGHUP sent after a save, a call) asks for no second pass: the trigger
+ * waits for the passes asked for meanwhile and compares with what they
+ * read. Remote sources are left to {@linkcode sourceChanges}.
  *
  * @example Usage
  * ```ts
@@ -141,8 +144,15 @@ function watchSource(
   const known = context.digestOf(source);
   const watcher = watchConfigFile(
     file,
-    async () => {
-      await context.reload();
+    async (seen) => {
+      // A pass asked for otherwise (SIGHUP after a save, a call) may have
+      // read this very content: wait for it, and ask for another only if
+      // it did not.
+      await context.settled();
+      const read = context.digestOf(source);
+      if (read === undefined || read !== seen) {
+        await context.reload();
+      }
       // What the pass read of this file counts as handled.
       return context.digestOf(source) ?? undefined;
     },
