@@ -162,6 +162,53 @@ test("fileChanges() asks for no second pass for content that a pass started othe
   await coordinator.shutdown();
 });
 
+test("fileChanges() stopped by shutdown() while it waits for a running pass asks for none", async () => {
+  await using file = await tempConfig("n: 1\n");
+  // Checks pass at once, but the first pass's holds until told.
+  let checking = deferred();
+  let gate = deferred();
+  gate.resolve();
+  const coordinator = await Coordinator.create({
+    configPath: file.path,
+    triggers: [fileChanges({ timers: fakeTimers().timers })],
+    signals: new ManualSignals(),
+    hooks: [{
+      name: "gate",
+      check: () => (checking.resolve(), gate.promise),
+      apply: () => "applied",
+    }],
+  });
+  const compared = deferred();
+  await using _logs = await captureLogs((record) => {
+    if (record.rawMessage === "The config file changed: {path}") {
+      compared.resolve();
+    }
+  });
+  // A pass reads n: 2 and holds; the watch, started then, finds n: 3 and
+  // waits for that pass; shutdown() comes before the pass ends.
+  await file.write("n: 2\n");
+  checking = deferred();
+  gate = deferred();
+  const first = coordinator.reload();
+  await checking.promise;
+  await file.write("n: 3\n");
+  coordinator.watch();
+  await compared.promise;
+  const down = coordinator.shutdown();
+  gate.resolve();
+  assert.equal((await first).generation, 1);
+  await down;
+  // Whatever the watch would have asked for is asked by now: the probe
+  // either waits for it or runs after it.
+  const probe = await coordinator.reload({ trigger: "probe" });
+  await coordinator.shutdown();
+  assert.deepEqual(
+    coordinator.history().map((result) => result.trigger),
+    ["probe", "call"],
+  );
+  assert.equal(probe.generation, 2);
+});
+
 // Fires the watch's timers (its debounce) as they are set, until `done`
 // settles.
 async function fireTimersUntil(

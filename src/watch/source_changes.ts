@@ -142,13 +142,16 @@ function watchSource(
     return source.watch?.(() => context.reload(), options) ?? (() => {});
   }
   const known = context.digestOf(source);
+  let stopped = false;
   const watcher = watchConfigFile(
     file,
     async (seen) => {
       // A pass asked for otherwise (SIGHUP after a save, a call) may have
       // read this very content: wait for it, and ask for another only if
-      // it did not.
+      // it did not, and the trigger was not stopped meanwhile (shutdown()
+      // waits for the passes asked for before it, not after).
       await context.settled();
+      if (stopped) return undefined;
       const read = context.digestOf(source);
       if (read === undefined || read !== seen) {
         await context.reload();
@@ -166,5 +169,8 @@ function watchSource(
       knownDigest: known === null ? "absent" : known ?? null,
     },
   );
-  return () => watcher.close();
+  return () => {
+    stopped = true;
+    watcher.close();
+  };
 }
