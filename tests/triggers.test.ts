@@ -6,9 +6,11 @@ import { fileChanges } from "hup-reload/watch";
 import { ManualSignals, nextReload, tempConfig } from "hup-reload/testing";
 import {
   captureLogs,
+  type Deferred,
   deferred,
   type FakeTimers,
   fakeTimers,
+  settle,
 } from "./_helpers.ts";
 
 function setup(load: () => object | Promise<object> = () => ({})) {
@@ -110,45 +112,70 @@ test("Coordinator results of the fileChanges() trigger say file", async () => {
   await coordinator.shutdown();
 });
 
-test("fileChanges() asks for no second pass for content that a pass started otherwise already read", async () => {
-  await using file = await tempConfig("n: 1\n");
-  const fake = fakeTimers();
+// A coordinator of `path` with the fileChanges() trigger on `fake` timers
+// and one hook whose check holds while told; `compared` settles once the
+// watch finds the file changed.
+async function heldCoordinator(path: string, fake: FakeTimers) {
+  let checking = deferred();
+  let gate: Deferred | undefined;
   const signals = new ManualSignals();
-  // Checks pass at once, but the SIGHUP pass's holds until told, so the
-  // watch compares while it runs.
-  let gate = deferred();
-  gate.resolve();
   const coordinator = await Coordinator.create({
-    configPath: file.path,
+    configPath: path,
     triggers: [fileChanges({ timers: fake.timers })],
     signals,
     hooks: [{
       name: "gate",
-      check: () => gate.promise,
+      check: () => (checking.resolve(), gate?.promise),
       apply: () => "applied",
     }],
   });
   const compared = deferred();
-  await using _logs = await captureLogs((record) => {
+  const logs = await captureLogs((record) => {
     if (record.rawMessage === "The config file changed: {path}") {
       compared.resolve();
     }
   });
+  return {
+    coordinator,
+    signals,
+    compared: compared.promise,
+    /**
+     * Holds the checks of the passes from now on until `release()`;
+     * `checking` settles once a pass is held.
+     */
+    hold() {
+      checking = deferred();
+      const held = gate = deferred();
+      return { checking: checking.promise, release: () => held.resolve() };
+    },
+    [Symbol.asyncDispose]: () => logs[Symbol.asyncDispose](),
+  };
+}
+
+test("fileChanges() asks for no second pass for content that a pass started otherwise already read", async () => {
+  await using file = await tempConfig("n: 1\n");
+  const fake = fakeTimers();
+  await using held = await heldCoordinator(file.path, fake);
+  const { coordinator, signals } = held;
   // Changed before the watch starts: its first look finds the change, after
-  // the SIGHUP pass was asked for, and while that pass runs.
+  // the SIGHUP pass was asked for, and while that pass holds.
   await file.write("n: 2\n");
-  gate = deferred();
+  const { release } = held.hold();
   const signalled = nextReload(coordinator);
   coordinator.watch();
   signals.fire();
-  await compared.promise;
-  gate.resolve();
+  await held.compared;
+  release();
   const first = await signalled;
   assert.equal(first.trigger, "signal");
   assert.equal(first.generation, 1);
-  // No pass waits behind it: the next one asked for starts on its own.
+  // Once the watch's wait for that pass is over (promise callbacks only),
+  // no pass waits behind it, nor is one asked for: the next one asked for
+  // starts on its own and answers no one else.
+  await settle();
   const probe = await coordinator.reload({ trigger: "probe" });
   assert.equal(probe.trigger, "probe");
+  assert.equal(probe.triggers, undefined);
   assert.equal(probe.generation, 2);
   // And the next change is still seen.
   const next = nextReload(coordinator);
@@ -164,38 +191,19 @@ test("fileChanges() asks for no second pass for content that a pass started othe
 
 test("fileChanges() stopped by shutdown() while it waits for a running pass asks for none", async () => {
   await using file = await tempConfig("n: 1\n");
-  // Checks pass at once, but the first pass's holds until told.
-  let checking = deferred();
-  let gate = deferred();
-  gate.resolve();
-  const coordinator = await Coordinator.create({
-    configPath: file.path,
-    triggers: [fileChanges({ timers: fakeTimers().timers })],
-    signals: new ManualSignals(),
-    hooks: [{
-      name: "gate",
-      check: () => (checking.resolve(), gate.promise),
-      apply: () => "applied",
-    }],
-  });
-  const compared = deferred();
-  await using _logs = await captureLogs((record) => {
-    if (record.rawMessage === "The config file changed: {path}") {
-      compared.resolve();
-    }
-  });
+  await using held = await heldCoordinator(file.path, fakeTimers());
+  const { coordinator } = held;
   // A pass reads n: 2 and holds; the watch, started then, finds n: 3 and
   // waits for that pass; shutdown() comes before the pass ends.
   await file.write("n: 2\n");
-  checking = deferred();
-  gate = deferred();
+  const { checking, release } = held.hold();
   const first = coordinator.reload();
-  await checking.promise;
+  await checking;
   await file.write("n: 3\n");
   coordinator.watch();
-  await compared.promise;
+  await held.compared;
   const down = coordinator.shutdown();
-  gate.resolve();
+  release();
   assert.equal((await first).generation, 1);
   await down;
   // Whatever the watch would have asked for is asked by now: the probe
