@@ -61,6 +61,17 @@ const GIVEN_LOADER: unique symbol = Symbol("loader");
 // The hooks' deadline when neither the coordinator nor the hook sets one.
 const HOOK_TIMEOUT = 10_000;
 
+// What a call from inside the running pass (a hook), which would wait for
+// that pass, is refused with: the error, and the warning logged.
+const REFUSED_RELOAD = [
+  'Cannot reload from inside the running reload pass, as the pass would wait for itself: ask for a pass from a "reload" event listener or a config subscriber instead',
+  "Refused a reload asked for from inside the running pass: {path}",
+] as const;
+const REFUSED_WAIT = [
+  'Cannot wait for the passes from inside the running reload pass, as the pass would wait for itself: wait from a "reload" event listener or a config subscriber instead',
+  "Refused a wait for the passes from inside the running pass: {path}",
+] as const;
+
 /**
  * Runs reload passes: load, check every hook, apply every hook, swap the
  * config. Passes never overlap: a reload asked for during a pass runs once
@@ -464,12 +475,12 @@ export class Coordinator<C> extends EventTarget {
       digestOf: (source) => loader.digestOf(source),
       onPass: (listener) => this.#recorder.onPass(listener),
       // A pass asked for later is not waited for, so a steady stream of
-      // passes cannot hold it.
+      // passes cannot hold it; from inside the running pass, refused as
+      // reload() is there.
       settled: () =>
-        (this.#tail ?? Promise.resolve()).then(
-          () => {},
-          () => {},
-        ),
+        insidePass(this)
+          ? this.#refuseReentry(REFUSED_WAIT)
+          : (this.#tail ?? Promise.resolve()).then(() => {}, () => {}),
     };
   }
 
@@ -918,14 +929,11 @@ export class Coordinator<C> extends EventTarget {
     this.#loader.close();
   }
 
-  #refuseReentry(): Promise<never> {
-    const error = new Error(
-      'Cannot reload from inside the running reload pass, as the pass would wait for itself: ask for a pass from a "reload" event listener or a config subscriber instead',
-    );
-    this.#log.warn(
-      "Refused a reload asked for from inside the running pass: {path}",
-      { path: this.#name },
-    );
+  #refuseReentry(
+    [message, logged]: readonly [string, string] = REFUSED_RELOAD,
+  ): Promise<never> {
+    const error = new Error(message);
+    this.#log.warn(logged, { path: this.#name });
     const refused = Promise.reject(error);
     refused.catch(() => {});
     return refused;

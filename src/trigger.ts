@@ -61,7 +61,9 @@ export interface TriggerContext {
    * call) already read that content ({@linkcode TriggerContext.digestOf}),
    * another would only repeat it.
    *
-   * @returns A promise that never rejects.
+   * @returns A promise that rejects only when called from inside the
+   *   running pass (a hook's `check` or `apply`), where it would wait for
+   *   itself, as {@linkcode TriggerContext.reload} does there.
    */
   settled(): Promise<void>;
   /**

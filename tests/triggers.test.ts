@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { AtomicConfig, Coordinator } from "hup-reload";
+import { AtomicConfig, Coordinator, type TriggerContext } from "hup-reload";
 import { reloadHandler } from "hup-reload/http";
 import { fileChanges } from "hup-reload/watch";
 import { ManualSignals, nextReload, tempConfig } from "hup-reload/testing";
@@ -109,6 +109,49 @@ test("Coordinator results of the fileChanges() trigger say file", async () => {
   const result = await reloaded;
   assert.equal(result.trigger, "file");
   assert.deepEqual(result.changed, ["n"]);
+  await coordinator.shutdown();
+});
+
+test("TriggerContext.settled() waits for the passes asked for so far, and refuses from inside the running pass", async () => {
+  let context: TriggerContext | undefined;
+  const gate = deferred<object>();
+  let first = true;
+  let inside: Promise<void> | undefined;
+  const coordinator = new Coordinator<object>({
+    configPath: "c.yaml",
+    config: new AtomicConfig({}),
+    load: () => first ? (first = false, gate.promise) : {},
+    signals: new ManualSignals(),
+    triggers: [{
+      name: "manual",
+      start(ctx) {
+        context = ctx;
+        return () => {};
+      },
+    }],
+    hooks: [{
+      name: "waits",
+      check() {
+        inside ??= context!.settled();
+      },
+      apply: () => "applied",
+    }],
+  });
+  coordinator.watch();
+  await context!.settled(); // no pass: at once
+  const running = coordinator.reload();
+  let done = false;
+  const waited = context!.settled().then(() => done = true);
+  await settle();
+  assert.equal(done, false);
+  gate.resolve({});
+  assert.equal((await running).status, "full_success");
+  await waited;
+  assert.equal(done, true);
+  await assert.rejects(
+    inside!,
+    /^Error: Cannot wait for the passes from inside the running reload pass/,
+  );
   await coordinator.shutdown();
 });
 
