@@ -19,7 +19,9 @@ export const sliceClock: { now(): number } = { now: () => performance.now() };
  * waiting alone. On Deno, a timer: its `setImmediate` lets timers run but
  * not the requests `Deno.serve` has received (12 answered in 200 turns
  * where a timer answers about 2,000, measured), which would then wait for
- * the whole walk.
+ * the whole walk; nor does an asynchronous call answered at once (the
+ * SHA-256 of nothing, 8 µs): a request waited 30 to 90 such turns, and a 1
+ * ms timer up to 30 ms. A 0 ms timer there waits about 2 ms.
  *
  * @returns Settles after the turn.
  */

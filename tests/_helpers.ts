@@ -224,3 +224,49 @@ export function fakeTimers(): FakeTimers {
     },
   };
 }
+
+/** A web-standard handler. */
+export type WebHandler = (request: Request) => Response | Promise<Response>;
+
+/**
+ * `handler` served by the runtime's own HTTP server on 127.0.0.1 (whose
+ * `request.url` carries the `Host` a client sent), or `undefined` on
+ * Node.js, which has none.
+ */
+export function nativeServer(
+  handler: WebHandler,
+): { port: number; close(): Promise<void> } | undefined {
+  const runtime = globalThis as unknown as {
+    Deno?: {
+      serve(
+        options: { port: number; hostname: string; onListen(): void },
+        handler: WebHandler,
+      ): { addr: { port: number }; shutdown(): Promise<void> };
+    };
+    Bun?: {
+      serve(options: { port: number; hostname: string; fetch: WebHandler }): {
+        port: number;
+        stop(force: boolean): Promise<void> | void;
+      };
+    };
+  };
+  if (runtime.Deno !== undefined) {
+    const server = runtime.Deno.serve(
+      { port: 0, hostname: "127.0.0.1", onListen() {} },
+      handler,
+    );
+    return { port: server.addr.port, close: () => server.shutdown() };
+  }
+  if (runtime.Bun !== undefined) {
+    const server = runtime.Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: handler,
+    });
+    return {
+      port: server.port,
+      close: async () => void await server.stop(true),
+    };
+  }
+  return undefined;
+}

@@ -10,7 +10,7 @@ import {
 import { reloadHandler } from "hup-reload/http";
 import { connect } from "node:net";
 import { renderHistoryPage } from "../src/http/html.ts";
-import { captureLogs, deferred, tempConfig } from "./_helpers.ts";
+import { captureLogs, deferred, nativeServer, tempConfig } from "./_helpers.ts";
 
 const SECRET = "pa55w0rd-in-config";
 const URL_BASE = "http://localhost/-/reload";
@@ -1067,51 +1067,6 @@ describe("renderHistoryPage()", () => {
     }
   });
 });
-
-type WebHandler = (request: Request) => Promise<Response>;
-
-/**
- * `handler` served by the runtime's own HTTP server on 127.0.0.1 (whose
- * `request.url` carries the `Host` a client sent), or `undefined` on
- * Node.js, which has none.
- */
-function nativeServer(
-  handler: WebHandler,
-): { port: number; close(): Promise<void> } | undefined {
-  const runtime = globalThis as unknown as {
-    Deno?: {
-      serve(
-        options: { port: number; hostname: string; onListen(): void },
-        handler: WebHandler,
-      ): { addr: { port: number }; shutdown(): Promise<void> };
-    };
-    Bun?: {
-      serve(options: { port: number; hostname: string; fetch: WebHandler }): {
-        port: number;
-        stop(force: boolean): Promise<void> | void;
-      };
-    };
-  };
-  if (runtime.Deno !== undefined) {
-    const server = runtime.Deno.serve(
-      { port: 0, hostname: "127.0.0.1", onListen() {} },
-      handler,
-    );
-    return { port: server.addr.port, close: () => server.shutdown() };
-  }
-  if (runtime.Bun !== undefined) {
-    const server = runtime.Bun.serve({
-      port: 0,
-      hostname: "127.0.0.1",
-      fetch: handler,
-    });
-    return {
-      port: server.port,
-      close: async () => void await server.stop(true),
-    };
-  }
-  return undefined;
-}
 
 /** Sends `text` on a new connection; the status of the response. */
 function rawStatus(port: number, text: string): Promise<number> {

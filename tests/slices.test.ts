@@ -6,6 +6,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { runtime } from "../src/runtime/mod.ts";
 import { runSliced, sliceClock } from "../src/slices.ts";
+import { nativeServer } from "./_helpers.ts";
 
 // A walk of `steps` steps that stops early once `done()` holds, with a clock
 // that moves 1 ms per reading: with a slice of 0 ms, every step is followed
@@ -68,4 +69,30 @@ test("runSliced() gives its turns without a timer on Node.js and Bun", async () 
   }
   // On Deno, setImmediate would starve Deno.serve's requests: a timer.
   assert.equal(timers, runtime().name === "deno" ? 20 : 0);
+});
+
+test("runSliced() answers a request to the runtime's own server (Deno.serve, Bun.serve) that comes in during a long walk", async (t) => {
+  let answered = false;
+  const native = nativeServer(() => {
+    answered = true;
+    return new Response("ok");
+  });
+  if (native === undefined) {
+    t.skip("Node.js has no server of its own: node:http is tested above");
+    return;
+  }
+  try {
+    const request = fetch(`http://127.0.0.1:${native.port}/`).then((r) =>
+      r.text()
+    );
+    const taken = await walk(100_000, () => answered);
+    // A few turns (connect, accept, request, answer), where turns that
+    // poll for I/O only now and then (setImmediate on Deno, or an
+    // asynchronous call that is answered at once) take from thirty to about
+    // a hundred.
+    assert.ok(taken < 20, `answered after ${taken} turns`);
+    assert.equal(await request, "ok");
+  } finally {
+    await native.close();
+  }
 });
