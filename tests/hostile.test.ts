@@ -708,6 +708,7 @@ function generated(format: FormatName): [string, string | Uint8Array, Where][] {
   const random = new Uint8Array(4096);
   crypto.getRandomValues(random);
   random[0] = 0xff; // never valid UTF-8
+  random[1] = 0x41; // and not FF FE, the byte order mark of UTF-16 and UTF-32
   cases.push([
     "random bytes",
     random,
