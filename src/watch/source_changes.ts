@@ -152,10 +152,7 @@ function watchSource(
       // waits for the passes asked for before it, not after).
       await context.settled();
       if (stopped) return undefined;
-      const read = context.digestOf(source);
-      if (read === undefined || read !== seen) {
-        await context.reload();
-      }
+      if (context.digestOf(source) !== seen) await context.reload();
       // What the pass read of this file counts as handled.
       return context.digestOf(source) ?? undefined;
     },
