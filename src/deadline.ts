@@ -37,25 +37,25 @@ export interface Deadline {
   readonly signal: AbortSignal;
 }
 
-/**
- * What a hook is given: `fields`, and the deadline's `signal`, read from
- * the deadline only when the hook reads it (so that no signal is made for
- * a hook that never looks at it).
- *
- * @param deadline The deadline of the hook's call.
- * @param fields The rest of the context.
- * @returns The context.
- */
-export function hookContext<T extends object>(
-  deadline: Deadline,
-  fields: T,
-): T & { readonly signal: AbortSignal } {
-  return {
-    ...fields,
-    get signal() {
-      return deadline.signal;
-    },
-  };
+// A call's deadline: its signal is made when first read (most hooks never
+// read it, and an AbortController per hook and pass is a cost on every
+// pass), aborted at once if the deadline has already passed.
+class CallDeadline implements Deadline {
+  #controller: AbortController | undefined;
+  #reason: Error | undefined;
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#reason !== undefined) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  expire(reason: Error): void {
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
 }
 
 /**
@@ -63,16 +63,18 @@ export function hookContext<T extends object>(
  * signal is then aborted and the returned promise rejects, while a late
  * settlement of `task` is absorbed (never an unhandled rejection).
  *
- * @param task The work; a synchronous throw counts as a rejection, and a
- *   plain (non-promise) return value is done at once, with no timer.
+ * @param task The work. A task that returns a plain (non-promise) value is
+ *   done at once: that value is returned as it is, with no timer and no
+ *   promise, and a synchronous throw is thrown; callers `await` the result
+ *   either way.
  * @param options `ms` (`Infinity` for none), `timers`, and `what` for the
  *   message.
- * @returns What `task` returns.
+ * @returns What `task` returns: its plain value, or a promise of it.
  */
 export function withDeadline<T>(
   task: (deadline: Deadline) => T | Promise<T>,
   options: { ms: number; timers: Timers; what: string },
-): Promise<T> {
+): T | Promise<T> {
   const { ms, timers, what } = options;
   // Not `AbortSignal.timeout(ms)`: it runs on the platform's clock, so the
   // injected `timers` (fake time in tests) cannot drive it; it cannot be
@@ -81,27 +83,12 @@ export function withDeadline<T>(
   // before the hook runs, where ours arms a timer only for a hook that
   // returned a promise. On Node.js it cost 2-20x ours per hook call and
   // held about 1 KB until it fired (bench/platform_tools.mjs).
-  // The signal is made when the task first reads it: most hooks never do,
-  // and an AbortController per hook and pass is a cost on every pass.
-  let controller: AbortController | undefined;
-  let reason: Error | undefined;
-  const deadline: Deadline = {
-    get signal() {
-      if (controller === undefined) {
-        controller = new AbortController();
-        if (reason !== undefined) controller.abort(reason);
-      }
-      return controller.signal;
-    },
-  };
-  let returned: T | Promise<T>;
-  try {
-    returned = task(deadline);
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  // A task that returned a plain value is done: no deadline to keep.
-  if (!isThenable(returned)) return Promise.resolve(returned);
+  const deadline = new CallDeadline();
+  const returned = task(deadline);
+  // A task that returned a plain value is done: no deadline to keep, and
+  // no promise to make (most hooks are synchronous; a promise and its
+  // `await` per hook were most of a pass's cost of its hooks).
+  if (!isThenable(returned)) return returned;
   const work = Promise.resolve(returned);
   if (ms === Infinity) return work;
   let handle: unknown;
@@ -111,8 +98,7 @@ export function withDeadline<T>(
         `${what} did not finish within ${ms} ms (the pass went on without it; its signal is aborted)`,
       );
       error.name = "TimeoutError";
-      reason = error;
-      controller?.abort(error);
+      deadline.expire(error);
       reject(error);
     }, ms);
   });

@@ -1,5 +1,6 @@
 import { getLogger } from "@logtape/logtape";
-import { hookContext, type Timers, withDeadline } from "./deadline.ts";
+import { type Timers, withDeadline } from "./deadline.ts";
+import { DiscardCall } from "./hook_context.ts";
 import type { Hook } from "./hook.ts";
 import type { ReloadStatus } from "./status.ts";
 
@@ -37,7 +38,7 @@ export async function discardChecked<C>(plan: DiscardPlan<C>): Promise<void> {
         (deadline) =>
           discard.call(
             hook,
-            hookContext(deadline, { changed, status }),
+            new DiscardCall(deadline, changed, status),
             old,
             next,
           ),

@@ -1,9 +1,10 @@
 import type { AtomicConfig } from "./atomic.ts";
-import { hookContext, type Timers, withDeadline } from "./deadline.ts";
+import { type Timers, withDeadline } from "./deadline.ts";
 import { type Changes, diffConfigsSliced } from "./diff.ts";
 import { discardChecked } from "./discard.ts";
 import { deepFreezeSliced, markDeeplyFrozen } from "./freeze.ts";
-import type { ApplyContext, Hook } from "./hook.ts";
+import type { Hook } from "./hook.ts";
+import { ApplyCall, CheckCall } from "./hook_context.ts";
 import { insidePass, type PassScope, runInPass } from "./pass_scope.ts";
 import { type KeyShower, keyShower, Redactor, stringsIn } from "./redact.ts";
 import { cutName, logName, MAX_HOOK_ERROR, renderError } from "./render.ts";
@@ -263,14 +264,16 @@ async function run<C>(
   const checks: (string | undefined)[] = [];
   for (const { hook, timeout } of plan.hooks) {
     try {
-      await withDeadline(
-        (deadline) => hook.check(old, next, hookContext(deadline, { changed })),
+      const checked = withDeadline(
+        (deadline) => hook.check(old, next, new CheckCall(deadline, changed)),
         {
           ms: timeout,
           timers: plan.timers,
           what: "check",
         },
       );
+      // A synchronous hook is not awaited: no promise, no turn.
+      if (checked instanceof Promise) await checked;
       checks.push(undefined);
     } catch (error) {
       checks.push(hookError(error));
@@ -323,20 +326,20 @@ async function run<C>(
 
   const generation = plan.holder.snapshot().generation + 1;
   const lookup = plan.lookup;
+  const find = <T>(name: string) => lookup?.(name) as T | undefined;
   const outcomes: HookOutcome[] = [];
   for (const { hook, name, timeout } of plan.hooks) {
     try {
-      const status: unknown = await withDeadline(
-        (deadline) => {
-          const ctx: ApplyContext = hookContext(deadline, {
-            changed,
-            generation,
-            lookup: <T>(name: string) => lookup?.(name) as T | undefined,
-          });
-          return hook.apply(ctx, old, next);
-        },
+      const returned: unknown = withDeadline(
+        (deadline) =>
+          hook.apply(
+            new ApplyCall(deadline, changed, generation, find),
+            old,
+            next,
+          ),
         { ms: timeout, timers: plan.timers, what: "apply" },
       );
+      const status = returned instanceof Promise ? await returned : returned;
       outcomes.push(applied(name, status));
     } catch (error) {
       outcomes.push(outcome(name, HookStatus.Failed, hookError(error)));

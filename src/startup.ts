@@ -1,5 +1,6 @@
 import { getLogger } from "@logtape/logtape";
-import { hookContext, type Timers, withDeadline } from "./deadline.ts";
+import { type Timers, withDeadline } from "./deadline.ts";
+import { CheckCall } from "./hook_context.ts";
 import { readLastGood } from "./last_good.ts";
 import type { LoadOptions } from "./load/options.ts";
 import { ConfigLoader, DEFAULT_MAX_BYTES } from "./load/pipeline.ts";
@@ -104,7 +105,7 @@ export async function checkAtStart<C>(
           hook.check(
             undefined as C,
             config,
-            hookContext(deadline, { changed: () => true }),
+            new CheckCall(deadline, () => true),
           ),
         { ms: timeout, timers, what: "check" },
       );

@@ -316,3 +316,58 @@ test("Coordinator makes no AbortController for hooks that never read their signa
     globalThis.AbortController = Real;
   }
 });
+
+test("Coordinator runs synchronous hooks one after another, with no promise or turn for each", async () => {
+  // A microtask queued by a hook runs only at the pass's next turn: a pass
+  // that awaited each hook would run it before the next hook.
+  const ran: string[] = [];
+  const seen: number[] = [];
+  const hooks: Hook<{ a: number }>[] = Array.from({ length: 4 }, (_, i) => ({
+    name: `sync_${i}`,
+    check() {
+      seen.push(ran.length);
+      queueMicrotask(() => ran.push(`check ${i}`));
+    },
+    apply() {
+      seen.push(ran.length);
+      queueMicrotask(() => ran.push(`apply ${i}`));
+      return HookStatus.Applied;
+    },
+  }));
+  const coordinator = new Coordinator({
+    configPath: "c.yaml",
+    config: new AtomicConfig({ a: 0 }),
+    load: () => ({ a: 1 }),
+    hooks,
+  });
+  const result = await coordinator.reload();
+  assert.equal(result.status, "full_success");
+  assert.deepEqual(seen, [0, 0, 0, 0, 0, 0, 0, 0]);
+  assert.equal(ran.length, 8);
+  // A hook that returns a promise is still waited for, in its place.
+  const order: string[] = [];
+  const mixed = new Coordinator({
+    configPath: "c.yaml",
+    config: new AtomicConfig({ a: 0 }),
+    load: () => ({ a: 1 }),
+    hooks: [
+      {
+        name: "async",
+        async check() {
+          await Promise.resolve();
+          order.push("async check done");
+        },
+        apply: () => HookStatus.Applied,
+      },
+      {
+        name: "sync",
+        check() {
+          order.push("sync check");
+        },
+        apply: () => HookStatus.Applied,
+      },
+    ],
+  });
+  assert.equal((await mixed.reload()).status, "full_success");
+  assert.deepEqual(order, ["async check done", "sync check"]);
+});
