@@ -91,3 +91,15 @@ export function* freezeSteps(root: unknown): Generator<void> {
 export function markDeeplyFrozen(root: object): void {
   deeplyFrozen.add(root);
 }
+
+/**
+ * Whether `root` is known to be frozen all the way down: frozen by
+ * {@linkcode deepFreeze} (or its walk), or marked by
+ * {@linkcode markDeeplyFrozen}.
+ *
+ * @param root Any value.
+ * @returns Whether its whole tree is known to be frozen.
+ */
+export function isDeeplyFrozen(root: unknown): boolean {
+  return root !== null && typeof root === "object" && deeplyFrozen.has(root);
+}

@@ -2,7 +2,7 @@ import type { AtomicConfig } from "./atomic.ts";
 import { type Timers, withDeadline } from "./deadline.ts";
 import { type Changes, diffConfigsSliced } from "./diff.ts";
 import { discardChecked } from "./discard.ts";
-import { deepFreezeSliced, markDeeplyFrozen } from "./freeze.ts";
+import { deepFreezeSliced, isDeeplyFrozen } from "./freeze.ts";
 import type { Hook } from "./hook.ts";
 import { ApplyCall, CheckCall } from "./hook_context.ts";
 import { insidePass, type PassScope, runInPass } from "./pass_scope.ts";
@@ -218,14 +218,16 @@ async function run<C>(
     requiresRestart = await plan.requiresRestart(loaded.config);
     const showAfter = loaded.showKey ?? keyShower([]);
     showKey = showAfter;
-    // Most passes load what is in effect: one walk finds it equal and
-    // freezes it. Otherwise (or when it cannot tell), the freeze and the
-    // full comparison follow.
+    // Most passes load what is in effect: one walk finds it equal, and the
+    // pass keeps the config in effect, frozen already, instead of freezing
+    // a copy of it (the copy is left to the garbage collector while it is
+    // young). Otherwise (or when it cannot tell), the freeze and the full
+    // comparison follow.
     if (
-      loaded.fromSources === true &&
+      loaded.fromSources === true && isDeeplyFrozen(old) &&
       await runSliced(unchangedSteps(old, loaded.config))
     ) {
-      markDeeplyFrozen(loaded.config as object);
+      loaded = { ...loaded, config: old };
       changes = NO_CHANGES;
     } else {
       await deepFreezeSliced(loaded.config);

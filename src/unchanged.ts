@@ -19,17 +19,18 @@ const plainMapping = (proto: unknown) =>
   proto === Object.prototype || proto === null;
 
 /**
- * The common case of a pass, in one walk: whether the new config equals
- * the one in effect (as the comparison of `diff.ts` would find: mappings
- * by their own keys and values whatever their prototype, sequences by
- * length and items, scalars with `Object.is`), freezing each mapping and
- * sequence of `after` once its items are looked at. It answers `true` only
- * when every value of `after` was reached, so every one of them is frozen;
- * `false` when a difference was found, or when it cannot tell cheaply (a
- * node both sides share, a value that is not plain data, more than
- * {@linkcode MAX_UNCHANGED_VALUES} values): the caller then freezes and
- * compares in full, as without it. One step per
- * {@linkcode ITEMS_PER_STEP} values.
+ * The common case of a pass, in one walk: whether the new config is the
+ * one in effect over again, so alike that the pass can keep the config in
+ * effect instead: mappings of the same prototype with the same own keys in
+ * the same order, sequences of the same length, scalars equal by
+ * `Object.is` (so the comparison of `diff.ts` finds no change either). It
+ * answers `true` only when every value of `after` was reached and found
+ * alike; `false` when a difference was found (keys in another order
+ * included: a service may read them in order), or when it cannot tell
+ * cheaply (a node both sides share, a value that is not plain data, more
+ * than {@linkcode MAX_UNCHANGED_VALUES} values): the caller then freezes
+ * and compares in full, as without it. It changes neither side. One step
+ * per {@linkcode ITEMS_PER_STEP} values.
  *
  * @param before The config in effect.
  * @param after The new config.
@@ -94,8 +95,7 @@ class UnchangedWalk {
           y = (b as unknown as unknown[])[i];
         } else {
           const key = keys[i];
-          // Keys in the same order (a file read twice) need no lookup.
-          if (keysB[i] !== key && !Object.hasOwn(b, key)) return DIFFERENT;
+          if (keysB[i] !== key) return DIFFERENT;
           x = a[key];
           y = b[key];
         }
@@ -111,7 +111,6 @@ class UnchangedWalk {
       }
       this.#i = end;
       if (end === this.#n) {
-        Object.freeze(b);
         this.#a =
           this.#b =
           this.#keys =
@@ -135,9 +134,10 @@ class UnchangedWalk {
       ) return false;
       n = a.length;
     } else {
+      const proto = Object.getPrototypeOf(a);
       if (
-        Array.isArray(b) || !plainMapping(Object.getPrototypeOf(a)) ||
-        !plainMapping(Object.getPrototypeOf(b))
+        Array.isArray(b) || !plainMapping(proto) ||
+        Object.getPrototypeOf(b) !== proto
       ) return false;
       keys = Object.keys(a);
       keysB = Object.keys(b);
