@@ -5,7 +5,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { EVENT_ID, parseEvents } from "js-yaml";
+import { FormatError } from "../src/load/format/types.ts";
 import { yamlFormat } from "../src/load/format/yaml.ts";
+import { expandedWithin } from "../src/load/format/yaml_scan.ts";
 import { measure } from "../src/load/measure.ts";
 import { parseText } from "../src/load/parse_text.ts";
 
@@ -89,6 +92,52 @@ test("the YAML event count of aliases is an upper bound of the measure of the bu
   );
   // The bound is not vacuous: many documents were decided by it.
   assert.ok(bounded > 100, `only ${bounded} documents were bounded`);
+});
+
+test("a YAML document past maxNodes as written is refused, aliases or not, where its count of aliases expanded says nothing", () => {
+  let refused = 0;
+  fc.assert(
+    fc.property(
+      fc.array(fc.nat(1000), { minLength: 1, maxLength: 200 }),
+      (draws) => {
+        const text = documentOf(draws);
+        let events;
+        try {
+          events = parseEvents(text, { maxDepth: 100 });
+        } catch {
+          return;
+        }
+        const written =
+          events.filter((e) =>
+            e.type !== EVENT_ID.DOCUMENT && e.type !== EVENT_ID.POP
+          ).length;
+        const limits = { maxNodes: written - 1, maxDepth: 100 };
+        // Within the bounds expanded is within them as written.
+        assert.equal(expandedWithin(text, events, limits), false, text);
+        let error: unknown;
+        try {
+          yamlFormat.parse(text, limits);
+        } catch (e) {
+          error = e;
+        }
+        // A bad merge key may be refused first, by the parser.
+        if (error instanceof FormatError && /nodes/.test(error.message)) {
+          refused++;
+          assert.match(
+            error.message,
+            new RegExp(`more than ${written - 1} nodes`),
+          );
+        } else {
+          assert.ok(
+            error instanceof FormatError,
+            `not refused: ${text} (${written} nodes)`,
+          );
+        }
+      },
+    ),
+    { numRuns: 500 },
+  );
+  assert.ok(refused > 300, `only ${refused} refused for their nodes`);
 });
 
 test("a YAML config with anchors and merge keys within the bounds is not measured again", () => {

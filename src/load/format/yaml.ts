@@ -101,10 +101,14 @@ function parseYaml(text: string, limits: FormatLimits): Parsed {
     const events = parseEvents(hideReferences(text), {
       maxDepth: limits.maxDepth,
     });
-    const past = nodePast(events, limits.maxNodes);
-    if (past !== undefined) throw tooManyNodes(limits, past);
     shared = text.includes("*");
     bounded = shared && expandedWithin(text, events, limits);
+    // Within the bounds with aliases expanded is within them as written:
+    // the nodes are counted once more only when that count said nothing.
+    if (!bounded) {
+      const past = nodePast(events, limits.maxNodes);
+      if (past !== undefined) throw tooManyNodes(limits, past);
+    }
     // Strings that hold a "$" are marked for expansion (see marks.ts).
     const marked = text.includes("$") ? markReferences(text, events) : null;
     if (marked !== null) positions = marked.positions;
