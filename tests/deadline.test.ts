@@ -10,6 +10,20 @@ import {
 } from "hup-reload";
 import { type Deferred, deferred } from "./_helpers.ts";
 
+/** A coordinator whose every pass loads `{ a: 1 }` over `{ a: 0 }`. */
+function oneOverZero(
+  hooks: Hook<{ a: number }>[],
+  timers?: Timers,
+): Coordinator<{ a: number }> {
+  return new Coordinator({
+    configPath: "c.yaml",
+    config: new AtomicConfig({ a: 0 }),
+    load: () => ({ a: 1 }),
+    hooks,
+    ...(timers !== undefined && { timers }),
+  });
+}
+
 /** Timers that fire only when the test says so. */
 function fakeTimers() {
   const pending = new Map<number, { callback: () => void; ms: number }>();
@@ -255,13 +269,7 @@ test("Coordinator gives a hook that reads its signal only after the deadline an 
       return HookStatus.Applied;
     },
   }];
-  const coordinator = new Coordinator({
-    configPath: "c.yaml",
-    config: new AtomicConfig({ a: 0 }),
-    load: () => ({ a: 1 }),
-    hooks,
-    timers: clock.timers,
-  });
+  const coordinator = oneOverZero(hooks, clock.timers);
   const pass = coordinator.reload();
   await clock.armed();
   clock.fireAll();
@@ -302,12 +310,7 @@ test("Coordinator makes no AbortController for hooks that never read their signa
         return HookStatus.Applied;
       },
     });
-    const coordinator = new Coordinator({
-      configPath: "c.yaml",
-      config: new AtomicConfig({ a: 0 }),
-      load: () => ({ a: 1 }),
-      hooks,
-    });
+    const coordinator = oneOverZero(hooks);
     made = 0;
     const result = await coordinator.reload();
     assert.equal(result.status, "full_success");
@@ -334,40 +337,30 @@ test("Coordinator runs synchronous hooks one after another, with no promise or t
       return HookStatus.Applied;
     },
   }));
-  const coordinator = new Coordinator({
-    configPath: "c.yaml",
-    config: new AtomicConfig({ a: 0 }),
-    load: () => ({ a: 1 }),
-    hooks,
-  });
+  const coordinator = oneOverZero(hooks);
   const result = await coordinator.reload();
   assert.equal(result.status, "full_success");
   assert.deepEqual(seen, [0, 0, 0, 0, 0, 0, 0, 0]);
   assert.equal(ran.length, 8);
   // A hook that returns a promise is still waited for, in its place.
   const order: string[] = [];
-  const mixed = new Coordinator({
-    configPath: "c.yaml",
-    config: new AtomicConfig({ a: 0 }),
-    load: () => ({ a: 1 }),
-    hooks: [
-      {
-        name: "async",
-        async check() {
-          await Promise.resolve();
-          order.push("async check done");
-        },
-        apply: () => HookStatus.Applied,
+  const mixed = oneOverZero([
+    {
+      name: "async",
+      async check() {
+        await Promise.resolve();
+        order.push("async check done");
       },
-      {
-        name: "sync",
-        check() {
-          order.push("sync check");
-        },
-        apply: () => HookStatus.Applied,
+      apply: () => HookStatus.Applied,
+    },
+    {
+      name: "sync",
+      check() {
+        order.push("sync check");
       },
-    ],
-  });
+      apply: () => HookStatus.Applied,
+    },
+  ]);
   assert.equal((await mixed.reload()).status, "full_success");
   assert.deepEqual(order, ["async check done", "sync check"]);
 });
