@@ -41,20 +41,19 @@ export function giveTurn(): Promise<void> {
  * @returns Settles after the turn.
  */
 export function shortTurn(): Promise<void> {
-  return new Promise<void>((resolve) =>
-    typeof globalThis.setImmediate === "function"
-      ? void setImmediate(resolve)
-      : void setTimeout(resolve, 0)
-  );
+  return new Promise<void>((resolve) => immediate(resolve));
 }
+
+// `setImmediate` where the runtime has it, else a 0 ms timer.
+const timer = (then: () => void) => void setTimeout(then, 0);
+const immediate = typeof globalThis.setImmediate === "function"
+  ? (then: () => void) => void setImmediate(then)
+  : timer;
 
 let scheduler: ((then: () => void) => void) | undefined;
 
 function schedule(): (then: () => void) => void {
-  return scheduler ??= runtime().name !== "deno" &&
-      typeof globalThis.setImmediate === "function"
-    ? (then) => void setImmediate(then)
-    : (then) => void setTimeout(then, 0);
+  return scheduler ??= runtime().name !== "deno" ? immediate : timer;
 }
 
 /**
